@@ -1,0 +1,172 @@
+/**
+ * The pipeline config (version 1), as zod schemas. Loaded from YAML, JSON or `anysource.config.ts`
+ * by `ConfigLoader`; its JSON Schema (for editor autocompletion) is generated from these schemas.
+ *
+ * Expressions are JSONata, compiled once per run. A string that is a plain identifier
+ * (`email`, `first_name`) copies that column (fast path); anything else is an expression;
+ * `{ column: "Employee ID" }` copies a column whose name is not an identifier; `{ const: "x" }` is a literal.
+ */
+import { Redacted } from "effect"
+import { z } from "zod"
+
+/** A secret value: kept `Redacted` from the moment it is read. Use `${ENV}` / `${ENV}` with `ENV_FILE` in config. */
+export const secret = () =>
+  z
+    .union([z.string().min(1), z.custom<Redacted.Redacted<string>>((v) => Redacted.isRedacted(v))])
+    .transform((v) => (typeof v === "string" ? Redacted.make(v) : v))
+    .meta({ description: "A secret. Write `${ENV_VAR}` (or set ENV_VAR_FILE to a file holding it); never a literal.", "x-secret": true })
+
+export const ValueExpr = z
+  .union([
+    z.string().min(1),
+    z.strictObject({ column: z.string().min(1) }),
+    z.strictObject({ expr: z.string().min(1) }),
+    z.strictObject({ const: z.union([z.string(), z.null()]) })
+  ])
+  .meta({ description: "A column name, a JSONata expression, {column}, {expr} or {const}." })
+export type ValueExpr = z.infer<typeof ValueExpr>
+
+export const MappingConfig = z.strictObject({
+  externalId: ValueExpr.meta({ description: "The immutable HR key (≤512 chars). Decides create vs update." }),
+  profile: z.record(z.string(), ValueExpr).meta({ description: "Okta profile attribute → value. Must include userName and email." })
+})
+export type MappingConfig = z.infer<typeof MappingConfig>
+
+export const FilterRule = z.strictObject({
+  name: z.string().min(1).meta({ description: "Reason reported for rows this rule excludes." }),
+  include: z.string().min(1).meta({ description: "JSONata expression; rows where it is not true are excluded." })
+})
+export const FilterConfig = z.union([z.string().min(1), z.array(FilterRule).min(1)])
+export type FilterConfig = z.infer<typeof FilterConfig>
+
+export const GroupRule = z.strictObject({
+  name: z.string().min(1).optional(),
+  externalId: ValueExpr.meta({ description: "Group externalId per row (≤255), e.g. \"'dept-' & $lowercase(department)\"." }),
+  displayName: ValueExpr,
+  description: ValueExpr.optional(),
+  when: z.string().min(1).optional().meta({ description: "JSONata: the row joins the group only where this is true." })
+})
+export type GroupRule = z.infer<typeof GroupRule>
+
+export const AttributeSpec = z.strictObject({
+  required: z.boolean().default(false),
+  minLength: z.number().int().min(0).optional(),
+  maxLength: z.number().int().min(1).optional(),
+  pattern: z.string().optional(),
+  enum: z.array(z.string()).min(1).optional(),
+  format: z.enum(["email"]).optional()
+})
+export type AttributeSpec = z.infer<typeof AttributeSpec>
+
+export const SchemaConfig = z.strictObject({
+  users: z
+    .strictObject({
+      /** Custom attributes declared on the Custom Identity Source (Profile Editor) plus rules for base attributes. */
+      attributes: z.record(z.string(), AttributeSpec).default({}),
+      required: z.array(z.string()).default(["userName", "email"])
+    })
+    .default({ attributes: {}, required: ["userName", "email"] }),
+  groups: z.strictObject({ attributes: z.record(z.string(), AttributeSpec).default({}) }).default({ attributes: {} })
+})
+export type SchemaConfig = z.infer<typeof SchemaConfig>
+
+export const EntitySafeguards = z.strictObject({
+  maxDeactivations: z.number().int().min(0).optional().meta({ description: "Most deactivations one run may send." }),
+  maxDeactivationPercent: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .meta({ description: "Most deactivations as % of currently active records." }),
+  minRecords: z.number().int().min(0).optional().meta({ description: "Fewest valid source records for a run to go ahead." }),
+  minRecordsPercent: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .meta({ description: "Fewest valid source records as % of currently active records (truncated-file guard)." }),
+  allowEmptySource: z.boolean().default(false).meta({ description: "An empty source deactivates everyone only when true." })
+})
+export type EntitySafeguards = z.infer<typeof EntitySafeguards>
+
+export const SafeguardsConfig = z
+  .strictObject({
+    users: EntitySafeguards.default({ maxDeactivationPercent: 10, minRecordsPercent: 50, allowEmptySource: false }),
+    groups: EntitySafeguards.default({ maxDeactivationPercent: 25, allowEmptySource: false }),
+    memberships: z
+      .strictObject({ maxRemovals: z.number().int().min(0).optional(), maxRemovalPercent: z.number().min(0).max(100).optional() })
+      .default({ maxRemovalPercent: 25 })
+  })
+  .default({
+    users: { maxDeactivationPercent: 10, minRecordsPercent: 50, allowEmptySource: false },
+    groups: { maxDeactivationPercent: 25, allowEmptySource: false },
+    memberships: { maxRemovalPercent: 25 }
+  })
+export type SafeguardsConfig = z.infer<typeof SafeguardsConfig>
+
+export const OktaAuthConfig = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("ssws"), token: secret() }),
+  z.strictObject({
+    type: z.literal("oauth"),
+    clientId: z.string().min(1),
+    privateKey: secret().meta({ description: "PEM (PKCS#8) or JWK JSON of the service app's private key." }),
+    keyId: z.string().optional(),
+    algorithm: z.enum(["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]).default("RS256"),
+    scopes: z.array(z.string()).default(["okta.identitySources.manage", "okta.identitySources.read"]),
+    dpop: z.boolean().default(false)
+  })
+])
+export type OktaAuthConfig = z.infer<typeof OktaAuthConfig>
+
+export const OktaConfig = z.strictObject({
+  orgUrl: z
+    .union([z.literal("embedded"), z.url()])
+    .meta({ description: "https://your-org.okta.com, or `embedded` for the local emulator persisted under .anysource/." }),
+  identitySourceId: z.string().min(1).meta({ description: "The Custom Identity Source app id (0oa…)." }),
+  auth: OktaAuthConfig.optional().meta({ description: "Required unless orgUrl is `embedded`." }),
+  foreignSessionPolicy: z.enum(["wait", "cancel"]).default("wait"),
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  sessionTimeoutMs: z.number().int().positive().default(2 * 60 * 60 * 1000),
+  maxRetries: z.number().int().min(0).default(6)
+})
+export type OktaConfig = z.infer<typeof OktaConfig>
+
+export const StateConfig = z
+  .discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("sqlite"), path: z.string().default(".anysource/state.db") }),
+    z.strictObject({ type: z.literal("postgres"), url: secret(), schema: z.string().default("anysource") }),
+    z.strictObject({ type: z.literal("memory") })
+  ])
+  .default({ type: "sqlite", path: ".anysource/state.db" })
+export type StateConfig = z.infer<typeof StateConfig>
+
+export const SourceConfig = z
+  .looseObject({ type: z.string().min(1).meta({ description: "Adapter id: file, sftp, sql, google-sheets, rest, …" }) })
+  .meta({ description: "The source adapter and its own settings (see `anysource sources`)." })
+export type SourceConfig = z.infer<typeof SourceConfig>
+
+export const PipelineConfig = z.strictObject({
+  version: z.literal(1),
+  name: z.string().optional(),
+  okta: OktaConfig,
+  source: SourceConfig,
+  mapping: MappingConfig,
+  filter: FilterConfig.optional(),
+  groups: z.array(GroupRule).default([]),
+  schema: SchemaConfig.default({ users: { attributes: {}, required: ["userName", "email"] }, groups: { attributes: {} } }),
+  normalize: z
+    .strictObject({
+      trim: z.boolean().default(true),
+      emptyAsNull: z.boolean().default(true),
+      lowercase: z.array(z.string()).optional().meta({ description: "Attributes to lower-case; default: email-like ones." })
+    })
+    .default({ trim: true, emptyAsNull: true }),
+  validation: z.strictObject({ strict: z.boolean().default(false) }).default({ strict: false }),
+  safeguards: SafeguardsConfig,
+  state: StateConfig
+})
+export type PipelineConfig = z.infer<typeof PipelineConfig>
+export type PipelineConfigInput = z.input<typeof PipelineConfig>
+
+/** Identity helper for `anysource.config.ts`: `export default defineConfig({ version: 1, ... })`. */
+export const defineConfig = (config: PipelineConfigInput): PipelineConfigInput => config

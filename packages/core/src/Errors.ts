@@ -1,0 +1,127 @@
+/**
+ * One tagged error per boundary, each with a `reason` and a readable `message`.
+ * Messages never contain secrets: anything secret is `Redacted` before it gets here.
+ */
+import { Data } from "effect"
+import type { SourceLocation } from "./Model.ts"
+
+export type ConfigErrorReason = "NotFound" | "Parse" | "Invalid" | "Interpolation" | "SecretFile" | "Unsupported"
+
+/** Bad configuration: `path` names the config path (`mapping.profile.email`) or the file. */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly reason: ConfigErrorReason
+  readonly message: string
+  readonly path?: string
+  readonly file?: string
+  readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string }>
+}> {}
+
+export type SourceErrorReason =
+  | "Config"
+  | "Auth"
+  | "HostKey"
+  | "Permission"
+  | "NotFound"
+  | "NotReady"
+  | "Connect"
+  | "Timeout"
+  | "RateLimited"
+  | "Http"
+  | "Pagination"
+  | "Query"
+  | "Read"
+  | "Decode"
+  | "Consistency"
+
+/** A source failed. `retryable` tells core's retry policy whether trying again can help. */
+export class SourceError extends Data.TaggedError("SourceError")<{
+  readonly source: string
+  readonly reason: SourceErrorReason
+  readonly message: string
+  readonly location?: SourceLocation
+  readonly retryable?: boolean
+  readonly cause?: unknown
+}> {}
+
+export interface RecordIssue {
+  readonly location: SourceLocation
+  readonly externalId?: string
+  readonly field?: string
+  readonly message: string
+  readonly kind: "invalid" | "mapping" | "filter" | "duplicate"
+}
+
+/** Validation failed for the run as a whole (strict mode, or a duplicate externalId). */
+export class ValidationError extends Data.TaggedError("ValidationError")<{
+  readonly message: string
+  readonly issues: ReadonlyArray<RecordIssue>
+}> {}
+
+export interface SafeguardViolation {
+  readonly entity: "users" | "groups" | "memberships"
+  readonly rule: "maxDeactivations" | "maxDeactivationPercent" | "minRecords" | "emptySource"
+  readonly limit: number
+  readonly actual: number
+  readonly message: string
+}
+
+/** A safeguard stopped the run before any Okta call. `override` names the flag/config that lets it through. */
+export class SafeguardTripped extends Data.TaggedError("SafeguardTripped")<{
+  readonly message: string
+  readonly violations: ReadonlyArray<SafeguardViolation>
+  readonly override: string
+}> {}
+
+export type OktaApiErrorReason =
+  | "RateLimited"
+  | "Unauthorized"
+  | "Forbidden"
+  | "NotFound"
+  | "SessionConflict"
+  | "InvalidSessionState"
+  | "Rejected"
+  | "Server"
+  | "Transport"
+  | "Decode"
+  | "Timeout"
+
+export interface OktaErrorCause {
+  readonly errorSummary: string
+}
+
+/** Any failure talking to Okta. Never carries a token. */
+export class OktaApiError extends Data.TaggedError("OktaApiError")<{
+  readonly reason: OktaApiErrorReason
+  readonly message: string
+  readonly status?: number
+  readonly method?: string
+  readonly url?: string
+  readonly errorCode?: string
+  readonly errorSummary?: string
+  readonly errorCauses?: ReadonlyArray<OktaErrorCause>
+  readonly errorId?: string
+  readonly requestId?: string
+  readonly retryAfterMillis?: number
+}> {}
+
+export type StateErrorReason = "Io" | "Corrupt" | "Locked" | "Migration" | "Conflict"
+
+export class StateError extends Data.TaggedError("StateError")<{
+  readonly reason: StateErrorReason
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** `apply --plan` was given a plan whose inputs moved since it was made. */
+export class PlanDriftError extends Data.TaggedError("PlanDriftError")<{
+  readonly message: string
+  readonly expectedHash: string
+  readonly actualHash: string
+}> {}
+
+/** The apply could not finish; state holds everything Okta confirmed COMPLETED. */
+export class ApplyError extends Data.TaggedError("ApplyError")<{
+  readonly reason: "SessionFailed" | "SessionExpired" | "ForeignSession" | "Timeout" | "Interrupted"
+  readonly message: string
+  readonly sessionId?: string
+}> {}
