@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest"
+import { csvLine, employees, withChanges } from "../src/Dataset.ts"
+
+describe("Dataset", () => {
+  it("is deterministic for a seed and differs across seeds", () => {
+    const a = [...employees(200, 1)].map(csvLine).join("")
+    const b = [...employees(200, 1)].map(csvLine).join("")
+    const c = [...employees(200, 2)].map(csvLine).join("")
+    expect(a).toBe(b)
+    expect(a).not.toBe(c)
+  })
+  it("has unique ids and emails, non-ASCII names and managers that exist", () => {
+    const rows = [...employees(5000)]
+    expect(new Set(rows.map((r) => r.employee_id)).size).toBe(5000)
+    expect(new Set(rows.map((r) => r.email)).size).toBe(5000)
+    expect(rows.some((r) => /[^\x00-\x7f]/.test(r.first_name + r.last_name))).toBe(true)
+    const ids = new Set(rows.map((r) => r.employee_id))
+    expect(rows.filter((r) => r.manager_id !== "").every((r) => ids.has(r.manager_id))).toBe(true)
+  })
+  it("applies updates, leavers and joiners in the requested proportions", () => {
+    const n = 20_000
+    const base = [...employees(n)]
+    const next = [...withChanges(base, n, { updates: 0.01, leavers: 0.02, joiners: 0.005 })]
+    const baseIds = new Set(base.map((r) => r.employee_id))
+    const nextIds = new Set(next.map((r) => r.employee_id))
+    const leavers = base.filter((r) => !nextIds.has(r.employee_id)).length
+    const joiners = next.filter((r) => !baseIds.has(r.employee_id)).length
+    const byId = new Map(base.map((r) => [r.employee_id, r]))
+    const updated = next.filter((r) => byId.has(r.employee_id) && csvLine(byId.get(r.employee_id)!) !== csvLine(r)).length
+    expect(joiners).toBe(100)
+    expect(leavers / n).toBeGreaterThan(0.015)
+    expect(leavers / n).toBeLessThan(0.025)
+    expect(updated / n).toBeGreaterThan(0.007)
+    expect(updated / n).toBeLessThan(0.013)
+  })
+})
