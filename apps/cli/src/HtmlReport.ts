@@ -1,0 +1,241 @@
+/**
+ * `--report run.html`: one self-contained page (inline CSS and SVG, no scripts, no external assets)
+ * that a person would rather read than JSON: outcome, counts, a bar chart of changes by type,
+ * every changed record with field-level before → after, rows left out with their locations, errors.
+ * Everything that comes from data is HTML-escaped.
+ */
+import type { Errors, Plan, RunReport } from "@anysource/core"
+
+type Report = RunReport.RunReport
+
+/** Escape text for HTML element content and double- or single-quoted attributes. */
+export const escapeHtml = (value: unknown): string =>
+  String(value)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;")
+
+const e = escapeHtml
+
+/** Most changed records listed on the page; the JSON report has all of them. */
+export const MAX_RECORDS = 2_000
+
+const showValue = (v: string | null | undefined): string =>
+  v === undefined ? `<span class="absent">absent</span>` : v === null ? `<span class="absent">null</span>` : `<code>${e(v)}</code>`
+
+interface Bar {
+  readonly label: string
+  readonly value: number
+  readonly color: string
+}
+
+/** Horizontal bar chart of changes by type, as inline SVG. */
+export const barChart = (bars: ReadonlyArray<Bar>): string => {
+  const rowH = 26
+  const labelW = 190
+  const barW = 420
+  const max = Math.max(1, ...bars.map((b) => b.value))
+  const height = bars.length * rowH + 10
+  const rows = bars
+    .map((b, i) => {
+      const y = i * rowH + 5
+      const w = b.value === 0 ? 0 : Math.max(2, Math.round((b.value / max) * barW))
+      return [
+        `<text x="${labelW - 8}" y="${y + 17}" text-anchor="end" class="lbl">${e(b.label)}</text>`,
+        `<rect x="${labelW}" y="${y + 4}" width="${w}" height="${rowH - 8}" rx="3" fill="${e(b.color)}"><title>${e(b.label)}: ${b.value}</title></rect>`,
+        `<text x="${labelW + w + 6}" y="${y + 17}" class="val">${b.value}</text>`
+      ].join("")
+    })
+    .join("\n")
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Changes by type" viewBox="0 0 ${labelW + barW + 60} ${height}" width="100%" style="max-width:${labelW + barW + 60}px">\n${rows}\n</svg>`
+}
+
+const chartBars = (s: Plan.PlanSummary): ReadonlyArray<Bar> => [
+  { label: "users created", value: s.users.create, color: "#2e9d57" },
+  { label: "users updated", value: s.users.update, color: "#d19a1a" },
+  { label: "users reactivated", value: s.users.reactivate, color: "#2a8fb8" },
+  { label: "users deactivated", value: s.users.deactivate, color: "#c8423b" },
+  { label: "groups created", value: s.groups.create, color: "#2e9d57" },
+  { label: "groups updated", value: s.groups.update, color: "#d19a1a" },
+  { label: "groups deactivated", value: s.groups.deactivate, color: "#c8423b" },
+  { label: "memberships added", value: s.memberships.add, color: "#5b6bd6" },
+  { label: "memberships removed", value: s.memberships.remove, color: "#a34fb0" }
+]
+
+const opLabel: Record<Plan.UserChange["op"], string> = {
+  create: "create",
+  update: "update",
+  reactivate: "reactivate",
+  deactivate: "deactivate"
+}
+
+const changeRow = (kind: string, c: Plan.UserChange): string => {
+  let detail: string
+  let where: string
+  switch (c.op) {
+    case "create":
+      where = c.location
+      detail = `<table class="fields">${Object.entries(c.profile)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => `<tr><th>${e(k)}</th><td></td><td class="after">${showValue(v)}</td></tr>`)
+        .join("")}</table>`
+      break
+    case "update":
+    case "reactivate":
+      where = c.location
+      detail = `<table class="fields">${c.fields
+        .map(
+          (f) =>
+            `<tr><th>${e(f.field)}</th><td class="before">${showValue(f.before)}</td><td class="after">→ ${showValue(f.after)}</td></tr>`
+        )
+        .join("")}</table>`
+      break
+    case "deactivate":
+      where = c.lastLocation ?? ""
+      detail = `<span class="why">${
+        c.reason === "filtered" ? `excluded by filter${c.filterRule ? ` <q>${e(c.filterRule)}</q>` : ""}` : "no longer in the source"
+      }${c.lastSeen ? `; last seen ${e(c.lastSeen)}` : ""}</span>`
+      break
+  }
+  return `<tr class="op-${c.op}"><td>${e(kind)}</td><td><span class="badge ${c.op}">${opLabel[c.op]}</span></td><td><code>${e(c.externalId)}</code></td><td class="loc">${e(where)}</td><td>${detail}</td></tr>`
+}
+
+const issuesTable = (issues: ReadonlyArray<Errors.RecordIssue>): string =>
+  `<table class="list"><thead><tr><th>Location</th><th>Kind</th><th>externalId</th><th>Field</th><th>Problem</th></tr></thead><tbody>${issues
+    .map(
+      (i) =>
+        `<tr><td class="loc">${e(i.location)}</td><td>${e(i.kind)}</td><td>${i.externalId ? `<code>${e(i.externalId)}</code>` : ""}</td><td>${e(i.field ?? "")}</td><td>${e(i.message)}</td></tr>`
+    )
+    .join("")}</tbody></table>`
+
+const card = (label: string, value: number | string, cls = "") =>
+  `<div class="card ${cls}"><div class="num">${e(value)}</div><div class="cap">${e(label)}</div></div>`
+
+const outcomeTitle: Record<Report["outcome"], string> = {
+  "no-changes": "No changes",
+  planned: "Plan",
+  applied: "Applied",
+  partial: "Partially applied",
+  safeguard: "Stopped by a safeguard",
+  failed: "Failed"
+}
+
+const CSS = `
+:root{color-scheme:light dark;--fg:#1d2330;--muted:#667085;--bg:#fff;--panel:#f5f6f8;--line:#e3e6ea;--ok:#2e9d57;--warn:#d19a1a;--bad:#c8423b;--info:#2a8fb8}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e8ec;--muted:#98a1b0;--bg:#14171c;--panel:#1d2128;--line:#2c313a}}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:24px 32px;max-width:1280px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
+.meta{color:var(--muted);font-size:13px}.meta code{font-size:12px}
+.outcome{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600;font-size:13px;vertical-align:middle}
+.outcome.applied,.outcome.no-changes{background:var(--ok)}.outcome.planned{background:var(--info)}.outcome.partial{background:var(--warn)}.outcome.safeguard,.outcome.failed{background:var(--bad)}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}.card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:120px}
+.card .num{font-size:22px;font-weight:650}.card .cap{color:var(--muted);font-size:12px}.card.bad .num{color:var(--bad)}.card.warn .num{color:var(--warn)}.card.ok .num{color:var(--ok)}
+svg .lbl{font-size:12px;fill:var(--fg)}svg .val{font-size:12px;fill:var(--muted)}
+table.list{border-collapse:collapse;width:100%;font-size:13px}table.list th,table.list td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
+table.list thead th{background:var(--panel);position:sticky;top:0}
+table.fields{border-collapse:collapse}table.fields th{font-weight:500;color:var(--muted);padding:1px 10px 1px 0;text-align:left}table.fields td{padding:1px 8px 1px 0}
+.before code{color:var(--bad);text-decoration:line-through}.after code{color:var(--ok)}.absent{color:var(--muted);font-style:italic}
+.badge{font-size:11px;font-weight:600;padding:1px 7px;border-radius:9px;color:#fff}.badge.create{background:var(--ok)}.badge.update{background:var(--warn)}.badge.reactivate{background:var(--info)}.badge.deactivate{background:var(--bad)}
+.loc{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;white-space:nowrap}
+.error{border:1px solid var(--bad);border-left:5px solid var(--bad);background:var(--panel);padding:10px 14px;border-radius:6px;white-space:pre-wrap}
+.note{color:var(--muted);font-size:13px}code{font-family:ui-monospace,Menlo,Consolas,monospace}
+`
+
+/** The whole page. */
+export const render = (report: Report, options: { readonly title?: string; readonly maxRecords?: number } = {}): string => {
+  const max = options.maxRecords ?? MAX_RECORDS
+  const plan = report.plan
+  const s = report.summary ?? plan?.summary
+  const parts: Array<string> = []
+  parts.push(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
+    `<title>${e(options.title ?? `anysource ${report.mode} — ${outcomeTitle[report.outcome]}`)}</title><style>${CSS}</style></head><body>`,
+    `<h1>anysource ${e(report.mode)} <span class="outcome ${e(report.outcome)}">${e(outcomeTitle[report.outcome])}</span></h1>`,
+    `<div class="meta">identity source <code>${e(report.identitySourceId)}</code> · run <code>${e(report.runId)}</code> · ${e(report.startedAt)} → ${e(report.finishedAt)} (${e((report.durationMs / 1000).toFixed(1))} s)${report.planHash ? ` · plan <code>${e(report.planHash.slice(0, 16))}</code>` : ""}${report.sourceFingerprint ? ` · source <code>${e(report.sourceFingerprint)}</code>` : ""}</div>`
+  )
+  if (report.error) {
+    parts.push(
+      `<h2>Error</h2><div class="error"><strong>${e(report.error.tag)}${report.error.reason ? ` (${e(report.error.reason)})` : ""}</strong>\n${e(report.error.message)}</div>`
+    )
+  }
+  if (s) {
+    const excluded = Object.values(s.excluded).reduce((a, b) => a + b, 0)
+    parts.push(
+      `<div class="cards">`,
+      card("rows read", s.rowsRead),
+      card("users created", s.users.create, s.users.create ? "ok" : ""),
+      card("users updated", s.users.update, s.users.update ? "warn" : ""),
+      card("users reactivated", s.users.reactivate),
+      card("users deactivated", s.users.deactivate, s.users.deactivate ? "bad" : ""),
+      card("users unchanged", s.users.unchanged),
+      card("groups changed", s.groups.create + s.groups.update + s.groups.reactivate + s.groups.deactivate),
+      card("memberships ±", `+${s.memberships.add} / −${s.memberships.remove}`),
+      card("invalid rows", s.invalid, s.invalid ? "warn" : ""),
+      card("excluded by filter", excluded),
+      `</div>`,
+      `<h2>Changes by type</h2>`,
+      barChart(chartBars(s))
+    )
+    const rules = Object.entries(s.excluded)
+    if (rules.length > 0)
+      parts.push(`<p class="note">Excluded by filter: ${rules.map(([k, v]) => `${e(k)} (${v})`).join(", ")}</p>`)
+  }
+  if (plan) {
+    const changes: Array<[string, Plan.UserChange]> = [
+      ...plan.users.map((c) => ["user", c] as [string, Plan.UserChange]),
+      ...plan.groups.map((c) => ["group", c] as [string, Plan.UserChange])
+    ]
+    parts.push(`<h2>Changed records (${changes.length})</h2>`)
+    if (changes.length === 0) parts.push(`<p class="note">No user or group changes.</p>`)
+    else {
+      parts.push(
+        `<table class="list"><thead><tr><th>Type</th><th>Change</th><th>externalId</th><th>Source</th><th>Fields (before → after)</th></tr></thead><tbody>`,
+        ...changes.slice(0, max).map(([k, c]) => changeRow(k, c)),
+        `</tbody></table>`
+      )
+      if (changes.length > max)
+        parts.push(`<p class="note">${changes.length - max} more changes are in the JSON report (--report run.json).</p>`)
+    }
+    if (plan.memberships.length > 0) {
+      parts.push(
+        `<h2>Group memberships</h2><table class="list"><thead><tr><th>Change</th><th>Group</th><th>Members</th></tr></thead><tbody>`,
+        ...plan.memberships
+          .slice(0, max)
+          .map(
+            (m) =>
+              `<tr><td><span class="badge ${m.op === "add" ? "create" : "deactivate"}">${m.op}</span></td><td><code>${e(m.groupExternalId)}</code></td><td>${m.memberExternalIds.length}: ${m.memberExternalIds
+                .slice(0, 50)
+                .map((x) => `<code>${e(x)}</code>`)
+                .join(", ")}${m.memberExternalIds.length > 50 ? " …" : ""}</td></tr>`
+          ),
+        `</tbody></table>`
+      )
+    }
+  }
+  const left = report.issues.filter((i) => i.kind !== "filter")
+  parts.push(`<h2>Rows left out (${left.length})</h2>`)
+  if (left.length === 0) parts.push(`<p class="note">Every row was valid.</p>`)
+  else
+    parts.push(
+      `<p class="note">These rows were not sent; any Okta record they belong to was left unchanged (never deactivated).</p>`,
+      issuesTable(left.slice(0, max))
+    )
+  if (report.sessions.length > 0) {
+    parts.push(
+      `<h2>Okta sessions</h2><table class="list"><thead><tr><th>#</th><th>Session</th><th>Status</th><th>Uploads</th><th>Entities</th><th>Bytes</th></tr></thead><tbody>`,
+      ...report.sessions.map(
+        (x) =>
+          `<tr><td>${x.index + 1}</td><td><code>${e(x.oktaSessionId)}</code></td><td>${e(x.status)}</td><td>${x.uploads}</td><td>${x.entities}</td><td>${x.bytes}</td></tr>`
+      ),
+      `</tbody></table>`
+    )
+  }
+  const o = report.okta
+  parts.push(
+    `<p class="note">Okta: ${o.requests} requests, ${o.retries} retries, ${o.rateLimited} rate-limited, waited ${(o.waitedMillis / 1000).toFixed(1)} s, ${(o.bytesSent / 1024).toFixed(1)} KB sent.</p>`,
+    `</body></html>\n`
+  )
+  return parts.join("\n")
+}

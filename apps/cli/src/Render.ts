@@ -1,0 +1,219 @@
+/**
+ * Text rendering for the terminal: plan summary, per-change detail, the final run report and errors.
+ * Pure functions of their inputs (and a `Style`), so they are unit-tested without a terminal.
+ * Source data is untrusted: control characters are escaped before they reach the terminal.
+ */
+import type { Errors, Plan, RunReport } from "@anysource/core"
+import * as Style from "./internal/Style.ts"
+
+type PlanT = Plan.Plan
+type Report = RunReport.RunReport
+type Counts = Plan.EntityCounts
+type FieldChange = Plan.FieldChange
+type UserChange = Plan.UserChange
+type RecordIssue = Errors.RecordIssue
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+/** Escape control characters (ANSI escapes, newlines) in untrusted text before printing it. */
+export const safe = (s: string): string =>
+  s.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0)
+    return code === 0x0a ? "\\n" : code === 0x0d ? "\\r" : code === 0x09 ? "\\t" : `\\u${code.toString(16).padStart(4, "0")}`
+  })
+
+/** A profile value as shown in diffs: quoted string, `null` (cleared) or `(absent)`. */
+export const showValue = (v: string | null | undefined): string =>
+  v === undefined ? "(absent)" : v === null ? "null" : safe(JSON.stringify(v))
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+const countLine = (label: string, c: Counts, s: Style.Style): string => {
+  const parts = [
+    c.create > 0 ? s.green(`+${c.create} create`) : s.dim("+0 create"),
+    c.update > 0 ? s.yellow(`~${c.update} update`) : s.dim("~0 update"),
+    c.reactivate > 0 ? s.cyan(`↺${c.reactivate} reactivate`) : s.dim("↺0 reactivate"),
+    c.deactivate > 0 ? s.red(`-${c.deactivate} deactivate`) : s.dim("-0 deactivate"),
+    s.dim(`=${c.unchanged} unchanged`)
+  ]
+  return `  ${label.padEnd(12)}${parts.join("  ")}`
+}
+
+export const totalChanges = (plan: PlanT): number =>
+  plan.users.length + plan.groups.length + plan.memberships.reduce((n, m) => n + m.memberExternalIds.length, 0)
+
+export const shortHash = (hash: string | undefined): string => (hash ? hash.replace(/^sha256:/, "").slice(0, 12) : "-")
+
+/** Invalid/mapping/duplicate/filter issues, first `limit` with their locations. */
+export const renderIssues = (issues: ReadonlyArray<RecordIssue>, s: Style.Style, limit = 20): string => {
+  const shown = issues.filter((i) => i.kind !== "filter")
+  if (shown.length === 0) return ""
+  const lines = [s.yellow(s.bold(`Rows left out (${shown.length}) — fix them in the source; their Okta records are left unchanged:`))]
+  for (const i of shown.slice(0, limit)) {
+    const where = s.bold(safe(i.location))
+    const field = i.field ? ` ${s.cyan(safe(i.field))}` : ""
+    const id = i.externalId ? s.dim(` [${safe(i.externalId)}]`) : ""
+    lines.push(`  ${where}${field}${id}  ${safe(i.message)}`)
+  }
+  if (shown.length > limit) lines.push(s.dim(`  … and ${shown.length - limit} more (see --detail, --json or --report)`))
+  return lines.join("\n")
+}
+
+/** The summary printed by `plan` and before `apply`: counts per entity, rows read/excluded/invalid. */
+export const renderPlanSummary = (plan: PlanT, s: Style.Style = Style.plain): string => {
+  const sum = plan.summary
+  const excluded = Object.entries(sum.excluded)
+  const excludedTotal = excluded.reduce((n, [, v]) => n + v, 0)
+  const lines: Array<string> = []
+  lines.push(
+    `${s.bold("Plan")} for identity source ${s.bold(safe(plan.identitySourceId))} ${s.dim(`(plan ${shortHash(plan.hash)})`)}`
+  )
+  const readParts = [`read ${plural(sum.rowsRead, "row")}`]
+  if (excludedTotal > 0)
+    readParts.push(
+      `${excludedTotal} excluded by filter (${excluded.map(([k, v]) => `${safe(k)}: ${v}`).join(", ")})`
+    )
+  if (sum.invalid > 0) readParts.push(s.yellow(`${sum.invalid} invalid`))
+  lines.push(`  ${readParts.join(" · ")}`)
+  lines.push("")
+  lines.push(countLine("Users", sum.users, s))
+  lines.push(countLine("Groups", sum.groups, s))
+  const m = sum.memberships
+  lines.push(
+    `  ${"Memberships".padEnd(12)}${m.add > 0 ? s.green(`+${m.add} add`) : s.dim("+0 add")}  ${m.remove > 0 ? s.red(`-${m.remove} remove`) : s.dim("-0 remove")}`
+  )
+  const issues = renderIssues(plan.issues, s)
+  if (issues) lines.push("", issues)
+  lines.push("")
+  if (totalChanges(plan) === 0) lines.push(s.green("No changes. Okta is up to date with the source."))
+  else {
+    const deact = sum.users.deactivate + sum.groups.deactivate
+    lines.push(
+      `${s.bold(plural(totalChanges(plan), "change"))} to apply${deact > 0 ? `, ${s.red(`${deact} deactivation${deact === 1 ? "" : "s"}`)}` : ""}.`
+    )
+  }
+  return lines.join("\n")
+}
+
+const fieldLines = (fields: ReadonlyArray<FieldChange>, s: Style.Style, indent: string): Array<string> =>
+  fields.map(
+    (f) =>
+      `${indent}${s.cyan(safe(f.field))}: ${s.red(showValue(f.before))} → ${s.green(showValue(f.after))}`
+  )
+
+const changeLines = (c: UserChange, s: Style.Style, kind: "user" | "group"): Array<string> => {
+  const id = s.bold(safe(c.externalId))
+  switch (c.op) {
+    case "create": {
+      const label = kind === "group" && c.profile.displayName ? ` ${showValue(c.profile.displayName)}` : ""
+      const out = [`  ${s.green("+ create    ")} ${id}${label}  ${s.dim(safe(c.location))}`]
+      for (const [k, v] of Object.entries(c.profile)) {
+        if (v === null) continue
+        out.push(`      ${s.cyan(safe(k))}: ${s.green(showValue(v))}`)
+      }
+      return out
+    }
+    case "update":
+    case "reactivate":
+      return [
+        `  ${c.op === "update" ? s.yellow("~ update    ") : s.cyan("↺ reactivate")} ${id}  ${s.dim(safe(c.location))}`,
+        ...fieldLines(c.fields, s, "      ")
+      ]
+    case "deactivate": {
+      const why =
+        c.reason === "filtered"
+          ? `excluded by filter${c.filterRule ? ` "${safe(c.filterRule)}"` : ""}`
+          : "no longer in the source"
+      const last = c.lastLocation ? `; last seen at ${safe(c.lastLocation)}` : ""
+      const when = c.lastSeen ? ` on ${safe(c.lastSeen)}` : ""
+      return [`  ${s.red("- deactivate")} ${id}  ${s.dim(`(${why}${last}${when})`)}`]
+    }
+  }
+}
+
+/** `plan --detail`: every change with its source location and field-level before → after. */
+export const renderPlanDetail = (plan: PlanT, s: Style.Style = Style.plain): string => {
+  const lines: Array<string> = []
+  if (plan.users.length > 0) {
+    lines.push(s.bold(`Users (${plan.users.length})`))
+    for (const c of plan.users) lines.push(...changeLines(c, s, "user"))
+    lines.push("")
+  }
+  if (plan.groups.length > 0) {
+    lines.push(s.bold(`Groups (${plan.groups.length})`))
+    for (const c of plan.groups) lines.push(...changeLines(c, s, "group"))
+    lines.push("")
+  }
+  if (plan.memberships.length > 0) {
+    lines.push(s.bold(`Memberships (${plan.memberships.length} groups)`))
+    for (const m of plan.memberships) {
+      const sign = m.op === "add" ? s.green("+ add    ") : s.red("- remove ")
+      const ids = m.memberExternalIds.slice(0, 10).map(safe).join(", ")
+      const more = m.memberExternalIds.length > 10 ? s.dim(` … +${m.memberExternalIds.length - 10} more`) : ""
+      lines.push(`  ${sign} ${s.bold(safe(m.groupExternalId))}  ${plural(m.memberExternalIds.length, "member")}: ${ids}${more}`)
+    }
+    lines.push("")
+  }
+  const filtered = plan.issues.filter((i) => i.kind === "filter")
+  if (filtered.length > 0) {
+    lines.push(s.bold(`Excluded by filter (${filtered.length} shown)`))
+    for (const i of filtered.slice(0, 50)) lines.push(`  ${safe(i.location)}  ${safe(i.message)}`)
+    lines.push("")
+  }
+  if (lines.length === 0) return s.dim("(no changes)")
+  return lines.join("\n").trimEnd()
+}
+
+const duration = (ms: number): string =>
+  ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+
+const outcomeText: Record<Report["outcome"], string> = {
+  "no-changes": "No changes",
+  planned: "Planned",
+  applied: "Applied",
+  partial: "Partially applied",
+  safeguard: "Stopped by a safeguard",
+  failed: "Failed"
+}
+
+/** The final report printed after `apply` (and `plan --report`). */
+export const renderReport = (report: Report, s: Style.Style = Style.plain, reportFiles: ReadonlyArray<string> = []): string => {
+  const lines: Array<string> = []
+  const color =
+    report.outcome === "applied" || report.outcome === "no-changes"
+      ? s.green
+      : report.outcome === "planned"
+        ? s.cyan
+        : report.outcome === "partial"
+          ? s.yellow
+          : s.red
+  lines.push(`${color(s.bold(outcomeText[report.outcome]))} in ${duration(report.durationMs)} ${s.dim(`(run ${safe(report.runId)})`)}`)
+  const sum = report.summary
+  if (sum && (report.outcome === "applied" || report.outcome === "partial")) {
+    const u = sum.users
+    const g = sum.groups
+    lines.push(
+      `  users: ${u.create} created, ${u.update} updated, ${u.reactivate} reactivated, ${u.deactivate} deactivated, ${u.unchanged} unchanged`
+    )
+    lines.push(`  groups: ${g.create} created, ${g.update} updated, ${g.deactivate} deactivated · memberships: +${sum.memberships.add} -${sum.memberships.remove}`)
+  }
+  if (report.sessions.length > 0) {
+    const uploads = report.sessions.reduce((n, x) => n + x.uploads, 0)
+    lines.push(
+      `  okta: ${plural(report.sessions.length, "session")} (${report.sessions.map((x) => `${safe(x.oktaSessionId)} ${safe(x.status)}`).join(", ")}), ${plural(uploads, "upload")}`
+    )
+  }
+  const o = report.okta
+  if (o.requests > 0)
+    lines.push(
+      s.dim(
+        `  ${plural(o.requests, "request")}, ${plural(o.retries, "retry", "retries")}, ${o.rateLimited} rate-limited, waited ${duration(o.waitedMillis)}, ${(o.bytesSent / 1024).toFixed(1)} KB sent`
+      )
+    )
+  const invalid = report.issues.filter((i) => i.kind !== "filter").length
+  if (invalid > 0) lines.push(s.yellow(`  ${plural(invalid, "row")} left out as invalid (listed above and in the report)`))
+  if (report.error) lines.push(s.red(`  ${safe(report.error.tag)}: ${safe(report.error.message)}`))
+  for (const f of reportFiles) lines.push(s.dim(`  report written to ${f}`))
+  return lines.join("\n")
+}

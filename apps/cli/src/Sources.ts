@@ -1,0 +1,10 @@
+/**
+ * The source registry: every adapter the CLI can use, by `source.type`. To add a source, add its
+ * package to package.json and one line here (see CONTRIBUTING.md).
+ */
+import type { Source } from "@anysource/core"
+import { FileSource } from "@anysource/source-file"
+
+export const sources: ReadonlyArray<Source.SourceDefinition> = [FileSource]
+
+export const find = (id: string): Source.SourceDefinition | undefined => sources.find((s) => s.id === id)

@@ -1,0 +1,113 @@
+/** `schema` (the config's JSON Schema, with every installed adapter) and `sources` (the adapters and their settings). */
+import { JsonSchema } from "@anysource/core"
+import { Args, Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import { z } from "zod"
+import { sources } from "../Sources.ts"
+import { globalOptions, runCommand, UsageError, writeFile } from "../internal/Context.ts"
+import { examples } from "../internal/Help.ts"
+
+const schemaCommand = Command.make(
+  "schema",
+  {
+    ...globalOptions,
+    out: Options.text("out").pipe(Options.withAlias("o"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
+  },
+  (o) =>
+    runCommand(o, (io) =>
+      Effect.gen(function* () {
+        const text = `${JSON.stringify(JsonSchema.jsonSchema(sources), null, 2)}\n`
+        if (Option.isSome(o.out)) {
+          yield* writeFile(o.out.value, text)
+          yield* io.printErr(`JSON Schema written to ${o.out.value}. In YAML add: # yaml-language-server: $schema=./${o.out.value}`)
+        } else yield* io.print(text.trimEnd())
+      })
+    )
+).pipe(
+  Command.withDescription(
+    examples("Print the config's JSON Schema (for editor autocompletion and validation).", [
+      "anysource schema --out anysource.schema.json"
+    ])
+  )
+)
+
+/** One adapter's settings as rows: key, type, required, default, secret, description. */
+export const settingsOf = (schema: Record<string, unknown>): Array<{ key: string; type: string; required: boolean; default?: unknown; secret: boolean; description: string }> => {
+  const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as Array<string>) : [])
+  return Object.entries(props).map(([key, p]) => {
+    const type =
+      typeof p.type === "string"
+        ? p.type
+        : Array.isArray(p.enum)
+          ? (p.enum as Array<unknown>).map((x) => JSON.stringify(x)).join(" | ")
+          : Array.isArray(p.anyOf) || Array.isArray(p.oneOf)
+            ? "one of several forms"
+            : "any"
+    return {
+      key,
+      type: Array.isArray(p.enum) && typeof p.type === "string" ? (p.enum as Array<unknown>).map((x) => String(x)).join(" | ") : type,
+      required: required.has(key),
+      ...(p.default !== undefined ? { default: p.default } : {}),
+      secret: p["x-secret"] === true || JSON.stringify(p).includes('"x-secret":true'),
+      description: typeof p.description === "string" ? p.description : ""
+    }
+  })
+}
+
+const adapterSchema = (config: z.ZodType): Record<string, unknown> => {
+  try {
+    return z.toJSONSchema(config, { io: "input", unrepresentable: "any" }) as Record<string, unknown>
+  } catch {
+    return {}
+  }
+}
+
+const sourcesCommand = Command.make(
+  "sources",
+  {
+    ...globalOptions,
+    id: Args.text({ name: "type" }).pipe(Args.withDescription("Show one adapter's settings."), Args.optional),
+    json: Options.boolean("json").pipe(Options.withDescription("Print JSON on stdout."))
+  },
+  (o) =>
+    runCommand(o, (io) =>
+      Effect.gen(function* () {
+        const s = io.out
+        const wanted = Option.getOrUndefined(o.id)
+        const selected = wanted !== undefined ? sources.filter((d) => d.id === wanted) : sources
+        if (wanted !== undefined && selected.length === 0)
+          return yield* Effect.fail(
+            new UsageError({ message: `No source adapter "${wanted}" in this build. Installed: ${sources.map((d) => d.id).join(", ")}.` })
+          )
+        const described = selected.map((d) => ({
+          id: d.id,
+          displayName: d.displayName,
+          ...(d.description ? { description: d.description } : {}),
+          config: adapterSchema(d.config)
+        }))
+        if (o.json) return yield* io.print(JSON.stringify(described, null, 2))
+        const lines: Array<string> = []
+        for (const d of described) {
+          lines.push(`${s.bold(d.id.padEnd(15))} ${d.displayName}${d.description ? s.dim(` — ${d.description}`) : ""}`)
+          if (Option.isSome(o.id) || described.length === 1) {
+            for (const row of settingsOf(d.config)) {
+              const flags = [row.required ? s.yellow("required") : "", row.secret ? s.magenta("secret") : "", row.default !== undefined ? s.dim(`default ${JSON.stringify(row.default)}`) : ""]
+                .filter(Boolean)
+                .join(" ")
+              lines.push(`  ${s.cyan(row.key.padEnd(22))} ${row.type.padEnd(20)} ${flags}`)
+              if (row.description) lines.push(`  ${" ".repeat(22)} ${s.dim(row.description)}`)
+            }
+          }
+        }
+        if (Option.isNone(o.id) && described.length > 1) lines.push("", s.dim("`anysource sources <type>` shows one adapter's settings."))
+        yield* io.print(lines.join("\n"))
+      })
+    )
+).pipe(
+  Command.withDescription(
+    examples("List the source adapters in this build and their config settings.", ["anysource sources", "anysource sources file", "anysource sources --json"])
+  )
+)
+
+export const commands = [schemaCommand, sourcesCommand] as const

@@ -1,0 +1,103 @@
+import {
+  ApplyError,
+  ConfigError,
+  OktaApiError,
+  PlanDriftError,
+  SafeguardTripped,
+  SourceError,
+  StateError,
+  ValidationError
+} from "@anysource/core"
+import { describe, expect, it } from "vitest"
+import { renderError } from "../src/RenderError.ts"
+
+describe("renderError", () => {
+  it("names the config file and the path, lists every issue and says what to do", () => {
+    const text = renderError(
+      new ConfigError({
+        reason: "Invalid",
+        message: "2 problems in the config",
+        file: "anysource.yaml",
+        path: "mapping.profile.email",
+        issues: [
+          { path: "mapping.profile.email", message: "expected a column name or an expression" },
+          { path: "okta.identitySourceId", message: "required" }
+        ]
+      })
+    )
+    expect(text).toContain("Error: configuration (anysource.yaml at mapping.profile.email) (exit 3)")
+    expect(text).toContain("mapping.profile.email: expected a column name or an expression")
+    expect(text).toContain("okta.identitySourceId: required")
+    expect(text).toContain("anysource check")
+  })
+
+  it("falls back to the --config path when the error names no file, and suggests init when missing", () => {
+    const text = renderError(new ConfigError({ reason: "NotFound", message: "no config" }), undefined, { configFile: "hr.yaml" })
+    expect(text).toContain("(hr.yaml)")
+    expect(text).toContain("anysource init")
+  })
+
+  it("names the source location and promises nothing was deactivated", () => {
+    const text = renderError(
+      new SourceError({ source: "file", reason: "Decode", message: "unbalanced quote", location: "people.csv:12:5" })
+    )
+    expect(text).toContain('source "file" (Decode) at people.csv:12:5 (exit 4)')
+    expect(text).toContain("unbalanced quote")
+    expect(text).toContain("nobody was deactivated")
+  })
+
+  it("explains a tripped safeguard: each violation, nothing sent, the override", () => {
+    const text = renderError(
+      new SafeguardTripped({
+        message: "This run would deactivate 250 of 296 users.",
+        override: "--allow-deletes",
+        violations: [
+          { entity: "users", rule: "maxDeactivationPercent", limit: 10, actual: 84.5, message: "84.5% of active users" },
+          { entity: "users", rule: "minRecords", limit: 148, actual: 46, message: "46 valid records, fewer than 50%" }
+        ]
+      })
+    )
+    expect(text).toContain("(exit 6)")
+    expect(text).toContain("users.maxDeactivationPercent: 84.5% of active users (limit 10, actual 84.5)")
+    expect(text).toContain("users.minRecords")
+    expect(text).toContain("Nothing was sent to Okta.")
+    expect(text).toContain("--allow-deletes")
+  })
+
+  it("shows Okta's error code, causes and request id with a hint, never a token", () => {
+    const text = renderError(
+      new OktaApiError({
+        reason: "Unauthorized",
+        message: "Invalid token provided",
+        status: 401,
+        errorCode: "E0000011",
+        errorCauses: [{ errorSummary: "token expired" }],
+        method: "GET",
+        url: "https://acme.okta.com/api/v1/identity-sources/0oa1/sessions",
+        requestId: "req-1"
+      })
+    )
+    expect(text).toContain("Okta API (Unauthorized, HTTP 401 E0000011) (exit 7)")
+    expect(text).toContain("- token expired")
+    expect(text).toContain("GET https://acme.okta.com/api/v1/identity-sources/0oa1/sessions")
+    expect(text).toContain("request req-1")
+    expect(text).toContain("okta.auth")
+  })
+
+  it("covers drift, validation, state and apply errors with their exit codes", () => {
+    expect(renderError(new PlanDriftError({ message: "moved", expectedHash: "sha256:aaaaaaaaaaaaaaaa", actualHash: "sha256:bbbbbbbbbbbbbbbb" }))).toMatch(
+      /plan is out of date \(exit 8\)[\s\S]*aaaaaaaaaaaa ≠ now bbbbbbbbbbbb[\s\S]*Nothing was applied/
+    )
+    expect(
+      renderError(new ValidationError({ message: "duplicate externalId E1", issues: [{ location: "a.csv:2", message: "also at a.csv:9", kind: "duplicate" }] }))
+    ).toMatch(/validation \(exit 5\)[\s\S]*a\.csv:2/)
+    expect(renderError(new StateError({ reason: "Locked", message: "locked by run-1" }))).toMatch(/state store \(Locked\) \(exit 10\)[\s\S]*Another anysource run/)
+    expect(renderError(new ApplyError({ reason: "SessionFailed", message: "session ERROR", sessionId: "aps1" }))).toMatch(
+      /apply incomplete \(SessionFailed\) \(exit 9\)[\s\S]*aps1[\s\S]*resume/
+    )
+  })
+
+  it("treats anything else as a bug (exit 1)", () => {
+    expect(renderError(new Error("boom"))).toMatch(/unexpected failure \(exit 1\)[\s\S]*boom[\s\S]*bug/)
+  })
+})
