@@ -1,0 +1,378 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import * as Batching from "../src/Batching.ts"
+import * as Orchestrator from "../src/Orchestrator.ts"
+import type { ApplyEvent, ApplyOptions } from "../src/Orchestrator.ts"
+import * as StateStore from "../src/StateStore.ts"
+import {
+  clientLayer,
+  createGroup,
+  createUser,
+  deactivateUser,
+  fakeHttp,
+  makeMiniOkta,
+  makePlan,
+  oktaError,
+  range,
+  type MiniOktaOptions
+} from "./oktaFake.ts"
+
+const limits: Batching.Limits = { maxEntitiesPerUpload: 50, maxUploadBytes: 200_000, maxUploadsPerSession: 4 }
+
+/** 5 groups, 400 users, memberships: 8 + 1 + 1 = 10 uploads → 3 sessions (4/3/3) at these limits. */
+const bigPlan = () =>
+  makePlan({
+    groups: range(5).map((g) => createGroup(`grp${g}`)),
+    users: range(400).map((i) => createUser(i)),
+    memberships: range(5).map((g) => ({
+      op: "add" as const,
+      groupExternalId: `grp${g}`,
+      memberExternalIds: range(80, g * 80).map((i) => createUser(i).externalId)
+    }))
+  })
+
+const setup = (mini: MiniOktaOptions = {}) => {
+  const okta = makeMiniOkta({ processingMillis: 2_000, ...mini })
+  const fake = fakeHttp(okta.handler)
+  const storeLayer = StateStore.layerMemory("test")
+  return { okta, fake, layer: Layer.merge(clientLayer(fake, { maxRetries: 3 }), storeLayer) }
+}
+
+/** Run under TestClock, advancing time in steps until the effect finishes. */
+const drive = <A, E, R>(self: Effect.Effect<A, E, R>, stepMillis = 1_000, maxSteps = 20_000) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(self)
+    for (let i = 0; i < maxSteps; i++) {
+      const done = yield* Fiber.poll(fiber)
+      if (Option.isSome(done)) return done.value
+      yield* TestClock.adjust(stepMillis)
+    }
+    yield* Fiber.interrupt(fiber)
+    throw new Error("did not finish")
+  })
+
+const base = (events: Array<ApplyEvent>, over: Partial<ApplyOptions> = {}): Omit<ApplyOptions, "plan" | "runId"> => ({
+  onEvent: (e) => Effect.sync(() => events.push(e)),
+  foreignSessionPolicy: "wait",
+  sessionTimeoutMs: 30 * 60_000,
+  pollInterval: "1 second",
+  limits,
+  ...over
+})
+
+const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
+  if (Exit.isSuccess(exit)) throw new Error("expected failure")
+  const f = Cause.failureOption(exit.cause)
+  if (Option.isNone(f)) throw new Error(Cause.pretty(exit.cause))
+  return f.value
+}
+
+const uploadsOf = (okta: ReturnType<typeof makeMiniOkta>) => okta.sessions.map((s) => s.uploads.length)
+
+describe("Orchestrator.apply", () => {
+  it.effect("applies a plan through several sessions and commits each only after COMPLETED", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      const plan = bigPlan()
+      const events: Array<ApplyEvent> = []
+      const checks: Array<[string, number]> = []
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const options = base(events, {
+          onEvent: (e) =>
+            Effect.gen(function* () {
+              events.push(e)
+              if (e._tag === "SessionTriggered" || (e._tag === "SessionStatus" && e.status === "COMPLETED") || e._tag === "Committed")
+                checks.push([e._tag, (yield* Effect.orDie(store.index("user"))).size])
+            })
+        })
+        const exit = yield* drive(Orchestrator.apply({ plan, runId: "run-1", ...options }))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        const result = Exit.isSuccess(exit) ? exit.value : undefined
+        const packed = Batching.pack(plan, limits)
+        expect(packed.map((s) => s.batches.length)).toEqual([4, 3, 3])
+        expect(result).toMatchObject({ completed: true, uploads: 10, committedChanges: 5 + 400 + 5 })
+        expect(result!.sessions.map((s) => [s.index, s.uploads, s.status])).toEqual([
+          [0, 4, "COMPLETED"],
+          [1, 3, "COMPLETED"],
+          [2, 3, "COMPLETED"]
+        ])
+        expect(okta.sessions.map((s) => s.status)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"])
+        expect(uploadsOf(okta)).toEqual([4, 3, 3])
+        expect(okta.users.size).toBe(400)
+        expect(okta.users.get("EXT000007")?.profile).toMatchObject({ costCenter: "CC-7", department: "Dept 7" })
+        expect(okta.members.get("grp2")?.size).toBe(80)
+        expect((yield* store.index("user")).size).toBe(400)
+        expect((yield* store.memberships).get("grp4")?.size).toBe(80)
+        expect(Option.isNone(yield* store.journal)).toBe(true)
+      }).pipe(Effect.provide(layer))
+      // state moves only at Committed, never at trigger/COMPLETED
+      expect(checks).toEqual([
+        ["SessionTriggered", 0],
+        ["SessionStatus", 0],
+        ["Committed", 150],
+        ["SessionTriggered", 150],
+        ["SessionStatus", 150],
+        ["Committed", 300],
+        ["SessionTriggered", 300],
+        ["SessionStatus", 300],
+        ["Committed", 400]
+      ])
+      expect(events.filter((e) => e._tag === "SessionCreated").map((e) => (e as any).total)).toEqual([3, 3, 3])
+      expect(events.filter((e) => e._tag === "BatchUploaded")).toHaveLength(10)
+    })
+  )
+
+  it.effect("waits out the 5-minute rule with a countdown instead of failing (TestClock)", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup({ gapAfterCreateMillis: 5 * 60_000 })
+      const events: Array<ApplyEvent> = []
+      const exit = yield* drive(Orchestrator.apply({ plan: bigPlan(), runId: "run-gap", ...base(events) })).pipe(Effect.provide(layer))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(okta.sessions).toHaveLength(3)
+      // sessions were created at least 5 minutes apart
+      expect(okta.sessions[1]!.created - okta.sessions[0]!.created).toBeGreaterThanOrEqual(5 * 60_000)
+      expect(okta.sessions[2]!.created - okta.sessions[1]!.created).toBeGreaterThanOrEqual(5 * 60_000)
+      const gaps = events.filter((e): e is Extract<ApplyEvent, { _tag: "WaitingForSessionGap" }> => e._tag === "WaitingForSessionGap")
+      expect(gaps.length).toBeGreaterThan(50)
+      expect(gaps[0]!.reason).toContain("5 minutes")
+      expect(gaps[0]!.remainingMillis).toBeLessThanOrEqual(5 * 60_000)
+      // a countdown: each event ≤ 5 s after the previous one within a wait
+      for (let i = 1; i < gaps.length; i++) {
+        const step = gaps[i - 1]!.remainingMillis - gaps[i]!.remainingMillis
+        if (step > 0) expect(step).toBeLessThanOrEqual(5_000)
+      }
+      const creates = fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/sessions"))
+      expect(creates.length).toBeLessThan(10) // no hammering while waiting
+      expect(Exit.isSuccess(exit) && exit.value.waitedMillis).toBeGreaterThan(2 * 4 * 60_000)
+    })
+  )
+
+  it.effect("waits for a foreign open session (policy wait) without touching it", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup()
+      const foreign = okta.addForeign("IN_PROGRESS", 0)
+      okta.faults.push((req) => {
+        if (req.at >= 90_000 && foreign.status === "IN_PROGRESS") foreign.status = "CLOSED"
+        return undefined
+      })
+      const events: Array<ApplyEvent> = []
+      const exit = yield* drive(Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base(events) })).pipe(
+        Effect.provide(layer)
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(fake.requests.filter((r) => r.method === "DELETE")).toHaveLength(0)
+      const waits = events.filter((e) => e._tag === "WaitingForSessionGap")
+      expect(waits.length).toBeGreaterThanOrEqual(18) // every ≤5 s for 90 s
+      expect((waits[0] as any).reason).toContain(foreign.id)
+      expect(okta.users.has("EXT000001")).toBe(true)
+    })
+  )
+
+  it.effect("cancels a foreign CREATED/IN_PROGRESS session under policy cancel, but waits for a TRIGGERED one", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup({ processingMillis: 30_000 })
+      const open = okta.addForeign("CREATED", 0)
+      const triggered = okta.addForeign("TRIGGERED", 0)
+      const events: Array<ApplyEvent> = []
+      const exit = yield* drive(
+        Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base(events, { foreignSessionPolicy: "cancel" }) })
+      ).pipe(Effect.provide(layer))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(fake.requests.filter((r) => r.method === "DELETE").map((r) => r.path.split("/").pop())).toEqual([open.id])
+      expect(open.status).toBe("CLOSED")
+      expect(triggered.status).toBe("COMPLETED")
+      expect(events.some((e) => e._tag === "WaitingForSessionGap" && e.reason.includes("TRIGGERED"))).toBe(true)
+    })
+  )
+
+  it.effect("gives up on a foreign session after sessionTimeoutMs with ApplyError ForeignSession", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      okta.addForeign("CREATED", 0)
+      const exit = yield* drive(
+        Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base([], { sessionTimeoutMs: 60_000 }) })
+      ).pipe(Effect.provide(layer))
+      expect(failure(exit)).toMatchObject({ _tag: "ApplyError", reason: "ForeignSession" })
+    })
+  )
+
+  it.effect("re-does a session that ends in ERROR in a new Okta session; bounded", () =>
+    Effect.gen(function* () {
+      const ok = setup({ errorSessions: new Set([1]) })
+      const events: Array<ApplyEvent> = []
+      const exit = yield* drive(Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base(events) })).pipe(Effect.provide(ok.layer))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(ok.okta.sessions.map((s) => s.status)).toEqual(["COMPLETED", "ERROR", "COMPLETED", "COMPLETED"])
+      expect(uploadsOf(ok.okta)).toEqual([4, 3, 3, 3])
+      expect(ok.okta.users.size).toBe(400)
+      expect(events.some((e) => e._tag === "Retrying" && e.reason.includes("ERROR"))).toBe(true)
+
+      const bad = setup({ errorSessions: new Set([0, 1, 2]) })
+      const failed = yield* Effect.gen(function* () {
+        const exit = yield* drive(Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base([]) }))
+        const journal = yield* Effect.flatMap(StateStore.StateStore, (s) => s.journal)
+        return { exit, journal }
+      }).pipe(Effect.provide(bad.layer))
+      expect(failure(failed.exit)).toMatchObject({ _tag: "ApplyError", reason: "SessionFailed" })
+      expect(bad.okta.sessions).toHaveLength(3)
+      expect(Option.getOrThrow(failed.journal).sessions[0]).toMatchObject({ status: "PENDING", uploadedBatches: [] })
+    })
+  )
+
+  it.effect("a rejected upload cancels the session, fails, and the next run starts afresh", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup()
+      let uploads = 0
+      okta.faults.push((req) =>
+        req.path.includes("/bulk-") && ++uploads === 2 ? oktaError(400, "E0000001", "Api validation failed: profiles", ["email: must be an email"]) : undefined
+      )
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const exit = yield* drive(Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base([]) }))
+        expect(failure(exit)).toMatchObject({ _tag: "OktaApiError", reason: "Rejected", errorCauses: [{ errorSummary: "email: must be an email" }] })
+        expect(okta.sessions[0]!.status).toBe("CLOSED")
+        expect(fake.requests.filter((r) => r.method === "DELETE")).toHaveLength(1)
+        expect(Option.getOrThrow(yield* store.journal).sessions[0]!.status).toBe("FAILED")
+        expect((yield* store.index("user")).size).toBe(0)
+        const resumed = yield* Orchestrator.resumePending(base([]))
+        expect(Option.isNone(resumed)).toBe(true)
+        expect(Option.isNone(yield* store.journal)).toBe(true)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("retries an upload answered 5xx after Okta accepted it (idempotent) and finishes", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      let n = 0
+      okta.after.push((req) => (req.path.endsWith("/bulk-upsert") && ++n === 1 ? oktaError(500, "E0000009", "Internal Server Error") : undefined))
+      const events: Array<ApplyEvent> = []
+      const exit = yield* drive(Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base(events) })).pipe(Effect.provide(layer))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(uploadsOf(okta)).toEqual([5, 3, 3]) // the accepted-but-500 batch went twice into the same session
+      expect(okta.users.size).toBe(400)
+      expect(events.some((e) => e._tag === "Retrying" && e.reason.includes("bulkUpsertUsers"))).toBe(true)
+    })
+  )
+
+  it.effect("adopts the session its own lost create-session call opened", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      let first = true
+      okta.after.push((req, res) => {
+        if (req.method === "POST" && req.path.endsWith("/sessions") && res.status === 201 && first) {
+          first = false
+          return "drop"
+        }
+        return undefined
+      })
+      const exit = yield* drive(Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base([]) })).pipe(
+        Effect.provide(layer)
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(okta.sessions).toHaveLength(1)
+      expect(okta.sessions[0]!.status).toBe("COMPLETED")
+    })
+  )
+
+  it.effect("times out polling with the journal kept; the next run resumes polling without uploading again", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup({ processingMillis: 60 * 60_000 })
+      const plan = makePlan({ users: range(120).map((i) => createUser(i)) })
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const exit = yield* drive(Orchestrator.apply({ plan, runId: "r", ...base([], { sessionTimeoutMs: 10 * 60_000 }) }), 5_000)
+        expect(failure(exit)).toMatchObject({ _tag: "ApplyError", reason: "Timeout", sessionId: okta.sessions[0]!.id })
+        expect(Option.getOrThrow(yield* store.journal).sessions[0]).toMatchObject({ status: "TRIGGERED", uploadedBatches: [0, 1, 2] })
+        const uploadsBefore = fake.requests.filter((r) => r.path.includes("/bulk-")).length
+        yield* TestClock.adjust("1 hour")
+        const events: Array<ApplyEvent> = []
+        const resumed = yield* drive(Orchestrator.resumePending(base(events)))
+        expect(Exit.isSuccess(resumed) && Option.getOrThrow(resumed.value)).toMatchObject({ completed: true, uploads: 0, committedChanges: 120 })
+        expect(events[0]).toEqual({ _tag: "Resumed", runId: "r", fromSession: 0 })
+        expect(fake.requests.filter((r) => r.path.includes("/bulk-")).length).toBe(uploadsBefore)
+        expect((yield* store.index("user")).size).toBe(120)
+        expect(Option.isNone(yield* store.journal)).toBe(true)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("stops at a session boundary when stopBefore says so; resumePending finishes the rest", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      let opened = 0
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const exit = yield* drive(
+          Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base([], { stopBefore: Effect.sync(() => ++opened > 1) }) })
+        )
+        expect(Exit.isSuccess(exit) && exit.value).toMatchObject({ completed: false, uploads: 4 })
+        expect(okta.sessions).toHaveLength(1)
+        expect(Option.getOrThrow(yield* store.journal).sessions.map((s) => s.status)).toEqual(["COMPLETED", "PENDING", "PENDING"])
+        const resumed = yield* drive(Orchestrator.resumePending(base([])))
+        expect(Exit.isSuccess(resumed) && Option.getOrThrow(resumed.value)).toMatchObject({ completed: true, uploads: 6 })
+        expect(uploadsOf(okta)).toEqual([4, 3, 3])
+        expect((yield* store.index("user")).size).toBe(400)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("after a crash mid-upload, completed sessions are skipped and only missing batches are sent", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const crash = (e: ApplyEvent) =>
+          e._tag === "BatchUploaded" && e.sessionIndex === 1 && e.batch === 1 ? Effect.die("SIGKILL") : Effect.void
+        const exit = yield* drive(Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base([], { onEvent: crash }) }))
+        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+        expect(Option.getOrThrow(yield* store.journal).sessions.map((s) => [s.status, s.uploadedBatches])).toEqual([
+          ["COMPLETED", [0, 1, 2, 3]],
+          ["UPLOADING", [0, 1]],
+          ["PENDING", []]
+        ])
+        const events: Array<ApplyEvent> = []
+        const resumed = yield* drive(Orchestrator.resumePending(base(events)))
+        expect(Exit.isSuccess(resumed) && Option.getOrThrow(resumed.value)).toMatchObject({ completed: true, uploads: 1 + 3 })
+        expect(events[0]).toEqual({ _tag: "Resumed", runId: "r", fromSession: 1 })
+        expect(uploadsOf(okta)).toEqual([4, 3, 3])
+        expect(okta.sessions).toHaveLength(3)
+        expect((yield* store.index("user")).size).toBe(400)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("deactivations go out as bulk-delete after the upserts", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      const first = makePlan({ users: range(3).map((i) => createUser(i)), hash: "p1" })
+      const second = makePlan({ users: [deactivateUser(1)], hash: "p2" })
+      yield* Effect.gen(function* () {
+        yield* drive(Orchestrator.apply({ plan: first, runId: "r1", ...base([]) }))
+        yield* TestClock.adjust("10 minutes")
+        const exit = yield* drive(Orchestrator.apply({ plan: second, runId: "r2", ...base([]) }))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        expect(okta.users.get("EXT000001")?.status).toBe("DEPROVISIONED")
+        const store = yield* StateStore.StateStore
+        expect((yield* store.index("user")).get("EXT000001")?.status).toBe("DEACTIVATED")
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("refuses a plan for another identity source and a second unfinished run", () =>
+    Effect.gen(function* () {
+      const { layer } = setup()
+      yield* Effect.gen(function* () {
+        const other = yield* Effect.exit(
+          Orchestrator.apply({ plan: makePlan({ users: [createUser(1)], identitySourceId: "0oaOTHER" }), runId: "r", ...base([]) })
+        )
+        expect(failure(other)).toMatchObject({ _tag: "StateError", reason: "Conflict" })
+        const store = yield* StateStore.StateStore
+        yield* store.saveJournal({ runId: "old", identitySourceId: "x", planHash: "h", planJson: "{}", startedAt: "", sessions: [] })
+        const busy = yield* Effect.exit(Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "new", ...base([]) }))
+        expect(failure(busy)).toMatchObject({ _tag: "StateError", reason: "Conflict" })
+      }).pipe(Effect.provide(layer))
+    })
+  )
+})
