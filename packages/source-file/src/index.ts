@@ -1,0 +1,2 @@
+export * as Formats from "./Formats.ts"
+export { FileSource, FileSourceConfig } from "./FileSource.ts"

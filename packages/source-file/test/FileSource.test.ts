@@ -1,0 +1,279 @@
+import { SourceError } from "@anysource/core"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Chunk, Deferred, Effect, Fiber, Stream } from "effect"
+import { createHash } from "node:crypto"
+import { mkdirSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync } from "node:fs"
+import * as Path from "node:path"
+import { gzipSync } from "node:zlib"
+import { FileSource } from "../src/index.ts"
+import { tempDir } from "./helpers.ts"
+
+const tmp = tempDir()
+afterAll(() => tmp.cleanup())
+
+const sha = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex")
+
+/** File descriptors of this process that point at `path`. */
+const openFds = (path: string): number =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path
+    } catch {
+      return false
+    }
+  }).length
+
+const make = (config: Record<string, unknown>, baseDir = tmp.dir) =>
+  FileSource.make(FileSource.config.parse(config), { baseDir })
+
+const readAll = (config: Record<string, unknown>, baseDir = tmp.dir) =>
+  Effect.gen(function* () {
+    const source = yield* make(config, baseDir)
+    return Chunk.toArray(yield* Stream.runCollect(source.read))
+  }).pipe(Effect.scoped)
+
+const failure = <A>(effect: Effect.Effect<A, SourceError>) => Effect.flip(effect)
+
+beforeAll(() => {
+  tmp.write("people.csv", "id,name\n1,Zoë\n2,Åsa\n")
+  mkdirSync(Path.join(tmp.dir, "exports", "2026", "11"), { recursive: true })
+  // names and mtimes disagree on purpose: newest is by modification time
+  const day = 24 * 3600
+  const base = Date.parse("2026-11-20T00:00:00Z") / 1000
+  tmp.write("exports/people-2026-11-01.csv", "id,name\n1,a\n")
+  utimesSync(Path.join(tmp.dir, "exports/people-2026-11-01.csv"), base + 3 * day, base + 3 * day)
+  tmp.write("exports/people-2026-11-02.csv", "id,name\n2,b\n3,c\n")
+  utimesSync(Path.join(tmp.dir, "exports/people-2026-11-02.csv"), base + day, base + day)
+  tmp.write("exports/people-2026-11-03.csv", "id,name\n4,d\n")
+  utimesSync(Path.join(tmp.dir, "exports/people-2026-11-03.csv"), base + 2 * day, base + 2 * day)
+  tmp.write("exports/notes.txt", "not matched\n")
+  tmp.write("exports/2026/11/deep.ndjson", '{"id":"9"}\n')
+  tmp.write("dir-only/.keep", "")
+})
+
+describe("config", () => {
+  it("applies defaults and rejects mistakes", () => {
+    const config = FileSource.config.parse({ path: "people.csv" })
+    expect(config).toMatchObject({ path: "people.csv", pick: "newest", format: "auto", encoding: "auto", gzip: "auto" })
+    expect(config.csv).toMatchObject({ delimiter: "auto", quote: '"', header: true, relaxColumnCount: false, trim: false })
+    expect(FileSource.config.parse({ path: "x.csv", csv: { delimiter: "tab" } }).csv.delimiter).toBe("\t")
+    for (const bad of [
+      {},
+      { path: "" },
+      { path: "x.csv", pick: "oldest" },
+      { path: "x.csv", delimiter: ";" },
+      { path: "x.csv", csv: { header: false } },
+      { path: "x.csv", csv: { quote: "''" } },
+      { path: "x.csv", encoding: "ebcdic-klingon" },
+      { path: "x.csv", format: "xml" },
+      { path: "x.csv", checksum: { sha256: "abc" } }
+    ]) {
+      expect(FileSource.config.safeParse(bad).success, JSON.stringify(bad)).toBe(false)
+    }
+  })
+
+  it("is registered as the `file` source", () => {
+    expect(FileSource.id).toBe("file")
+    expect(FileSource.displayName).toBe("Local file")
+  })
+})
+
+describe("check", () => {
+  it.effect("passes for a readable file and a matching glob", () =>
+    Effect.gen(function* () {
+      yield* (yield* make({ path: "people.csv" })).check
+      yield* (yield* make({ path: "exports/people-*.csv", pick: "all" })).check
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("a missing file, an unmatched glob and a directory are clear errors", () =>
+    Effect.gen(function* () {
+      const missing = yield* failure((yield* make({ path: "nope.csv" })).check)
+      expect(missing.reason).toBe("NotFound")
+      expect(missing.message).toContain(`nope.csv not found (looked for ${Path.join(tmp.dir, "nope.csv")})`)
+      const unmatched = yield* failure((yield* make({ path: "exports/staff-*.csv" })).check)
+      expect(unmatched.reason).toBe("NotFound")
+      expect(unmatched.message).toContain("no file matches exports/staff-*.csv")
+      const dir = yield* failure((yield* make({ path: "dir-only" })).check)
+      expect(dir.reason).toBe("Config")
+      expect(dir.message).toContain("is a directory")
+      const noChecksum = yield* failure((yield* make({ path: "people.csv", checksum: { file: "{name}.sha256" } })).check)
+      expect(noChecksum.reason).toBe("NotFound")
+      expect(noChecksum.message).toContain("people.csv.sha256")
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("read", () => {
+  it.effect("one file: rows with file:line locations relative to the config's directory", () =>
+    Effect.gen(function* () {
+      const rows = yield* readAll({ path: "people.csv" })
+      expect(rows).toEqual([
+        { data: { id: "1", name: "Zoë" }, location: "people.csv:2" },
+        { data: { id: "2", name: "Åsa" }, location: "people.csv:3" }
+      ])
+      const nested = yield* readAll({ path: "../people.csv" }, Path.join(tmp.dir, "exports"))
+      expect(nested.map((r) => r.location)).toEqual([`${Path.join(tmp.dir, "people.csv")}:2`, `${Path.join(tmp.dir, "people.csv")}:3`])
+    })
+  )
+
+  it.effect("glob + pick: newest takes the most recently modified file", () =>
+    Effect.gen(function* () {
+      const rows = yield* readAll({ path: "exports/people-*.csv" })
+      expect(rows.map((r) => r.location)).toEqual(["exports/people-2026-11-01.csv:2"])
+    })
+  )
+
+  it.effect("glob + pick: all concatenates in name order, each row keeping its own file:line", () =>
+    Effect.gen(function* () {
+      const rows = yield* readAll({ path: "exports/people-*.csv", pick: "all" })
+      expect(rows.map((r) => [r.data["id"], r.location])).toEqual([
+        ["1", "exports/people-2026-11-01.csv:2"],
+        ["2", "exports/people-2026-11-02.csv:2"],
+        ["3", "exports/people-2026-11-02.csv:3"],
+        ["4", "exports/people-2026-11-03.csv:2"]
+      ])
+    })
+  )
+
+  it.effect("a recursive glob and format auto per file", () =>
+    Effect.gen(function* () {
+      const rows = yield* readAll({ path: "exports/**/*.ndjson", pick: "all" })
+      expect(rows).toEqual([{ data: { id: "9" }, location: "exports/2026/11/deep.ndjson:1" }])
+    })
+  )
+
+  it.effect("format options reach the decoder (gzip, encoding, delimiter)", () =>
+    Effect.gen(function* () {
+      tmp.write("latin.csv.gz", gzipSync(Buffer.from("id;name\n1;Zoë Ångström\n", "latin1")))
+      const rows = yield* readAll({ path: "latin.csv.gz", encoding: "latin1", csv: { delimiter: ";" } })
+      expect(rows).toEqual([{ data: { id: "1", name: "Zoë Ångström" }, location: "latin.csv.gz:2" }])
+    })
+  )
+
+  it.effect("a file that vanished between selection and reading is NotFound", () =>
+    Effect.gen(function* () {
+      tmp.write("soon-gone.csv", "id\n1\n")
+      const source = yield* make({ path: "soon-gone.csv" })
+      yield* source.check
+      rmSync(Path.join(tmp.dir, "soon-gone.csv"))
+      const error = yield* failure(Stream.runDrain(source.read))
+      expect(error.reason).toBe("NotFound")
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("decode errors carry the file's location", () =>
+    Effect.gen(function* () {
+      tmp.write("broken.csv", 'id,name\n1,"open\n')
+      const error = yield* failure(readAll({ path: "broken.csv" }))
+      expect(error).toBeInstanceOf(SourceError)
+      expect(error.source).toBe("file")
+      expect(error.reason).toBe("Decode")
+      expect(error.location).toBe("broken.csv:2")
+    })
+  )
+})
+
+describe("checksums", () => {
+  it.effect("a checksum file per data file ({name}) is verified while reading", () =>
+    Effect.gen(function* () {
+      const text = "id\n1\n"
+      tmp.write("sums/a.csv", text)
+      tmp.write("sums/b.csv", "id\n2\n")
+      tmp.write("sums/a.csv.sha256", `${sha(text)}  a.csv\n`)
+      tmp.write("sums/b.csv.sha256", `${sha("id\n2\n")} *b.csv\n`)
+      const rows = yield* readAll({ path: "sums/*.csv", pick: "all", checksum: { file: "sums/{name}.sha256" } })
+      expect(rows.map((r) => r.location)).toEqual(["sums/a.csv:2", "sums/b.csv:2"])
+
+      tmp.write("sums/b.csv.sha256", `${sha("something else")}  b.csv\n`)
+      const error = yield* failure(readAll({ path: "sums/*.csv", pick: "all", checksum: { file: "sums/{name}.sha256" } }))
+      expect(error.reason).toBe("Consistency")
+      expect(error.message).toContain("sums/b.csv does not match its checksum")
+    })
+  )
+
+  it.effect("an inline sha256 verifies one file and refuses a multi-file selection", () =>
+    Effect.gen(function* () {
+      const text = statSync(Path.join(tmp.dir, "people.csv")).size
+      expect(text).toBeGreaterThan(0)
+      const good = yield* readAll({ path: "people.csv", checksum: { sha256: sha("id,name\n1,Zoë\n2,Åsa\n") } })
+      expect(good).toHaveLength(2)
+      const bad = yield* failure(readAll({ path: "people.csv", checksum: { sha256: "f".repeat(64) } }))
+      expect(bad.reason).toBe("Consistency")
+      const many = yield* failure(readAll({ path: "exports/people-*.csv", pick: "all", checksum: { sha256: "f".repeat(64) } }))
+      expect(many.reason).toBe("Config")
+    })
+  )
+})
+
+describe("fingerprint", () => {
+  it.effect("names, sizes, mtimes and sha256 of what was read; the same before a read", () =>
+    Effect.gen(function* () {
+      const path = Path.join(tmp.dir, "people.csv")
+      const stat = statSync(path)
+      const expected = `people.csv size=${stat.size} mtime=${stat.mtime.toISOString()} sha256=${sha("id,name\n1,Zoë\n2,Åsa\n")}`
+      const fresh = yield* make({ path: "people.csv" })
+      expect(yield* fresh.fingerprint!).toBe(expected)
+      yield* Stream.runDrain(fresh.read)
+      expect(yield* fresh.fingerprint!).toBe(expected)
+      const source = yield* make({ path: "exports/people-*.csv", pick: "all" })
+      yield* Stream.runDrain(source.read)
+      const fingerprint = (yield* source.fingerprint!) ?? ""
+      expect(fingerprint.split("; ").map((f) => f.split(" ")[0])).toEqual([
+        "exports/people-2026-11-01.csv",
+        "exports/people-2026-11-02.csv",
+        "exports/people-2026-11-03.csv"
+      ])
+      expect(fingerprint).toContain(`sha256=${sha("id,name\n2,b\n3,c\n")}`)
+      expect(fingerprint).toContain("mtime=2026-11-21T00:00:00.000Z")
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("resources", () => {
+  const bigPath = Path.join(tmp.dir, "big.csv")
+  beforeAll(() => {
+    const lines = ["id,name,email"]
+    for (let i = 0; i < 200_000; i++) lines.push(`${i},name ${i},p${i}@example.com`)
+    tmp.write("big.csv", lines.join("\n") + "\n")
+  })
+
+  it.effect("nothing is opened until the stream runs", () =>
+    Effect.gen(function* () {
+      const source = yield* make({ path: "big.csv" })
+      const stream = source.read
+      expect(openFds(bigPath)).toBe(0)
+      expect(yield* Stream.runCount(Stream.take(stream, 3))).toBe(3)
+      expect(openFds(bigPath)).toBe(0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("interrupting the read closes the file handle", () =>
+    Effect.gen(function* () {
+      const source = yield* make({ path: "big.csv" })
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const fiber = yield* source.read.pipe(
+        Stream.runForEach(() => Deferred.succeed(started, undefined).pipe(Effect.zipRight(Deferred.await(release)))),
+        Effect.fork
+      )
+      yield* Deferred.await(started)
+      expect(openFds(bigPath)).toBe(1)
+      yield* Fiber.interrupt(fiber)
+      expect(openFds(bigPath)).toBe(0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("a decode error mid-file closes the file handle", () =>
+    Effect.gen(function* () {
+      const lines = ["id,name"]
+      for (let i = 0; i < 50_000; i++) lines.push(`${i},n${i}`)
+      lines.push("oops,too,many")
+      for (let i = 0; i < 50_000; i++) lines.push(`${i},n${i}`)
+      const path = tmp.write("bad-mid.csv", lines.join("\n"))
+      const error = yield* failure(readAll({ path: "bad-mid.csv" }))
+      expect(error.location).toBe("bad-mid.csv:50002")
+      expect(openFds(path)).toBe(0)
+    })
+  )
+})
