@@ -1,3 +1,3 @@
 import { library } from "@anysource/tsup-config"
 
-export default library({ entry: { "index": "src/index.ts" } })
+export default library({ entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts" } })

@@ -1,0 +1,672 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { scaledClock, systemClock, type EmulatorClock } from "./Clock.ts"
+import type { EmulatedGroup, EmulatedUser, SessionView } from "./Directory.ts"
+import { Faults, type FaultInjector } from "./Faults.ts"
+import { matches, oktaGroup, oktaUser, page, parseExpression, quickMatch } from "./internal/AdminApi.ts"
+import { Auth, SCOPE_MANAGE, SCOPE_READ, type OAuthClientConfig, type Principal, type TokenConfig } from "./internal/Auth.ts"
+import { oktaTime, requestId as newRequestId } from "./internal/Ids.ts"
+import {
+  methodNotAllowed,
+  notFound,
+  OktaHttpError,
+  rateLimited,
+  serverError,
+  validationFailed
+} from "./internal/OktaError.ts"
+import { Org, type GroupRecord, type SessionRecord, type StagedUpload, type UserRecord } from "./internal/Org.ts"
+import {
+  BulkGroupsDelete,
+  BulkGroupsUpsert,
+  BulkMemberships,
+  BulkUsersDelete,
+  BulkUsersUpsert,
+  decode,
+  GroupCreate,
+  GroupUpdate,
+  MembershipCreate,
+  parseJson,
+  UserCreate,
+  UserReplace
+} from "./internal/Payloads.ts"
+import { loadSnapshot, saveSnapshot } from "./internal/Persistence.ts"
+import { RateLimiter } from "./internal/RateLimiter.ts"
+
+export type { OAuthClientConfig, TokenConfig } from "./internal/Auth.ts"
+
+/** The identity source every emulator has unless `identitySources` says otherwise. */
+export const DEFAULT_IDENTITY_SOURCE_ID = "0oaEMULATED000000001"
+/** The SSWS API token the emulator accepts unless `tokens` says otherwise. Not a secret: it only opens the local emulator. */
+export const DEFAULT_API_TOKEN = "emulator-api-token"
+
+export interface EmulatorOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number
+  /** Interface to listen on. Default 127.0.0.1. */
+  readonly host?: string
+  /** Identity sources (Custom Identity Source app instances). Default: one, {@link DEFAULT_IDENTITY_SOURCE_ID}. */
+  readonly identitySources?: ReadonlyArray<{ readonly id: string; readonly name?: string }>
+  /** Accepted `SSWS` API tokens (every scope unless `scopes` is given). Default: {@link DEFAULT_API_TOKEN}. */
+  readonly tokens?: ReadonlyArray<TokenConfig>
+  /** OAuth 2.0 service apps allowed to use `POST /oauth2/v1/token` (client credentials + private_key_jwt). */
+  readonly oauthClients?: ReadonlyArray<OAuthClientConfig>
+  /** Time source. Default: real time (sped up by `timeScale` when given). Tests pass a `ManualClock`. */
+  readonly clock?: EmulatorClock
+  /** Status of a successful create-session: 201 as recorded from real orgs (default) or 200 as the spec says. */
+  readonly createSessionStatus?: 200 | 201
+  /** What list-sessions returns: only CREATED/IN_PROGRESS/TRIGGERED sessions (default) or every session. */
+  readonly listSessions?: "active" | "all"
+  /** Bytes in the "200 KB" upload limit's kilobyte. Default 1024. */
+  readonly kilobyte?: 1000 | 1024
+  /** Requests per window on `/api/v1/*` (and separately on `/oauth2/v1/token`). Default 600 per 60 s. */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs?: number }
+  /** Emulator time from TRIGGERED to COMPLETED/ERROR, per session, one session at a time. Default 200 ms. */
+  readonly processingDelayMs?: number
+  /** Speeds the real clock up for demos (60 = one real second is one emulator minute). Ignored when `clock` is given. */
+  readonly timeScale?: number
+  /** Load the org (directory and sessions) from this JSON file at start and save it after every change (atomic rename). */
+  readonly persistPath?: string
+  /** Keep `requests` (the request log). Default true. */
+  readonly requestLog?: boolean
+  /**
+   * Status codes of the single-entity endpoints: `spec` (default; POST user 200 without body, DELETE user/group 204)
+   * or `recorded` (as in recorded traffic: POST user 200 with the user, DELETE user/group 200).
+   */
+  readonly singleEntityResponses?: "spec" | "recorded"
+  /** Called with every request and the reply sent to it (for contract validation in tests). */
+  readonly onExchange?: (exchange: Exchange) => void
+}
+
+export interface RequestLogEntry {
+  readonly method: string
+  /** Path and query string. */
+  readonly path: string
+  /** Reply status; 0 when the connection was dropped by a fault. */
+  readonly status: number
+  /** Size of the request body in bytes. */
+  readonly bodyBytes: number
+  /** Emulator time the request arrived, Okta-style ISO string. */
+  readonly at: string
+  readonly requestId: string
+  /** The fault that shaped this reply, if any. */
+  readonly fault?: string
+}
+
+/** One request and the reply sent to it, as seen on the wire. */
+export interface Exchange {
+  readonly method: string
+  /** Path and query string. */
+  readonly url: string
+  readonly requestHeaders: IncomingHttpHeaders
+  readonly requestBody: string
+  /** 0 when the connection was dropped. */
+  readonly status: number
+  readonly responseHeaders: Readonly<Record<string, string>>
+  readonly responseBody: string
+}
+
+export interface RunningEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:49152` (use it as the org URL). */
+  readonly url: string
+  readonly close: () => Promise<void>
+  readonly clock: EmulatorClock
+  readonly directory: {
+    readonly users: (identitySourceId?: string) => ReadonlyArray<EmulatedUser>
+    readonly groups: (identitySourceId?: string) => ReadonlyArray<EmulatedGroup>
+    /** External ids of the users in the group with this external id. */
+    readonly members: (groupExternalId: string, identitySourceId?: string) => ReadonlyArray<string>
+  }
+  readonly sessions: (identitySourceId?: string) => ReadonlyArray<SessionView>
+  readonly faults: FaultInjector
+  /** The request log (empty when `requestLog: false`). */
+  readonly requests: ReadonlyArray<RequestLogEntry>
+  /** Runs any due work (expiry, imports whose processing time has come) now. */
+  readonly processPending: () => Promise<void>
+}
+
+interface Reply {
+  readonly status: number
+  readonly body?: unknown
+  readonly headers?: Record<string, string>
+}
+
+interface Ctx {
+  readonly method: string
+  readonly url: URL
+  readonly baseUrl: string
+  readonly params: ReadonlyArray<string>
+  readonly body: Buffer
+  readonly principal: Principal
+}
+
+type Handler = (ctx: Ctx) => Reply | Promise<Reply>
+
+interface Route {
+  readonly pattern: RegExp
+  readonly methods: Readonly<Record<string, { readonly scopes: ReadonlyArray<string>; readonly handler: Handler }>>
+}
+
+const IS = "/api/v1/identity-sources/([^/]+)"
+const SEG = "([^/]+)"
+
+const UPLOADS: ReadonlyArray<{ readonly path: string; readonly build: (body: unknown) => StagedUpload }> = [
+  { path: "bulk-upsert", build: (b) => ({ kind: "usersUpsert", items: decode(BulkUsersUpsert, b).profiles }) },
+  { path: "bulk-delete", build: (b) => ({ kind: "usersDelete", items: decode(BulkUsersDelete, b).profiles }) },
+  { path: "bulk-groups-upsert", build: (b) => ({ kind: "groupsUpsert", items: decode(BulkGroupsUpsert, b).profiles }) },
+  { path: "bulk-groups-delete", build: (b) => ({ kind: "groupsDelete", items: decode(BulkGroupsDelete, b).externalIds }) },
+  { path: "bulk-group-memberships-upsert", build: (b) => ({ kind: "membershipsUpsert", items: decode(BulkMemberships, b).memberships }) },
+  { path: "bulk-group-memberships-delete", build: (b) => ({ kind: "membershipsDelete", items: decode(BulkMemberships, b).memberships }) }
+]
+
+const sessionJson = (s: SessionRecord) => ({
+  id: s.id,
+  identitySourceId: s.identitySourceId,
+  status: s.status,
+  importType: "INCREMENTAL",
+  created: oktaTime(s.created),
+  lastUpdated: oktaTime(s.lastUpdated)
+})
+
+const userJson = (u: UserRecord) => ({
+  id: u.id,
+  externalId: u.externalId,
+  created: oktaTime(u.created),
+  lastUpdated: oktaTime(u.lastUpdated),
+  profile: { ...u.profile }
+})
+
+// Flat group profile, as real orgs return it (the spec nests it under profile.profile; see the API notes §10).
+const groupJson = (g: GroupRecord) => ({ id: g.id, externalId: g.externalId, profile: { ...g.profile } })
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => resolve(Buffer.concat(chunks)))
+    req.on("error", reject)
+  })
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Starts an emulated Okta org for the Identity Sources API. */
+export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
+  const clock = options.clock ?? (options.timeScale !== undefined ? scaledClock(options.timeScale) : systemClock)
+  const kilobyte = options.kilobyte ?? 1024
+  const maxUploadBytes = 200 * kilobyte
+  const createStatus = options.createSessionStatus ?? 201
+  const recorded = options.singleEntityResponses === "recorded"
+  const keepLog = options.requestLog ?? true
+  const windowMs = options.rateLimit?.windowMs ?? 60_000
+  const limit = options.rateLimit?.limit ?? 600
+  const apiLimiter = new RateLimiter(limit, windowMs)
+  const tokenLimiter = new RateLimiter(limit, windowMs)
+  const faults = new Faults()
+  const requests: Array<RequestLogEntry> = []
+  // Client-made timestamps (assertion exp, DPoP iat) follow the injected clock in tests, but real time when the
+  // emulator only runs sped up (timeScale), since clients sign with their own wall clock.
+  const clientNow = options.clock === undefined ? () => Date.now() : clock.now
+  const auth = new Auth(options.tokens ?? [{ token: DEFAULT_API_TOKEN }], options.oauthClients ?? [], clock.now, clientNow)
+  const org = new Org({
+    now: clock.now,
+    processingDelayMs: options.processingDelayMs ?? 200,
+    listSessions: options.listSessions ?? "active"
+  })
+
+  if (options.persistPath !== undefined) {
+    const saved = loadSnapshot(options.persistPath)
+    if (saved !== undefined) org.restore(saved)
+  }
+  for (const src of options.identitySources ?? [{ id: DEFAULT_IDENTITY_SOURCE_ID, name: "Emulated identity source" }]) {
+    org.addSource(src.id, src.name ?? src.id)
+  }
+
+  const persist = (): void => {
+    if (options.persistPath !== undefined && org.dirty) {
+      org.dirty = false
+      saveSnapshot(options.persistPath, org.snapshot())
+    }
+  }
+  const tick = (): void => {
+    org.tick()
+    persist()
+  }
+  tick()
+
+  // ------------------------------------------------------------------ handlers
+
+  const upload =
+    (build: (body: unknown) => StagedUpload): Handler =>
+    ({ params, body }) => {
+      const session = org.session(params[0]!, params[1]!)
+      org.assertUploadable(session)
+      if (body.length > maxUploadBytes) {
+        throw validationFailed("payload", [
+          `The request payload is ${body.length} bytes; an upload may be at most 200 KB (${maxUploadBytes} bytes).`
+        ])
+      }
+      org.stage(session, build(parseJson(body)))
+      return { status: 202 }
+    }
+
+  const deleted = (): Reply => ({ status: recorded ? 200 : 204 })
+
+  const listUsers: Handler = ({ url, baseUrl }) => {
+    const search = url.searchParams.get("search") ?? url.searchParams.get("filter")
+    const q = url.searchParams.get("q")
+    const conditions = search === null ? undefined : parseExpression(search)
+    let users = org.allUsers().map((u) => ({ id: u.id, json: oktaUser(u, baseUrl) }))
+    // Like Okta, a plain listing leaves DEPROVISIONED users out; search/filter see every status.
+    if (conditions === undefined) users = users.filter((u) => u.json["status"] !== "DEPROVISIONED")
+    else users = users.filter((u) => matches(u.json, conditions))
+    if (q !== null) users = users.filter((u) => quickMatch(u.json, q, ["login", "email", "firstName", "lastName"]))
+    const p = page(users, url, 200, 200)
+    return { status: 200, body: p.items.map((u) => u.json), headers: { Link: p.link } }
+  }
+
+  const listGroups: Handler = ({ url, baseUrl }) => {
+    const search = url.searchParams.get("search") ?? url.searchParams.get("filter")
+    const q = url.searchParams.get("q")
+    let groups = org.allGroups().map((g) => ({ id: g.id, json: oktaGroup(g, baseUrl) }))
+    if (search !== null) {
+      const conditions = parseExpression(search)
+      groups = groups.filter((g) => matches(g.json, conditions))
+    }
+    if (q !== null) groups = groups.filter((g) => quickMatch(g.json, q, ["name"]))
+    const p = page(groups, url, 200, 10_000)
+    return { status: 200, body: p.items.map((g) => g.json), headers: { Link: p.link } }
+  }
+
+  const oktaGroupFor = (id: string): GroupRecord => {
+    const g = org.groupById(id)
+    if (g === undefined) throw notFound(id, "UserGroup")
+    return g
+  }
+
+  const manage = [SCOPE_MANAGE]
+  const read = [SCOPE_READ]
+  const usersRead = ["okta.users.read", "okta.users.manage"]
+  const groupsRead = ["okta.groups.read", "okta.groups.manage"]
+
+  const routes: ReadonlyArray<Route> = [
+    {
+      pattern: new RegExp(`^${IS}/sessions$`),
+      methods: {
+        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: org.listSessions(params[0]!).map(sessionJson) }) },
+        POST: { scopes: manage, handler: ({ params }) => ({ status: createStatus, body: sessionJson(org.createSession(params[0]!)) }) }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/sessions/${SEG}$`),
+      methods: {
+        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: sessionJson(org.session(params[0]!, params[1]!)) }) },
+        DELETE: {
+          scopes: manage,
+          handler: ({ params }) => {
+            org.cancelSession(params[0]!, params[1]!)
+            return { status: 204 }
+          }
+        }
+      }
+    },
+    ...UPLOADS.map(
+      (u): Route => ({
+        pattern: new RegExp(`^${IS}/sessions/${SEG}/${u.path}$`),
+        methods: { POST: { scopes: manage, handler: upload(u.build) } }
+      })
+    ),
+    {
+      pattern: new RegExp(`^${IS}/sessions/${SEG}/start-import$`),
+      methods: {
+        POST: {
+          scopes: manage,
+          handler: ({ params, method, url }) => {
+            const s = org.session(params[0]!, params[1]!)
+            // Only consume a sessionError fault when the trigger is going to succeed.
+            const fail = s.status === "IN_PROGRESS" && faults.take("sessionError", method, url.pathname) !== undefined
+            return { status: 200, body: sessionJson(org.startImport(params[0]!, params[1]!, fail)) }
+          }
+        }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/users$`),
+      methods: {
+        POST: {
+          scopes: manage,
+          handler: ({ params, body }) => {
+            const req = decode(UserCreate, parseJson(body))
+            const user = org.createUser(params[0]!, req.externalId, req.profile)
+            return recorded ? { status: 200, body: userJson(user) } : { status: 200 }
+          }
+        }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/users/${SEG}$`),
+      methods: {
+        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: userJson(org.userByExternalId(params[0]!, params[1]!)) }) },
+        PUT: {
+          scopes: manage,
+          handler: ({ params, body }) => {
+            org.userByExternalId(params[0]!, params[1]!)
+            const req = decode(UserReplace, parseJson(body))
+            return { status: 200, body: userJson(org.writeUser(params[0]!, params[1]!, req.profile, "replace")) }
+          }
+        },
+        PATCH: {
+          scopes: manage,
+          handler: ({ params, body }) => {
+            org.userByExternalId(params[0]!, params[1]!)
+            const req = decode(UserReplace, parseJson(body))
+            return { status: 200, body: userJson(org.writeUser(params[0]!, params[1]!, req.profile, "merge")) }
+          }
+        },
+        DELETE: {
+          scopes: manage,
+          handler: ({ params }) => {
+            org.deactivateUser(org.userByExternalId(params[0]!, params[1]!), org.now)
+            return deleted()
+          }
+        }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/groups$`),
+      methods: {
+        POST: {
+          scopes: manage,
+          handler: ({ params, body }) => {
+            const req = decode(GroupCreate, parseJson(body))
+            return { status: 200, body: groupJson(org.createGroup(params[0]!, req.externalId, req.profile)) }
+          }
+        }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/groups/${SEG}$`),
+      methods: {
+        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: groupJson(org.groupByIdOrExternalId(params[0]!, params[1]!)) }) },
+        POST: {
+          scopes: manage,
+          handler: ({ params, body }) => {
+            const g = org.groupByIdOrExternalId(params[0]!, params[1]!)
+            const req = decode(GroupUpdate, parseJson(body))
+            org.upsertGroup(params[0]!, g.externalId, req.profile, org.now)
+            return { status: 200, body: groupJson(g) }
+          }
+        },
+        DELETE: {
+          scopes: manage,
+          handler: ({ params }) => {
+            org.deleteGroup(params[0]!, org.groupByIdOrExternalId(params[0]!, params[1]!).id)
+            return deleted()
+          }
+        }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/groups/${SEG}/membership$`),
+      methods: {
+        GET: {
+          scopes: read,
+          handler: ({ params, url }) => {
+            const g = org.groupByIdOrExternalId(params[0]!, params[1]!)
+            const p = page([...g.members].sort().map((id) => ({ id })), url, 200, 1000)
+            return { status: 200, body: { memberExternalIds: p.items.map((m) => m.id) }, headers: { Link: p.link } }
+          }
+        },
+        POST: {
+          scopes: manage,
+          handler: ({ params, body }) => {
+            org.groupByIdOrExternalId(params[0]!, params[1]!)
+            const req = decode(MembershipCreate, parseJson(body))
+            org.addMember(params[0]!, params[1]!, req.memberExternalId)
+            return { status: 204 }
+          }
+        }
+      }
+    },
+    {
+      pattern: new RegExp(`^${IS}/groups/${SEG}/membership/${SEG}$`),
+      methods: {
+        DELETE: {
+          scopes: manage,
+          handler: ({ params }) => {
+            org.removeMember(params[0]!, params[1]!, params[2]!)
+            return { status: 204 }
+          }
+        }
+      }
+    },
+    { pattern: /^\/api\/v1\/users$/, methods: { GET: { scopes: usersRead, handler: listUsers } } },
+    {
+      pattern: new RegExp(`^/api/v1/users/${SEG}$`),
+      methods: {
+        GET: {
+          scopes: usersRead,
+          handler: ({ params, baseUrl }) => {
+            const u = org.userByIdOrLogin(params[0]!)
+            if (u === undefined) throw notFound(params[0]!, "User")
+            return { status: 200, body: oktaUser(u, baseUrl) }
+          }
+        }
+      }
+    },
+    { pattern: /^\/api\/v1\/groups$/, methods: { GET: { scopes: groupsRead, handler: listGroups } } },
+    {
+      pattern: new RegExp(`^/api/v1/groups/${SEG}$`),
+      methods: { GET: { scopes: groupsRead, handler: ({ params, baseUrl }) => ({ status: 200, body: oktaGroup(oktaGroupFor(params[0]!), baseUrl) }) } }
+    },
+    {
+      pattern: new RegExp(`^/api/v1/groups/${SEG}/users$`),
+      methods: {
+        GET: {
+          scopes: [...groupsRead, ...usersRead],
+          handler: ({ params, url, baseUrl }) => {
+            const members = org.groupMembers(oktaGroupFor(params[0]!)).map((u) => ({ id: u.id, json: oktaUser(u, baseUrl) }))
+            const p = page(members, url, 1000, 10_000)
+            return { status: 200, body: p.items.map((m) => m.json), headers: { Link: p.link } }
+          }
+        }
+      }
+    }
+  ]
+
+  const route = async (method: string, url: URL, baseUrl: string, body: Buffer, headers: IncomingHttpHeaders): Promise<Reply> => {
+    if (url.pathname === "/oauth2/v1/token") {
+      if (method !== "POST") throw methodNotAllowed()
+      const form = new URLSearchParams(body.toString("utf8"))
+      const dpop = typeof headers["dpop"] === "string" ? headers["dpop"] : undefined
+      const tokenUrls = [...new Set([`${baseUrl}/oauth2/v1/token`, `${emulatorUrl}/oauth2/v1/token`])]
+      return auth.token(form, dpop, tokenUrls)
+    }
+    const principal = await auth.authenticate(
+      {
+        authorization: headers.authorization,
+        dpop: typeof headers["dpop"] === "string" ? headers["dpop"] : undefined
+      },
+      method,
+      `${baseUrl}${url.pathname}`
+    )
+    for (const r of routes) {
+      const m = r.pattern.exec(url.pathname)
+      if (m === null) continue
+      const entry = r.methods[method]
+      if (entry === undefined) throw methodNotAllowed()
+      auth.requireScope(principal, ...entry.scopes)
+      const params = m.slice(1).map((p) => decodeURIComponent(p))
+      return entry.handler({ method, url, baseUrl, params, body, principal })
+    }
+    throw notFound(url.pathname, "Resource")
+  }
+
+  // ------------------------------------------------------------------ server
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readBody(req)
+    const method = (req.method ?? "GET").toUpperCase()
+    const host = req.headers.host ?? new URL(emulatorUrl).host
+    const baseUrl = `http://${host}`
+    const url = new URL(req.url ?? "/", baseUrl)
+    const requestId = newRequestId()
+    const arrivedAt = clock.now()
+    tick()
+
+    let fault: string | undefined
+    const latency = faults.take("latency", method, url.pathname)
+    if (latency !== undefined) {
+      fault = `latency ${latency.ms}ms`
+      await sleep(latency.ms)
+    }
+    const drop = faults.take("drop", method, url.pathname)
+
+    const finish = (status: number, headers: Record<string, string>, payload: string, dropped: boolean) => {
+      if (keepLog) {
+        requests.push({
+          method,
+          path: url.pathname + url.search,
+          status,
+          bodyBytes: body.length,
+          at: oktaTime(arrivedAt),
+          requestId,
+          ...(fault === undefined ? {} : { fault })
+        })
+      }
+      options.onExchange?.({
+        method,
+        url: url.pathname + url.search,
+        requestHeaders: req.headers,
+        requestBody: body.toString("utf8"),
+        status: dropped ? 0 : status,
+        responseHeaders: headers,
+        responseBody: payload
+      })
+    }
+
+    if (drop !== undefined && drop.afterHandling !== true) {
+      fault = "drop"
+      finish(0, {}, "", true)
+      req.socket.destroy()
+      return
+    }
+
+    const limiter = url.pathname.startsWith("/oauth2/") ? tokenLimiter : apiLimiter
+    let reply: Reply
+    let rateHeaders: Record<string, string>
+    const burst = faults.take("rateLimit", method, url.pathname)
+    if (burst !== undefined) {
+      fault = "rateLimit"
+      const now = clock.now()
+      const resetAt = burst.resetInMs === undefined ? Number(limiter.headers(now)["X-Rate-Limit-Reset"]) * 1000 : now + burst.resetInMs
+      const e = rateLimited()
+      reply = { status: 429, body: e.body }
+      rateHeaders = {
+        "X-Rate-Limit-Limit": String(limiter.limit),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": String(Math.ceil(resetAt / 1000))
+      }
+    } else {
+      const taken = limiter.take(clock.now())
+      const injected = taken.allowed ? faults.take("status", method, url.pathname) : undefined
+      try {
+        if (!taken.allowed) throw rateLimited()
+        if (injected !== undefined) {
+          fault = `status ${injected.status}`
+          throw injected.status >= 500 ? serverError(injected.status) : new OktaHttpError(injected.status, "E0000001", "Api validation failed: injected fault")
+        }
+        reply = await route(method, url, baseUrl, body, req.headers)
+      } catch (e) {
+        if (!(e instanceof OktaHttpError)) throw e
+        reply = { status: e.status, body: e.body, headers: { ...e.headers } }
+      }
+      rateHeaders = limiter.headers(clock.now())
+    }
+    tick()
+
+    const payload = reply.body === undefined ? "" : JSON.stringify(reply.body)
+    const headers: Record<string, string> = {
+      Date: new Date(clock.now()).toUTCString(),
+      "X-Okta-Request-Id": requestId,
+      ...rateHeaders,
+      ...(reply.headers ?? {}),
+      ...(payload === "" ? {} : { "Content-Type": "application/json" }),
+      "Content-Length": String(Buffer.byteLength(payload))
+    }
+    if (drop !== undefined) {
+      fault = "drop after handling"
+      finish(reply.status, headers, payload, true)
+      req.socket.destroy()
+      return
+    }
+    finish(reply.status, headers, payload, false)
+    res.sendDate = false
+    res.writeHead(reply.status, headers)
+    res.end(payload)
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      // A bug in the emulator: answer 500 in Okta's shape rather than hanging the client.
+      const err = serverError(500)
+      const payload = JSON.stringify({ ...err.body, errorCauses: [{ errorSummary: e instanceof Error ? e.message : String(e) }] })
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json", "X-Okta-Request-Id": newRequestId() })
+      res.end(payload)
+    })
+  })
+  server.keepAliveTimeout = 5_000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const hostName = address.family === "IPv6" ? `[${address.address}]` : address.address
+  const emulatorUrl = `http://${hostName}:${address.port}`
+
+  const unsubscribe = clock.onAdvance?.(tick)
+  const timer = setInterval(tick, 20)
+  timer.unref()
+
+  let closed: Promise<void> | undefined
+  return {
+    url: emulatorUrl,
+    clock,
+    faults,
+    requests,
+    directory: {
+      users: (isId) => org.allUsers(isId).map((u) => org.userView(u)),
+      groups: (isId) => org.allGroups(isId).map((g) => org.groupView(g)),
+      members: (groupExternalId, isId) => {
+        const g = org.allGroups(isId).find((x) => x.externalId === groupExternalId)
+        return g === undefined ? [] : [...g.members].sort()
+      }
+    },
+    sessions: (isId) =>
+      [...org.sessions.values()]
+        .filter((s) => isId === undefined || s.identitySourceId === isId)
+        .sort((a, b) => a.created - b.created)
+        .map((s) => org.sessionView(s)),
+    processPending: async () => tick(),
+    close: () => {
+      closed ??= new Promise<void>((resolve, reject) => {
+        clearInterval(timer)
+        unsubscribe?.()
+        server.close((e) => {
+          try {
+            tick()
+          } catch (persistError) {
+            reject(persistError)
+            return
+          }
+          if (e !== undefined) reject(e)
+          else resolve()
+        })
+        server.closeAllConnections()
+      })
+      return closed
+    }
+  }
+}

@@ -1,0 +1,396 @@
+/**
+ * Contract checks against Okta's OpenAPI subset for the Identity Sources API
+ * (`shared/okta/openapi-identity-sources.yaml`, read at test time, never shipped).
+ *
+ * Built on openapi-backend (router + Ajv validators) with ajv-formats for `email`/`date-time`.
+ * Where recorded traffic and the spec disagree, the difference is a named {@link SpecAllowance}
+ * that edits the parsed document before validation: validation is never switched off.
+ */
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import addFormatsModule from "ajv-formats"
+import { OpenAPIBackend, type Document } from "openapi-backend"
+import { parse } from "yaml"
+
+type Json = Record<string, any>
+
+/** A documented, deliberate edit of the spec before validation. */
+export interface SpecAllowance {
+  readonly id: string
+  /** Why the edit is right, with the evidence. */
+  readonly reason: string
+  readonly apply: (doc: Json) => void
+}
+
+const ERROR_STATUSES = ["400", "401", "403", "404", "405", "429", "500", "502", "503", "504"]
+
+const forEachOperation = (doc: Json, f: (op: Json, method: string, path: string) => void): void => {
+  for (const [path, item] of Object.entries<Json>(doc["paths"] ?? {})) {
+    for (const method of ["get", "put", "post", "delete", "patch"]) {
+      const op = item[method] as Json | undefined
+      if (op !== undefined) f(op, method, path)
+    }
+  }
+}
+
+const operation = (doc: Json, operationId: string): Json => {
+  let found: Json | undefined
+  forEachOperation(doc, (op) => {
+    if (op["operationId"] === operationId) found = op
+  })
+  if (found === undefined) throw new Error(`operation ${operationId} is not in the spec`)
+  return found
+}
+
+const schema = (doc: Json, name: string): Json => {
+  const s = doc["components"]?.["schemas"]?.[name] as Json | undefined
+  if (s === undefined) throw new Error(`schema ${name} is not in the spec`)
+  return s
+}
+
+/** The known spec-vs-reality differences and the two string-only tightenings, each with its evidence. */
+export const allowances = {
+  createSession201: {
+    id: "createSession201",
+    reason:
+      "Recorded traffic from real orgs answers create-session with 201 Created and the session body; the spec says 200 " +
+      "(identity-sources-api.md §10.1). 201 is validated against the same IdentitySourceSession schema as 200.",
+    apply: (doc) => {
+      const responses = operation(doc, "createIdentitySourceSession")["responses"] as Json
+      responses["201"] = structuredClone(responses["200"])
+    }
+  },
+  flatGroupProfile: {
+    id: "flatGroupProfile",
+    reason:
+      "Real group responses carry the profile flat (profile.displayName), the spec nests it (profile.profile.displayName) " +
+      "(§10.3). GroupsResponseSchema.profile is validated as IdentitySourceGroupProfileForUpsert with displayName required " +
+      "and string-only attributes, so a nested profile is rejected.",
+    apply: (doc) => {
+      schema(doc, "GroupsResponseSchema")["properties"]["profile"] = {
+        allOf: [{ $ref: "#/components/schemas/IdentitySourceGroupProfileForUpsert" }, { type: "object", required: ["displayName"] }]
+      }
+    }
+  },
+  errorStatuses: {
+    id: "errorStatuses",
+    reason:
+      "The spec lists only some error statuses per operation (no 401 anywhere, no 400 on create-session, start-import or " +
+      "DELETE session) although Okta returns them (§5.2, recorded 400 on DELETE of a TRIGGERED session §5.3). Every " +
+      `undeclared status among ${ERROR_STATUSES.join(", ")} is declared with the spec's own Error schema.`,
+    apply: (doc) => {
+      forEachOperation(doc, (op) => {
+        const responses = op["responses"] as Json
+        for (const status of ERROR_STATUSES) {
+          responses[status] ??= {
+            description: "Error (allowance errorStatuses)",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } }
+          }
+        }
+      })
+    }
+  },
+  nullableSecondEmail: {
+    id: "nullableSecondEmail",
+    reason:
+      "secondEmail is not marked nullable, yet the spec's own UserReplaceResponse example returns secondEmail: null; " +
+      "clients clear a second email by sending null.",
+    apply: (doc) => {
+      schema(doc, "IdentitySourceUserProfileForUpsert")["properties"]["secondEmail"]["nullable"] = true
+    }
+  },
+  stringOnlyProfiles: {
+    id: "stringOnlyProfiles",
+    reason:
+      "A tightening, not a loosening: the profile schemas say in prose that 'Profile attributes can only be of the string " +
+      "type' but do not encode it for custom attributes; additionalProperties is set to a nullable string.",
+    apply: (doc) => {
+      for (const name of ["IdentitySourceUserProfileForUpsert", "IdentitySourceGroupProfileForUpsert"]) {
+        schema(doc, name)["additionalProperties"] = { type: "string", nullable: true }
+      }
+    }
+  },
+  oktaErrorShape: {
+    id: "oktaErrorShape",
+    reason:
+      "A tightening: every Okta error body carries errorCode, errorSummary, errorLink, errorId and errorCauses (§5.1), " +
+      "and sessions always carry all six fields (§2.1); the spec marks none of them required.",
+    apply: (doc) => {
+      schema(doc, "Error")["required"] = ["errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"]
+      schema(doc, "IdentitySourceSession")["required"] = ["id", "identitySourceId", "status", "importType", "created", "lastUpdated"]
+    }
+  },
+  recordedSingleEntity: {
+    id: "recordedSingleEntity",
+    reason:
+      "Only for an emulator started with singleEntityResponses: 'recorded': recorded traffic shows POST /users answering " +
+      "200 with a UserResponseSchema body and DELETE user/group answering 200 (§10.2; the cassettes may be hand-edited).",
+    apply: (doc) => {
+      const create = operation(doc, "createIdentitySourceUser")["responses"] as Json
+      create["200"] = {
+        description: "Success (allowance recordedSingleEntity)",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/UserResponseSchema" } } }
+      }
+      for (const id of ["deleteIdentitySourceUser", "deleteIdentitySourceGroup"]) {
+        ;(operation(doc, id)["responses"] as Json)["200"] = { description: "Success (allowance recordedSingleEntity)" }
+      }
+    }
+  }
+} satisfies Record<string, SpecAllowance>
+
+/** What the emulator needs by default (its `spec` single-entity mode). */
+export const defaultAllowances: ReadonlyArray<SpecAllowance> = [
+  allowances.createSession201,
+  allowances.flatGroupProfile,
+  allowances.errorStatuses,
+  allowances.nullableSecondEmail,
+  allowances.stringOnlyProfiles,
+  allowances.oktaErrorShape
+]
+
+export type Headers = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
+export interface RequestLike {
+  readonly method: string
+  /** Path with query string, or an absolute URL. */
+  readonly url: string
+  readonly headers?: Headers
+  /** Raw body text, or an already-parsed JSON value. */
+  readonly body?: unknown
+}
+
+export interface ResponseLike {
+  readonly status: number
+  readonly headers?: Headers
+  /** Raw body text ("" for none), or an already-parsed JSON value. */
+  readonly body?: unknown
+}
+
+/** The shape of the emulator's `onExchange` callback argument. */
+export interface ExchangeLike {
+  readonly method: string
+  readonly url: string
+  readonly requestHeaders: Headers
+  readonly requestBody: string
+  /** 0 when no reply was sent (dropped connection). */
+  readonly status: number
+  readonly responseHeaders: Headers
+  readonly responseBody: string
+}
+
+export interface Violation {
+  readonly phase: "request" | "response"
+  readonly operationId: string
+  readonly method: string
+  readonly url: string
+  readonly status?: number
+  readonly message: string
+}
+
+export interface ExchangeRecorder {
+  /** Pass as the emulator's `onExchange`. */
+  readonly record: (exchange: ExchangeLike) => void
+  readonly violations: ReadonlyArray<Violation>
+  /** Exchanges that matched a spec operation and were validated. */
+  readonly checked: () => number
+  /** operationIds seen so far (coverage). */
+  readonly operations: ReadonlySet<string>
+  /** `METHOD path` of exchanges outside the spec (token endpoint, Users/Groups APIs). */
+  readonly unmatched: ReadonlyArray<string>
+  /** Throws an Error listing every violation, if any. */
+  readonly assertNoViolations: () => void
+}
+
+export interface OpenApiValidator {
+  readonly specPath: string
+  readonly allowances: ReadonlyArray<SpecAllowance>
+  /** The spec operation a request maps to, or undefined when the path is not in the spec. */
+  readonly operationId: (method: string, url: string) => string | undefined
+  /** Validates a request (path/query parameters and JSON body). Requests outside the spec give []. */
+  readonly validateRequest: (request: RequestLike) => ReadonlyArray<Violation>
+  /** Validates a reply: declared status, JSON content type, body schema, or no body where none is declared. */
+  readonly validateResponse: (request: RequestLike, response: ResponseLike) => ReadonlyArray<Violation>
+  /** Validates the reply, and the request too when the server accepted it (2xx). */
+  readonly validateExchange: (exchange: ExchangeLike) => ReadonlyArray<Violation>
+  readonly recorder: () => ExchangeRecorder
+}
+
+/** `<repoRoot>/../shared/okta/openapi-identity-sources.yaml`: where CI and developers keep the shared spec. */
+export const sharedSpecPath = (repoRoot: string): string => resolve(repoRoot, "../shared/okta/openapi-identity-sources.yaml")
+
+const splitUrl = (url: string): { readonly path: string; readonly query: Record<string, string | Array<string>> } => {
+  const u = new URL(url, "http://spec.invalid")
+  const query: Record<string, string | Array<string>> = {}
+  for (const key of new Set(u.searchParams.keys())) {
+    const all = u.searchParams.getAll(key)
+    query[key] = all.length === 1 ? all[0]! : all
+  }
+  return { path: u.pathname, query }
+}
+
+const header = (headers: Headers | undefined, name: string): string | undefined => {
+  if (headers === undefined) return undefined
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === name) return Array.isArray(v) ? v.join(", ") : (v as string | undefined)
+  }
+  return undefined
+}
+
+const lowerHeaders = (headers: Headers | undefined): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v)
+  return out
+}
+
+type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly text: string }
+
+const parseBody = (body: unknown): Parsed => {
+  if (body === undefined || body === null) return { ok: true, value: undefined }
+  if (Buffer.isBuffer(body)) return parseBody(body.toString("utf8"))
+  if (typeof body !== "string") return { ok: true, value: body }
+  if (body === "") return { ok: true, value: undefined }
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown }
+  } catch {
+    return { ok: false, text: body }
+  }
+}
+
+const describe = (errors: ReadonlyArray<{ instancePath?: string; message?: string; params?: unknown }>): string =>
+  errors.map((e) => `${e.instancePath === "" || e.instancePath === undefined ? "(root)" : e.instancePath} ${e.message ?? ""} ${JSON.stringify(e.params ?? {})}`).join("; ")
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: unknown, formats: ReadonlyArray<string>) => unknown
+
+export interface LoadOptions {
+  /** Spec edits to apply; default {@link defaultAllowances}. */
+  readonly allowances?: ReadonlyArray<SpecAllowance>
+  /** Also validate the (edited) document against the OpenAPI 3.0 meta-schema and precompile every validator. Slower. */
+  readonly checkDefinition?: boolean
+}
+
+/** Reads the spec at `specPath`, applies the allowances, and builds the validator. */
+export const loadOpenApiValidator = async (
+  specPath: string,
+  options: LoadOptions = {}
+): Promise<OpenApiValidator> => {
+  const chosen = options.allowances ?? defaultAllowances
+  const doc = parse(readFileSync(specPath, "utf8")) as Json
+  for (const a of chosen) a.apply(doc)
+  const full = options.checkDefinition === true
+  const api = new OpenAPIBackend({
+    definition: doc as Document,
+    strict: true,
+    validate: true,
+    // Quick mode dereferences synchronously and compiles each operation's validators on first use (~5 ms instead of
+    // ~1-2 s). `checkDefinition` runs the full path: json-schema-ref-parser plus validation of the document itself.
+    quick: !full,
+    coerceTypes: true,
+    customizeAjv: (ajv) => {
+      addFormats(ajv, ["email", "date-time"])
+      return ajv
+    }
+  })
+  await api.init()
+
+  const match = (method: string, url: string) => {
+    const { path, query } = splitUrl(url)
+    const op = api.router.matchOperation({ method: method.toLowerCase(), path, headers: {}, query })
+    return op === undefined || op.operationId === undefined ? undefined : { op, operationId: op.operationId, path, query }
+  }
+
+  const operationId = (method: string, url: string) => match(method, url)?.operationId
+
+  const validateRequest = (request: RequestLike): ReadonlyArray<Violation> => {
+    const m = match(request.method, request.url)
+    if (m === undefined) return []
+    const base = { phase: "request" as const, operationId: m.operationId, method: request.method.toUpperCase(), url: request.url }
+    const body = parseBody(request.body)
+    if (!body.ok) return [{ ...base, message: "request body is not JSON" }]
+    const result = api.validator.validateRequest(
+      { method: request.method.toLowerCase(), path: m.path, query: m.query, headers: lowerHeaders(request.headers), body: body.value },
+      m.op
+    )
+    return result.errors === null || result.errors === undefined || result.errors.length === 0
+      ? []
+      : [{ ...base, message: describe(result.errors) }]
+  }
+
+  const validateResponse = (request: RequestLike, response: ResponseLike): ReadonlyArray<Violation> => {
+    const m = match(request.method, request.url)
+    if (m === undefined) return []
+    const base = {
+      phase: "response" as const,
+      operationId: m.operationId,
+      method: request.method.toUpperCase(),
+      url: request.url,
+      status: response.status
+    }
+    const declared = (m.op.responses ?? {}) as Json
+    const spec = (declared[String(response.status)] ?? declared[`${String(response.status)[0]}XX`] ?? declared["default"]) as Json | undefined
+    if (spec === undefined) {
+      return [{ ...base, message: `status ${response.status} is not declared (declared: ${Object.keys(declared).join(", ")})` }]
+    }
+    const body = parseBody(response.body)
+    const content = spec["content"]?.["application/json"] as Json | undefined
+    if (content === undefined) {
+      if (!body.ok || body.value !== undefined) return [{ ...base, message: `the spec declares no body for ${response.status}, but one was sent` }]
+      return []
+    }
+    const contentType = header(response.headers, "content-type")
+    const problems: Array<Violation> = []
+    if (response.headers !== undefined && (contentType === undefined || !contentType.toLowerCase().includes("application/json"))) {
+      problems.push({ ...base, message: `Content-Type is ${contentType ?? "missing"}, expected application/json` })
+    }
+    if (!body.ok) return [...problems, { ...base, message: "response body is not JSON" }]
+    if (body.value === undefined) return [...problems, { ...base, message: "response body is empty, the spec declares one" }]
+    const result = api.validator.validateResponse(body.value, m.op, response.status)
+    if (result.errors !== null && result.errors !== undefined && result.errors.length > 0) {
+      problems.push({ ...base, message: describe(result.errors) })
+    }
+    return problems
+  }
+
+  const validateExchange = (ex: ExchangeLike): ReadonlyArray<Violation> => {
+    if (ex.status === 0) return []
+    const request: RequestLike = { method: ex.method, url: ex.url, headers: ex.requestHeaders, body: ex.requestBody }
+    const accepted = ex.status >= 200 && ex.status < 300
+    return [
+      ...(accepted ? validateRequest(request) : []),
+      ...validateResponse(request, { status: ex.status, headers: ex.responseHeaders, body: ex.responseBody })
+    ]
+  }
+
+  const recorder = (): ExchangeRecorder => {
+    const violations: Array<Violation> = []
+    const operations = new Set<string>()
+    const unmatched: Array<string> = []
+    let checked = 0
+    return {
+      violations,
+      operations,
+      unmatched,
+      checked: () => checked,
+      record: (ex) => {
+        const id = operationId(ex.method, ex.url)
+        if (id === undefined) {
+          unmatched.push(`${ex.method} ${ex.url}`)
+          return
+        }
+        if (ex.status === 0) return
+        checked += 1
+        operations.add(id)
+        violations.push(...validateExchange(ex))
+      },
+      assertNoViolations: () => {
+        if (violations.length > 0) {
+          throw new Error(
+            `${violations.length} OpenAPI violation(s):\n` +
+              violations.map((v) => `  ${v.phase} ${v.method} ${v.url} ${v.status ?? ""} [${v.operationId}]: ${v.message}`).join("\n")
+          )
+        }
+      }
+    }
+  }
+
+  return { specPath, allowances: chosen, operationId, validateRequest, validateResponse, validateExchange, recorder }
+}
