@@ -166,11 +166,9 @@ export const FileSource = defineSource({
         Stream.unwrap(
           Effect.map(expectedSha256(config, baseDir, file, fileCount), (sha256) => {
             let mtime = new Date(file.mtimeMs).toISOString()
-            let size = file.size
             const bytes = openFile(file).pipe(
               Effect.map(({ handle, stat }) => {
                 mtime = stat.mtime.toISOString()
-                size = stat.size
                 return handle.createReadStream({ autoClose: false, highWaterMark: 64 * 1024 })
               })
             )
@@ -179,7 +177,7 @@ export const FileSource = defineSource({
               name: file.name,
               source: SOURCE,
               ...(sha256 !== undefined ? { sha256 } : {}),
-              onDigest: (d) => facts.push({ name: file.name, size: Math.max(size, d.bytes), mtime, sha256: d.sha256 })
+              onDigest: (d) => facts.push({ name: file.name, size: d.bytes, mtime, sha256: d.sha256 })
             })
           })
         )
