@@ -31,7 +31,7 @@ export interface SourceDefinition<C = any> {
   readonly id: string
   readonly displayName: string
   readonly description?: string
-  /** zod schema of the adapter's own config (the `source` block minus `type`). Secrets use `Secret.schema()`. */
+  /** zod schema of the adapter's own config (the `source` block minus `type`). Secrets use `Config.secret()`. */
   readonly config: z.ZodType<C>
   readonly limits?: SourceLimits
   /** Build the source. Resources (connections, file handles) live in the scope. */

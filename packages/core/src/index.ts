@@ -1,4 +1,7 @@
 export * as Config from "./Config.ts"
+export * as ConfigLoader from "./ConfigLoader.ts"
+export * as JsonSchema from "./JsonSchema.ts"
+export * as RunReport from "./RunReport.ts"
 export * as Errors from "./Errors.ts"
 export * as Model from "./Model.ts"
 export * as Plan from "./Plan.ts"
