@@ -66,7 +66,7 @@ export interface EmulatorOptions {
   readonly timeScale?: number
   /** Load the org (directory and sessions) from this JSON file at start and save it after every change (atomic rename). */
   readonly persistPath?: string
-  /** Keep `requests` (the request log). Default true. */
+  /** Keep `requests` (the request log, last 100,000 requests). Default true. */
   readonly requestLog?: boolean
   /**
    * Status codes of the single-entity endpoints: `spec` (default; POST user 200 without body, DELETE user/group 204)
@@ -103,6 +103,8 @@ export interface Exchange {
   readonly status: number
   readonly responseHeaders: Readonly<Record<string, string>>
   readonly responseBody: string
+  /** The injected fault that shaped the reply, if any (`badBody` replies are deliberately off-contract). */
+  readonly fault?: string
 }
 
 export interface RunningEmulator {
@@ -110,16 +112,18 @@ export interface RunningEmulator {
   readonly url: string
   readonly close: () => Promise<void>
   readonly clock: EmulatorClock
+  /** Snapshots of the simulated directory (fresh arrays on every call). */
   readonly directory: {
-    readonly users: (identitySourceId?: string) => ReadonlyArray<EmulatedUser>
-    readonly groups: (identitySourceId?: string) => ReadonlyArray<EmulatedGroup>
-    /** External ids of the users in the group with this external id. */
-    readonly members: (groupExternalId: string, identitySourceId?: string) => ReadonlyArray<string>
+    readonly users: (identitySourceId?: string) => Array<EmulatedUser>
+    readonly groups: (identitySourceId?: string) => Array<EmulatedGroup>
+    /** External ids of the users in the group with this external id, sorted. */
+    readonly members: (groupExternalId: string, identitySourceId?: string) => Array<string>
   }
-  readonly sessions: (identitySourceId?: string) => ReadonlyArray<SessionView>
+  /** Every session, oldest first, with staged counts, import results and warnings. */
+  readonly sessions: (identitySourceId?: string) => Array<SessionView>
   readonly faults: FaultInjector
-  /** The request log (empty when `requestLog: false`). */
-  readonly requests: ReadonlyArray<RequestLogEntry>
+  /** The request log, oldest first (empty when `requestLog: false`). */
+  readonly requests: Array<RequestLogEntry>
   /** Runs any due work (expiry, imports whose processing time has come) now. */
   readonly processPending: () => Promise<void>
 }
@@ -127,6 +131,8 @@ export interface RunningEmulator {
 interface Reply {
   readonly status: number
   readonly body?: unknown
+  /** A raw body sent as is (fault injection only). */
+  readonly raw?: string
   readonly headers?: Record<string, string>
 }
 
@@ -186,6 +192,9 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on("error", reject)
   })
 
+/** The request log keeps the most recent entries only, so a long-running emulator does not grow without bound. */
+const MAX_LOG = 100_000
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Starts an emulated Okta org for the Identity Sources API. */
@@ -222,8 +231,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
 
   const persist = (): void => {
     if (options.persistPath !== undefined && org.dirty) {
-      org.dirty = false
       saveSnapshot(options.persistPath, org.snapshot())
+      org.dirty = false
     }
   }
   const tick = (): void => {
@@ -522,6 +531,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
 
     const finish = (status: number, headers: Record<string, string>, payload: string, dropped: boolean) => {
       if (keepLog) {
+        if (requests.length >= MAX_LOG) requests.splice(0, requests.length - MAX_LOG + 1)
         requests.push({
           method,
           path: url.pathname + url.search,
@@ -539,7 +549,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         requestBody: body.toString("utf8"),
         status: dropped ? 0 : status,
         responseHeaders: headers,
-        responseBody: payload
+        responseBody: payload,
+        ...(fault === undefined ? {} : { fault })
       })
     }
 
@@ -568,13 +579,23 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     } else {
       const taken = limiter.take(clock.now())
       const injected = taken.allowed ? faults.take("status", method, url.pathname) : undefined
+      const garbled = taken.allowed && injected === undefined ? faults.take("badBody", method, url.pathname) : undefined
       try {
         if (!taken.allowed) throw rateLimited()
         if (injected !== undefined) {
           fault = `status ${injected.status}`
           throw injected.status >= 500 ? serverError(injected.status) : new OktaHttpError(injected.status, "E0000001", "Api validation failed: injected fault")
         }
-        reply = await route(method, url, baseUrl, body, req.headers)
+        if (garbled !== undefined) {
+          fault = "badBody"
+          reply = {
+            status: garbled.status ?? 200,
+            raw: garbled.body ?? "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            headers: { "Content-Type": garbled.contentType ?? "text/html" }
+          }
+        } else {
+          reply = await route(method, url, baseUrl, body, req.headers)
+        }
       } catch (e) {
         if (!(e instanceof OktaHttpError)) throw e
         reply = { status: e.status, body: e.body, headers: { ...e.headers } }
@@ -583,13 +604,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     }
     tick()
 
-    const payload = reply.body === undefined ? "" : JSON.stringify(reply.body)
+    const payload = reply.raw ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
     const headers: Record<string, string> = {
       Date: new Date(clock.now()).toUTCString(),
       "X-Okta-Request-Id": requestId,
       ...rateHeaders,
-      ...(reply.headers ?? {}),
       ...(payload === "" ? {} : { "Content-Type": "application/json" }),
+      ...(reply.headers ?? {}),
       "Content-Length": String(Buffer.byteLength(payload))
     }
     if (drop !== undefined) {
@@ -627,7 +648,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const emulatorUrl = `http://${hostName}:${address.port}`
 
   const unsubscribe = clock.onAdvance?.(tick)
-  const timer = setInterval(tick, 20)
+  const timer = setInterval(() => {
+    try {
+      tick()
+    } catch {
+      // A failed save stays dirty and is retried; a request hitting the same failure answers 500.
+    }
+  }, 20)
   timer.unref()
 
   let closed: Promise<void> | undefined

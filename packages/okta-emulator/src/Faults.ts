@@ -24,6 +24,11 @@ export type Fault =
   | (Match & { readonly kind: "drop"; readonly afterHandling?: boolean })
   /** Delay the reply by `ms` real milliseconds. */
   | (Match & { readonly kind: "latency"; readonly ms: number })
+  /**
+   * Reply with a body that is not Okta JSON (default: 200 with an HTML proxy page) instead of handling the
+   * request, to test a client's decoding errors. Such exchanges are deliberately outside the contract.
+   */
+  | (Match & { readonly kind: "badBody"; readonly status?: number; readonly body?: string; readonly contentType?: string })
   /** The next `times` sessions triggered with start-import end in ERROR (no change reaches the directory). */
   | { readonly kind: "sessionError"; readonly times?: number }
 

@@ -105,6 +105,19 @@ describe("fault injection", () => {
     ])
   })
 
+  it("answers with a body that is not Okta JSON, for decode-error tests", async () => {
+    const h = await harness()
+    h.emu.faults.inject({ kind: "badBody", path: /\/sessions$/, method: "POST" })
+    const r = await h.call("POST", h.is("/sessions"))
+    expect(r.status).toBe(200)
+    expect(r.headers.get("content-type")).toBe("text/html")
+    expect(r.text).toContain("Bad Gateway")
+    expect(r.headers.get("x-okta-request-id")).toBeTruthy()
+    expect(h.recorder.skipped()).toBe(1)
+    expect(h.emu.sessions()).toEqual([])
+    expect((await h.call("POST", h.is("/sessions"))).status).toBe(201)
+  })
+
   it("adds latency", async () => {
     const h = await harness()
     h.emu.faults.inject({ kind: "latency", ms: 150, times: 1 })
