@@ -54,7 +54,7 @@ stop_state() {
     case $dir in
       "$root"/run-*) rm -rf "${dir:?}" ;; # a directory services-up made itself
       *)
-        rm -rf "${dir:?}/pg" "${dir:?}/my" "${dir:?}/sftp" "$dir/env.sh" "$dir/owner" "$dir/apt.log"
+        rm -rf "${dir:?}/pg" "${dir:?}/my" "${dir:?}/sftp" "${dir:?}/tls" "$dir/env.sh" "$dir/owner" "$dir/apt.log"
         rmdir "$dir" 2>/dev/null || true
         ;;
     esac

@@ -9,7 +9,8 @@
 #   bash scripts/services-down.sh                 # stops them again (by PID)
 #
 # Exports (and writes to $STATE/env.sh): STATE PG_URL MYSQL_URL SFTP_HOST SFTP_PORT SFTP_USER SFTP_KEY
-#   SFTP_PASSWORD SFTP_HOST_FINGERPRINT (SHA256:...) SFTP_KNOWN_HOSTS SFTP_HOME, plus PG_ADMIN_URL.
+#   SFTP_PASSWORD SFTP_HOST_FINGERPRINT (SHA256:...) SFTP_KNOWN_HOSTS SFTP_HOME, plus PG_ADMIN_URL (superuser)
+#   and PG_TLS_CA / MYSQL_TLS_CA (the CA of the servers' TLS certificate for 127.0.0.1; plain TCP works too).
 # Knobs: SERVICES="pg mysql sftp" (a subset starts only those), PG_PORT=54329 MY_PORT=33069 SFTP_PORT=2222
 #   (a busy port is skipped for the next free one), SFTP_USER=sftptest.
 #
@@ -29,7 +30,7 @@ if [ "${1:-}" != "--child" ]; then
     # shellcheck disable=SC1091
     . "$_anysvc_state/env.sh"
     if [ "$_anysvc_sourced" = 0 ]; then
-      cat "$_anysvc_state/env.sh"
+      sed -E 's/^(export (SFTP_PASSWORD|PG_ADMIN_URL))=.*/\1=<secret: see the env file>/' "$_anysvc_state/env.sh"
       echo "# source \"$_anysvc_state/env.sh\" to use these; bash scripts/services-down.sh --state \"$_anysvc_state\" stops them" >&2
     fi
     _anysvc_rc=0
@@ -170,7 +171,24 @@ env_lines=()
 export_var() { env_lines+=("$(printf 'export %s=%q' "$1" "$2")"); }
 export_var STATE "$STATE"
 
-# ---------------------------------------------------------------- 4. PostgreSQL: private cluster
+# ---------------------------------------------------------------- TLS: a throwaway CA and a server certificate for 127.0.0.1
+if want pg || want mysql; then
+  install -d -m 0755 "$STATE/tls"
+  (
+    cd "$STATE/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=anysource test CA" \
+      -keyout ca.key -out ca.pem
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile server.ext -out server.pem
+    chmod 0644 ca.pem server.pem
+  ) >"$STATE/tls/openssl.log" 2>&1 || {
+    tail -20 "$STATE/tls/openssl.log" >&2
+    die "could not make the test TLS certificates"
+  }
+fi
+
+# ---------------------------------------------------------------- 4. PostgreSQL: private cluster (TLS on, optional)
 if want pg; then
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   PG_PORT=$(pick_port "${PG_PORT:-54329}")
@@ -178,6 +196,7 @@ if want pg; then
   install -d -o postgres -g postgres -m 0700 "$STATE/pg"
   (umask 077 && printf '%s\n' "$pg_admin_pw" >"$STATE/pg/pwfile")
   chown postgres:postgres "$STATE/pg/pwfile"
+  install -o postgres -g postgres -m 0600 "$STATE/tls/server.key" "$STATE/pg/server.key"
   # local (socket) connections trust, TCP needs a password: the adapters' Auth errors are testable.
   runuser -u postgres -- "$pgbin/initdb" -D "$STATE/pg/data" -U postgres --pwfile="$STATE/pg/pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale --no-instructions \
@@ -186,7 +205,7 @@ if want pg; then
     die "initdb failed"
   }
   if ! runuser -u postgres -- "$pgbin/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/log" -w -t 60 \
-    -o "-p $PG_PORT -k '$STATE/pg' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    -o "-p $PG_PORT -k '$STATE/pg' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on -c ssl_cert_file='$STATE/tls/server.pem' -c ssl_key_file='$STATE/pg/server.key'" \
     start </dev/null >/dev/null 2>&1 9>&-; then
     tail -20 "$STATE/pg/log" >&2 || true
     die "PostgreSQL did not start"
@@ -196,6 +215,7 @@ if want pg; then
     -c "CREATE ROLE etl LOGIN PASSWORD 'etl'" -c "CREATE DATABASE etl OWNER etl" >/dev/null 9>&-
   export_var PG_URL "postgres://etl:etl@127.0.0.1:$PG_PORT/etl"
   export_var PG_ADMIN_URL "postgres://postgres:$pg_admin_pw@127.0.0.1:$PG_PORT/etl"
+  export_var PG_TLS_CA "$STATE/tls/ca.pem"
   say "PostgreSQL $("$pgbin/postgres" -V | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 fi
 
@@ -203,6 +223,7 @@ fi
 if want mysql; then
   MY_PORT=$(pick_port "${MY_PORT:-33069}")
   install -d -o mysql -g mysql -m 0750 "$STATE/my"
+  install -o mysql -g mysql -m 0600 "$STATE/tls/server.key" "$STATE/my/server.key"
   mariadb-install-db --user=mysql --datadir="$STATE/my/data" --auth-root-authentication-method=socket \
     --skip-test-db >"$STATE/my/install.log" 2>&1 9>&- || {
     tail -20 "$STATE/my/install.log" >&2
@@ -212,6 +233,7 @@ if want mysql; then
     --port="$MY_PORT" --bind-address=127.0.0.1 --pid-file="$STATE/my/pid" --log-error="$STATE/my/err.log" \
     --skip-log-bin --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=256M --max-connections=200 \
+    --ssl-ca="$STATE/tls/ca.pem" --ssl-cert="$STATE/tls/server.pem" --ssl-key="$STATE/my/server.key" \
     </dev/null >/dev/null 2>&1 9>&- &
   if ! wait_for mariadb 60 mariadb-admin --no-defaults --socket="$STATE/my/sock" -uroot ping; then
     tail -20 "$STATE/my/err.log" >&2 || true
@@ -226,6 +248,7 @@ if want mysql; then
   wait_for mariadb-tcp 30 mariadb-admin --no-defaults -h127.0.0.1 -P"$MY_PORT" -uetl -petl ping ||
     die "MariaDB does not answer on 127.0.0.1:$MY_PORT"
   export_var MYSQL_URL "mysql://etl:etl@127.0.0.1:$MY_PORT/etl"
+  export_var MYSQL_TLS_CA "$STATE/tls/ca.pem"
   say "MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:$MY_PORT"
 fi
 
