@@ -1,0 +1,1 @@
+export * as SqliteStateStore from "./SqliteStateStore.ts"

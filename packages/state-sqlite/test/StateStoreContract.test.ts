@@ -1,0 +1,13 @@
+import { StateStore } from "@anysource/core"
+import { Effect } from "effect"
+import * as SqliteStateStore from "../src/SqliteStateStore.ts"
+import { stateStoreContract } from "./contract/stateStoreContract.ts"
+import { freshDbPath, tempDir } from "./helpers/tempDir.ts"
+
+const dir = tempDir()
+
+stateStoreContract("memory (reference)", () => StateStore.makeMemory("0oaCONTRACT"))
+
+stateStoreContract("sqlite file", () =>
+  Effect.suspend(() => SqliteStateStore.make({ path: freshDbPath(dir), identitySourceId: "0oaCONTRACT" }))
+)
