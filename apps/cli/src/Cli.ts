@@ -4,7 +4,7 @@
  */
 import { Command, HelpDoc } from "@effect/cli"
 import * as Span from "@effect/cli/HelpDoc/Span"
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Effect, Exit, Layer, Ref } from "effect"
 import pkg from "../package.json" with { type: "json" }
 import type { CliEnv } from "./Env.ts"

@@ -37,9 +37,10 @@ const kb = (bytes: number | undefined) => (bytes === undefined ? "" : `, ${(byte
 
 /** The one-line description of an apply event (used for plain log lines; tested). */
 export const describeApplyEvent = (event: ApplyEventLike): string | undefined => {
-  const session = num(event.sessionIndex)
-  const sid = str(event.oktaSessionId) ?? str(event.sessionId)
-  const label = `session ${session !== undefined ? session + 1 : "?"}${sid ? ` (${sid})` : ""}`
+  const index = num(event.index) ?? num(event.sessionIndex)
+  const sid = str(event.sessionId)
+  const label = `session ${index !== undefined ? index + 1 : ""}${num(event.total) !== undefined ? `/${num(event.total)}` : ""}${sid ? ` (${sid})` : ""}`
+    .replace("session  (", "session (")
   switch (event._tag) {
     case "SessionCreated":
       return `${label} created`
@@ -51,19 +52,19 @@ export const describeApplyEvent = (event: ApplyEventLike): string | undefined =>
     case "SessionTriggered":
       return `${label} triggered; Okta is importing`
     case "SessionStatus":
-      return `${label} status ${str(event.status) ?? "?"}`
+      return `${label} is ${str(event.status) ?? "?"}`
     case "WaitingForSessionGap":
       return `waiting ${clock(num(event.remainingMillis) ?? 0)} before the next session (${str(event.reason) ?? "Okta allows one new session per identity source every 5 minutes"})`
     case "RateLimited":
       return `rate-limited by Okta: waiting ${clock(num(event.waitMillis) ?? 0)}`
     case "Retrying":
-      return `retrying${str(event.operation) ? ` ${str(event.operation)}` : ""}${num(event.attempt) !== undefined ? ` (attempt ${num(event.attempt)})` : ""}${str(event.reason) ? `: ${str(event.reason)}` : ""}`
+      return `retrying${num(event.attempt) !== undefined ? ` (attempt ${num(event.attempt)})` : ""}${str(event.reason) ? `: ${str(event.reason)}` : ""}`
     case "SessionCompleted":
       return `${label} completed`
     case "Committed":
       return `${label}: state committed${num(event.changes) !== undefined ? ` (${num(event.changes)} changes)` : ""}`
     case "Resumed":
-      return `resuming the unfinished apply${str(event.runId) ? ` of ${str(event.runId)}` : ""} from its journal`
+      return `resuming the unfinished apply${str(event.runId) ? ` of ${str(event.runId)}` : ""}${num(event.fromSession) !== undefined ? ` from session ${num(event.fromSession)! + 1}` : ""}`
     default:
       return undefined
   }

@@ -49,7 +49,14 @@ export const shortHash = (hash: string | undefined): string => (hash ? hash.repl
 export const renderIssues = (issues: ReadonlyArray<RecordIssue>, s: Style.Style, limit = 20): string => {
   const shown = issues.filter((i) => i.kind !== "filter")
   if (shown.length === 0) return ""
-  const lines = [s.yellow(s.bold(`Rows left out (${shown.length}) — fix them in the source; their Okta records are left unchanged:`))]
+  const rows = new Set(shown.map((i) => i.location)).size
+  const lines = [
+    s.yellow(
+      s.bold(
+        `Rows left out (${plural(rows, "row")}${rows !== shown.length ? `, ${shown.length} problems` : ""}) — fix them in the source; their Okta records are left unchanged:`
+      )
+    )
+  ]
   for (const i of shown.slice(0, limit)) {
     const where = s.bold(safe(i.location))
     const field = i.field ? ` ${s.cyan(safe(i.field))}` : ""
@@ -89,8 +96,14 @@ export const renderPlanSummary = (plan: PlanT, s: Style.Style = Style.plain): st
   if (totalChanges(plan) === 0) lines.push(s.green("No changes. Okta is up to date with the source."))
   else {
     const deact = sum.users.deactivate + sum.groups.deactivate
+    const records = plan.users.length + plan.groups.length
+    const members = sum.memberships.add + sum.memberships.remove
+    const parts = [
+      records > 0 ? plural(records, "record change") : "",
+      members > 0 ? plural(members, "membership change") : ""
+    ].filter(Boolean)
     lines.push(
-      `${s.bold(plural(totalChanges(plan), "change"))} to apply${deact > 0 ? `, ${s.red(`${deact} deactivation${deact === 1 ? "" : "s"}`)}` : ""}.`
+      `${s.bold(parts.join(" and "))} to apply${deact > 0 ? `, including ${s.red(`${deact} deactivation${deact === 1 ? "" : "s"}`)}` : ""}.`
     )
   }
   return lines.join("\n")
@@ -211,7 +224,7 @@ export const renderReport = (report: Report, s: Style.Style = Style.plain, repor
         `  ${plural(o.requests, "request")}, ${plural(o.retries, "retry", "retries")}, ${o.rateLimited} rate-limited, waited ${duration(o.waitedMillis)}, ${(o.bytesSent / 1024).toFixed(1)} KB sent`
       )
     )
-  const invalid = report.issues.filter((i) => i.kind !== "filter").length
+  const invalid = new Set(report.issues.filter((i) => i.kind !== "filter").map((i) => i.location)).size
   if (invalid > 0) lines.push(s.yellow(`  ${plural(invalid, "row")} left out as invalid (listed above and in the report)`))
   if (report.error) lines.push(s.red(`  ${safe(report.error.tag)}: ${safe(report.error.message)}`))
   for (const f of reportFiles) lines.push(s.dim(`  report written to ${f}`))

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `anysource` executable. */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit } from "effect"
 import { exitCodeOf, main } from "./Cli.ts"
 import * as Env from "./Env.ts"
@@ -22,6 +22,7 @@ const program = main(process.argv.slice(2), Env.fromProcess()).pipe(
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
+  disablePrettyLogger: true,
   teardown: (exit, onExit) => {
     const code = exitCodeOf(exit as Exit.Exit<number, unknown>)
     process.exitCode = code

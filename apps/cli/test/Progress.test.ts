@@ -6,7 +6,10 @@ import { samplePlan } from "./fixtures.ts"
 
 describe("Progress", () => {
   it("describes each orchestrator event in one line", () => {
-    expect(describeApplyEvent({ _tag: "SessionCreated", sessionIndex: 0, oktaSessionId: "aps1" })).toBe("session 1 (aps1) created")
+    expect(describeApplyEvent({ _tag: "SessionCreated", index: 0, total: 3, sessionId: "aps1" })).toBe("session 1/3 (aps1) created")
+    expect(describeApplyEvent({ _tag: "SessionStatus", sessionId: "aps1", status: "TRIGGERED" })).toBe("session (aps1) is TRIGGERED")
+    expect(describeApplyEvent({ _tag: "Committed", index: 1, changes: 412 })).toBe("session 2: state committed (412 changes)")
+    expect(describeApplyEvent({ _tag: "Resumed", runId: "run-1", fromSession: 1 })).toBe("resuming the unfinished apply of run-1 from session 2")
     expect(describeApplyEvent({ _tag: "BatchUploaded", sessionIndex: 1, batch: 2, batches: 7, entities: 200, bytes: 51200 })).toBe(
       "session 2: uploaded batch 3/7 (200 entities, 50.0 KB)"
     )
@@ -26,7 +29,7 @@ describe("Progress", () => {
       Effect.gen(function* () {
         for (let rows = 1000; rows <= 120_000; rows += 1000) yield* ui.onEvent({ _tag: "ReadProgress", rows })
         yield* ui.onEvent({ _tag: "Planned", plan: samplePlan() })
-        yield* ui.onEvent({ _tag: "Apply", event: { _tag: "SessionCompleted", sessionIndex: 0, oktaSessionId: "aps1" } as never })
+        yield* ui.onEvent({ _tag: "Apply", event: { _tag: "SessionCompleted", index: 0, sessionId: "aps1" } as never })
         yield* ui.stop
       })
     )

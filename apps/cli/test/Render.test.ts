@@ -17,7 +17,7 @@ describe("renderPlanSummary", () => {
     expect(text).toContain("people.csv:70 lastName [E1069]  required")
     // filter exclusions are counted, not listed as problems
     expect(text).not.toContain("people.csv:90")
-    expect(text).toContain("7 changes to apply, 2 deactivations.")
+    expect(text).toContain("5 record changes and 2 membership changes to apply, including 2 deactivations.")
   })
 
   it("says so when there is nothing to change", () => {
@@ -85,7 +85,7 @@ describe("untrusted text", () => {
   it("limits the issue list and says how many more there are", () => {
     const issues = Array.from({ length: 25 }, (_, i) => ({ location: `f.csv:${i + 2}`, message: "bad", kind: "invalid" as const }))
     const text = renderIssues(issues, Style.plain, 20)
-    expect(text).toContain("Rows left out (25)")
+    expect(text).toContain("Rows left out (25 rows)")
     expect(text).toContain("f.csv:21")
     expect(text).not.toContain("f.csv:22 ")
     expect(text).toContain("… and 5 more")

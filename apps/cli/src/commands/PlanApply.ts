@@ -186,17 +186,27 @@ const applyCommand = Command.make(
             expected = Option.some(shown.hash)
           }
           const progress = progressFor(io, !o.json)
+          // Without a prompt, show the plan as soon as it is known (before anything is sent);
+          // with progress bars on screen, after them.
+          let shownPlan = ask
+          const showPlan = (plan: Plan.Plan) =>
+            Effect.gen(function* () {
+              if (shownPlan || o.json) return
+              shownPlan = true
+              if (o.detail) yield* io.print(`${Render.renderPlanDetail(plan, io.out)}\n`)
+              yield* io.print(`${Render.renderPlanSummary(plan, io.out)}\n`)
+            })
           const result = yield* Sync.runWithReport({
             loaded,
             mode: "apply",
             allowDeletes: o.allowDeletes,
             ...(Option.isSome(expected) ? { expectedPlanHash: expected.value } : {}),
-            onEvent: progress.onEvent
+            onEvent: (event) =>
+              event._tag === "Planned" && !io.interactive
+                ? Effect.zipRight(showPlan(event.plan), progress.onEvent(event))
+                : progress.onEvent(event)
           }).pipe(Effect.ensuring(progress.stop))
-          if (!ask && !o.json && result.report.plan) {
-            if (o.detail) yield* io.print(`${Render.renderPlanDetail(result.report.plan, io.out)}\n`)
-            yield* io.print(Render.renderPlanSummary(result.report.plan, io.out))
-          }
+          if (result.report.plan) yield* showPlan(result.report.plan)
           return result
         }).pipe(Effect.provide(Runtime.syncLayer(loaded)), Effect.scoped)
 
@@ -208,7 +218,7 @@ const applyCommand = Command.make(
         const { error, report } = result
         yield* writeReports(o.report, report)
         if (o.json) yield* io.print(JSON.stringify(report, null, 2))
-        else yield* io.print(`\n${Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f)))}`)
+        else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f))))
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
         yield* io.setExit(report.outcome === "partial" ? ExitCodes.ExitCode.Apply : ExitCodes.ExitCode.Ok)
       })

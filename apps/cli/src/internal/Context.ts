@@ -106,6 +106,8 @@ const describe = (error: unknown) => {
 /** Print a failure: one rendered message (text) or one JSON line (--log-format json); set the exit code. */
 export const reportFailure = (io: Io, error: unknown): Effect.Effect<void> => {
   const code = ExitCodes.fromError(error)
+  if ((error as { _tag?: unknown } | null)?._tag === "QuitException")
+    return Effect.zipRight(io.printErr("Cancelled; nothing was changed."), io.setExit(code))
   const text =
     io.logFormat === "json"
       ? JSON.stringify({ timestamp: new Date().toISOString(), level: "ERROR", error: describe(error), exitCode: code })
