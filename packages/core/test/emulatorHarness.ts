@@ -1,0 +1,93 @@
+/**
+ * Shared setup of the *.int.test.ts files: a real `@anysource/okta-emulator` on loopback, every exchange
+ * validated against shared/okta/openapi-identity-sources.yaml, and an OktaClient over fetch pointed at it.
+ */
+import { dirname, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, startEmulator, type EmulatorOptions, type RunningEmulator } from "@anysource/okta-emulator"
+import { loadOpenApiValidator, sharedSpecPath, type ExchangeLike, type OpenApiValidator, type Violation } from "@anysource/okta-emulator/testing"
+import { Effect, Layer, Redacted } from "effect"
+import type { OktaAuthConfig } from "../src/Config.ts"
+import * as OktaClient from "../src/OktaClient.ts"
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
+export const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID
+export const API_TOKEN = DEFAULT_API_TOKEN
+
+let validator: Promise<OpenApiValidator> | undefined
+export const specValidator = () => (validator ??= loadOpenApiValidator(sharedSpecPath(repoRoot)))
+
+export interface Harness {
+  readonly emu: RunningEmulator
+  /** Every exchange the emulator saw (requests we sent and its replies). */
+  readonly exchanges: Array<ExchangeLike>
+  /** Requests we sent that do not validate against the spec (only the identity-source paths are in it). */
+  readonly requestViolations: () => Promise<ReadonlyArray<Violation>>
+  /** Request and (2xx) response violations of every exchange. */
+  readonly exchangeViolations: () => Promise<ReadonlyArray<Violation>>
+  /** Operations seen (coverage). */
+  readonly operations: () => Promise<ReadonlySet<string>>
+}
+
+/** Start an emulator for the duration of the scope. */
+export const emulator = (options: EmulatorOptions = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const exchanges: Array<ExchangeLike> = []
+      const emu = await startEmulator({
+        processingDelayMs: 20,
+        ...options,
+        onExchange: (ex) => {
+          exchanges.push(ex)
+          options.onExchange?.(ex)
+        }
+      })
+      const harness: Harness = {
+        emu,
+        exchanges,
+        requestViolations: async () => {
+          const v = await specValidator()
+          return exchanges.flatMap((ex) => v.validateRequest({ method: ex.method, url: ex.url, headers: ex.requestHeaders, body: ex.requestBody }))
+        },
+        exchangeViolations: async () => {
+          const v = await specValidator()
+          return exchanges.flatMap((ex) => (ex.status === 0 ? [] : v.validateExchange(ex)))
+        },
+        operations: async () => {
+          const v = await specValidator()
+          return new Set(exchanges.flatMap((ex) => v.operationId(ex.method, ex.url) ?? []))
+        }
+      }
+      return harness
+    }),
+    (h) => Effect.promise(() => h.emu.close())
+  )
+
+export const ssws = (token = API_TOKEN): OktaAuthConfig => ({ type: "ssws", token: Redacted.make(token) })
+
+export const clientFor = (emu: RunningEmulator, options: Partial<OktaClient.OktaClientOptions> = {}) =>
+  OktaClient.layer({
+    orgUrl: emu.url,
+    identitySourceId: SOURCE_ID,
+    auth: ssws(),
+    requestTimeoutMs: 10_000,
+    maxRetries: 3,
+    backoff: { base: "20 millis", factor: 2, cap: "200 millis" },
+    waitPolicy: { marginMillis: 10, jitterMillis: 20, fallbackMillis: 100, maxMillis: 2_000 },
+    ...options
+  }).pipe(Layer.orDie)
+
+/** A raw SSWS call (for setting up foreign sessions and the like). */
+export const raw = async (emu: RunningEmulator, method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${emu.url}/api/v1/identity-sources/${SOURCE_ID}${path}`, {
+    method,
+    headers: {
+      authorization: `SSWS ${API_TOKEN}`,
+      accept: "application/json",
+      ...(body !== undefined ? { "content-type": "application/json" } : {})
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+  })
+  const text = await res.text()
+  return { status: res.status, json: text ? JSON.parse(text) : undefined }
+}
