@@ -12,7 +12,7 @@ const capture = (format: "text" | "json", effect: Effect.Effect<void>) => {
 describe("Logging", () => {
   it("text: time, level, message and annotations on one line", () => {
     const [line] = capture("text", Effect.logWarning("rate-limited").pipe(Effect.annotateLogs("waitMillis", 1500)))
-    expect(line).toMatch(/^\d\d:\d\d:\d\d WARN  rate-limited waitMillis=1500$/)
+    expect(line).toMatch(/^\d\d:\d\d:\d\d WARN {2}rate-limited waitMillis=1500$/)
   })
 
   it("json: one parseable object per line", () => {
