@@ -611,7 +611,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
       ...rateHeaders,
       ...(payload === "" ? {} : { "Content-Type": "application/json" }),
       ...(reply.headers ?? {}),
-      "Content-Length": String(Buffer.byteLength(payload))
+      // RFC 9110: no Content-Length on 204.
+      ...(reply.status === 204 ? {} : { "Content-Length": String(Buffer.byteLength(payload)) })
     }
     if (drop !== undefined) {
       fault = "drop after handling"
