@@ -67,14 +67,16 @@ export const drainMeasuringRss = <A, E>(stream: Stream.Stream<A, E>): Effect.Eff
     const timer = setInterval(sample, 25)
     const started = Date.now()
     let rows = 0
-    yield* Stream.runForEach(stream, () =>
+    yield* Stream.runForEachChunk(stream, (chunk) =>
       Effect.sync(() => {
-        rows++
-        if (rows % 10_000 === 0) sample()
-        if (rows % 250_000 === 0) {
-          sample()
-          gc()
-          retained = Math.max(retained, process.memoryUsage().heapUsed - baselineHeap)
+        for (let i = 0; i < chunk.length; i++) {
+          rows++
+          if (rows % 10_000 === 0) sample()
+          if (rows % 250_000 === 0) {
+            sample()
+            gc()
+            retained = Math.max(retained, process.memoryUsage().heapUsed - baselineHeap)
+          }
         }
       })
     ).pipe(Effect.ensuring(Effect.sync(() => clearInterval(timer))))
