@@ -377,7 +377,10 @@ const attemptSession = (
     } else if (remoteStatus !== "COMPLETED") {
       return { _tag: "Redo", reason: `session ${sessionId} is ${remoteStatus}`, status: remoteStatus ?? "UNKNOWN" } satisfies Attempt
     }
-    // (COMPLETED found on resume: start-import is only ever sent after every batch was recorded, so it is whole)
+    // We send start-import only once every batch is recorded, so a resumed session that is TRIGGERED/COMPLETED
+    // while the journal misses batches was triggered by someone else: those batches never reached Okta.
+    if (cp.uploadedBatches.length < batches.batches.length)
+      return { _tag: "Redo", reason: `session ${sessionId} was imported before all its batches were uploaded`, status: "INCOMPLETE" } satisfies Attempt
 
     // 5. commit (only after COMPLETED)
     return yield* commitSession(run, batches, sessionId, uploadsHere, "COMPLETED")

@@ -143,14 +143,19 @@ describe("OktaClient against the emulator", () => {
       yield* Effect.sleep("600 millis") // the abandoned requests finish on the server first
       h.emu.faults.clear()
 
+      const badBodyAt = h.exchanges.length
+      h.emu.faults.inject({ kind: "badBody", path: /\/sessions$/, method: "GET", body: "<html>maintenance</html>", contentType: "text/html" })
+      expect(errorOf(yield* run((c) => c.listSessions))).toMatchObject({ reason: "Decode", status: 200 })
+      h.emu.faults.clear()
+
       // retried transient errors succeed and are counted
       h.emu.faults.inject({ kind: "rateLimit", path: /\/sessions$/, method: "GET", times: 1, resetInMs: 100 })
       h.emu.faults.inject({ kind: "status", status: 502, path: /\/sessions$/, method: "GET", times: 1 })
       const ok = yield* Effect.provide(use((c) => Effect.zip(c.listSessions, c.metrics)), clientFor(h.emu, { maxRetries: 3 }))
       expect(ok[1].byEndpoint["listSessions"]).toMatchObject({ requests: 3, retries: 2, rateLimited: 1 })
       expect(ok[1].waitedMillis).toBeGreaterThan(0)
-      // (one request above is invalid on purpose; every accepted exchange validates)
-      expect(yield* Effect.promise(() => h.exchangeViolations())).toEqual([])
+      // (one request above is invalid on purpose, one reply garbage on purpose; every other exchange validates)
+      expect(yield* Effect.promise(() => h.exchangeViolations((_, i) => i === badBodyAt))).toEqual([])
     })
   )
 

@@ -280,6 +280,25 @@ describe("OktaClient errors", () => {
     })
   )
 
+  it.effect("a 429 on an upload does not use up the session's upload budget", () =>
+    Effect.gen(function* () {
+      const budget = yield* OktaClientModule.makeUploadBudget(50, 49)
+      let n = 0
+      const fiber = yield* Effect.fork(
+        run(
+          () => Effect.succeed(n++ === 0 ? { ...oktaError(429, "E0000047", "API call exceeded rate limit due to too many requests."), headers: { "retry-after": "1" } } : { status: 202 }),
+          (c) => c.upsertGroups("aps1", { profiles: [{ externalId: "g", profile: { displayName: "G" } }] }, { budget }),
+          3
+        )
+      )
+      yield* TestClock.adjust("5 seconds")
+      const { exit, fake } = yield* Fiber.join(fiber)
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(fake.requests).toHaveLength(2)
+      expect(yield* budget.remaining).toBe(0)
+    })
+  )
+
   it.effect("on 429 waits until X-Rate-Limit-Reset measured on the server's clock, then retries", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(Date.UTC(2026, 0, 1))

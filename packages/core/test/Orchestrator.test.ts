@@ -38,14 +38,20 @@ const setup = (mini: MiniOktaOptions = {}) => {
   return { okta, fake, layer: Layer.merge(clientLayer(fake, { maxRetries: 3 }), storeLayer) }
 }
 
-/** Run under TestClock, advancing time in steps until the effect finishes. */
-const drive = <A, E, R>(self: Effect.Effect<A, E, R>, stepMillis = 1_000, maxSteps = 20_000) =>
+/** Run under TestClock, moving time to the next pending sleep (at most `stepMillis` at once) until the effect finishes. */
+const drive = <A, E, R>(self: Effect.Effect<A, E, R>, stepMillis = 5_000, maxSteps = 20_000) =>
   Effect.gen(function* () {
     const fiber = yield* Effect.fork(self)
     for (let i = 0; i < maxSteps; i++) {
       const done = yield* Fiber.poll(fiber)
       if (Option.isSome(done)) return done.value
-      yield* TestClock.adjust(stepMillis)
+      const sleeps = [...(yield* TestClock.sleeps())]
+      if (sleeps.length === 0) {
+        yield* Effect.yieldNow()
+        continue
+      }
+      const now = yield* TestClock.currentTimeMillis
+      yield* TestClock.adjust(Math.min(stepMillis, Math.max(1, Math.min(...sleeps) - now)))
     }
     yield* Fiber.interrupt(fiber)
     throw new Error("did not finish")
@@ -339,6 +345,29 @@ describe("Orchestrator.apply", () => {
         expect(uploadsOf(okta)).toEqual([4, 3, 3])
         expect(okta.sessions).toHaveLength(3)
         expect((yield* store.index("user")).size).toBe(400)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("a resumed session someone else triggered half-uploaded is redone, not committed", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      const plan = makePlan({ users: range(200).map((i) => createUser(i)) })
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const crash = (e: ApplyEvent) => (e._tag === "BatchUploaded" && e.batch === 0 ? Effect.die("SIGKILL") : Effect.void)
+        yield* drive(Orchestrator.apply({ plan, runId: "r", ...base([], { onEvent: crash }) }))
+        const first = okta.sessions[0]!
+        first.status = "TRIGGERED" // a foreign start-import on our half-filled session
+        first.triggeredAt = yield* TestClock.currentTimeMillis
+        const resumed = yield* drive(Orchestrator.resumePending(base([])))
+        expect(Exit.isSuccess(resumed)).toBe(true)
+        expect(okta.sessions.map((s) => [s.status, s.uploads.length])).toEqual([
+          ["COMPLETED", 1],
+          ["COMPLETED", 4]
+        ])
+        expect(okta.users.size).toBe(200)
+        expect((yield* store.index("user")).size).toBe(200)
       }).pipe(Effect.provide(layer))
     })
   )

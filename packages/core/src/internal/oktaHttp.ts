@@ -18,12 +18,15 @@ export interface UploadBudget {
   readonly remaining: Effect.Effect<number>
   /** Count one upload attempt. */
   readonly use: Effect.Effect<void>
+  /** Give one back: the attempt was answered 429, so Okta did not take it. */
+  readonly refund: Effect.Effect<void>
 }
 
 export const makeUploadBudget = (max: number, used = 0): Effect.Effect<UploadBudget> =>
   Effect.map(Ref.make(used), (ref) => ({
     remaining: Effect.map(Ref.get(ref), (n) => Math.max(0, max - n)),
-    use: Ref.update(ref, (n) => n + 1)
+    use: Ref.update(ref, (n) => n + 1),
+    refund: Ref.update(ref, (n) => Math.max(0, n - 1))
   }))
 
 export type RetryPolicy = "idempotent" | "rateLimitOnly" | "upload"
@@ -120,6 +123,7 @@ export const makeTransport = (
       const response: RawResponse = { status: raw.status, headers, text: raw.text, ...(requestId ? { requestId } : {}) }
       if (spec.expect.includes(raw.status)) return response
       yield* metrics.add(spec.endpoint, { errors: 1, ...(raw.status === 429 ? { rateLimited: 1 } : {}) })
+      if (raw.status === 429 && spec.budget) yield* spec.budget.refund
       const retryAfterMillis = raw.status === 429 ? yield* RateLimit.waitAfter429(info, waitPolicy) : undefined
       return yield* Effect.fail(Errors.fromResponse(ctx, raw.status, raw.text, requestId, retryAfterMillis))
     })
