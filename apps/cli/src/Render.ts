@@ -45,7 +45,10 @@ export const totalChanges = (plan: PlanT): number =>
 
 export const shortHash = (hash: string | undefined): string => (hash ? hash.replace(/^sha256:/, "").slice(0, 12) : "-")
 
-/** Invalid/mapping/duplicate/filter issues, first `limit` with their locations. */
+/**
+ * Rows left out (invalid, mapping, duplicate; filter exclusions are only counted), first `limit`
+ * lines. The same problem on many rows (a missing column) is one line with the count and where.
+ */
 export const renderIssues = (issues: ReadonlyArray<RecordIssue>, s: Style.Style, limit = 20): string => {
   const shown = issues.filter((i) => i.kind !== "filter")
   if (shown.length === 0) return ""
@@ -53,17 +56,46 @@ export const renderIssues = (issues: ReadonlyArray<RecordIssue>, s: Style.Style,
   const lines = [
     s.yellow(
       s.bold(
-        `Rows left out (${plural(rows, "row")}${rows !== shown.length ? `, ${shown.length} problems` : ""}) — fix them in the source; their Okta records are left unchanged:`
+        `Rows left out (${plural(rows, "row")}${rows !== shown.length ? `, ${shown.length} problems` : ""}), to fix in the source:`
       )
     )
   ]
-  for (const i of shown.slice(0, limit)) {
-    const where = s.bold(safe(i.location))
-    const field = i.field ? ` ${s.cyan(safe(i.field))}` : ""
-    const id = i.externalId ? s.dim(` [${safe(i.externalId)}]`) : ""
-    lines.push(`  ${where}${field}${id}  ${safe(i.message)}`)
+  const groups = new Map<string, Array<RecordIssue>>()
+  for (const i of shown) {
+    const key = `${i.field ?? ""}\u0000${i.message}`
+    const group = groups.get(key)
+    if (group) group.push(i)
+    else groups.set(key, [i])
   }
-  if (shown.length > limit) lines.push(s.dim(`  … and ${shown.length - limit} more (see --detail, --json or --report)`))
+  let printed = 0
+  let omitted = 0
+  for (const group of groups.values()) {
+    const first = group[0]!
+    if (group.length >= 3) {
+      if (printed >= limit) {
+        omitted += group.length
+        continue
+      }
+      const where = group.slice(0, 3).map((i) => safe(i.location))
+      const last = group.length > 3 ? ` … ${safe(group[group.length - 1]!.location)}` : ""
+      lines.push(
+        `  ${first.field ? `${s.cyan(safe(first.field))}: ` : ""}${safe(first.message)} ${s.bold(`— ${group.length} rows`)}: ${where.join(", ")}${last}`
+      )
+      printed++
+      continue
+    }
+    for (const i of group) {
+      if (printed >= limit) {
+        omitted++
+        continue
+      }
+      const field = i.field ? ` ${s.cyan(safe(i.field))}` : ""
+      const id = i.externalId ? s.dim(` [${safe(i.externalId)}]`) : ""
+      lines.push(`  ${s.bold(safe(i.location))}${field}${id}  ${safe(i.message)}`)
+      printed++
+    }
+  }
+  if (omitted > 0) lines.push(s.dim(`  … and ${omitted} more (see --json or --report)`))
   return lines.join("\n")
 }
 
@@ -191,7 +223,12 @@ const outcomeText: Record<Report["outcome"], string> = {
 }
 
 /** The final report printed after `apply` (and `plan --report`). */
-export const renderReport = (report: Report, s: Style.Style = Style.plain, reportFiles: ReadonlyArray<string> = []): string => {
+export const renderReport = (
+  report: Report,
+  s: Style.Style = Style.plain,
+  reportFiles: ReadonlyArray<string> = [],
+  options: { readonly includeError?: boolean } = {}
+): string => {
   const lines: Array<string> = []
   const color =
     report.outcome === "applied" || report.outcome === "no-changes"
@@ -226,7 +263,7 @@ export const renderReport = (report: Report, s: Style.Style = Style.plain, repor
     )
   const invalid = new Set(report.issues.filter((i) => i.kind !== "filter").map((i) => i.location)).size
   if (invalid > 0) lines.push(s.yellow(`  ${plural(invalid, "row")} left out as invalid (listed above and in the report)`))
-  if (report.error) lines.push(s.red(`  ${safe(report.error.tag)}: ${safe(report.error.message)}`))
+  if (report.error && options.includeError !== false) lines.push(s.red(`  ${safe(report.error.tag)}: ${safe(report.error.message)}`))
   for (const f of reportFiles) lines.push(s.dim(`  report written to ${f}`))
   return lines.join("\n")
 }

@@ -83,12 +83,25 @@ describe("untrusted text", () => {
   })
 
   it("limits the issue list and says how many more there are", () => {
-    const issues = Array.from({ length: 25 }, (_, i) => ({ location: `f.csv:${i + 2}`, message: "bad", kind: "invalid" as const }))
+    const issues = Array.from({ length: 25 }, (_, i) => ({ location: `f.csv:${i + 2}`, message: `bad value ${i}`, kind: "invalid" as const }))
     const text = renderIssues(issues, Style.plain, 20)
     expect(text).toContain("Rows left out (25 rows)")
     expect(text).toContain("f.csv:21")
     expect(text).not.toContain("f.csv:22 ")
-    expect(text).toContain("… and 5 more")
+    expect(text).toContain("… and 5 more (see --json or --report)")
+  })
+
+  it("collapses the same problem on many rows (a missing column) into one line", () => {
+    const issues = [
+      ...Array.from({ length: 292 }, (_, i) => ({ location: `people.csv:${i + 2}`, field: "externalId", message: "externalId is empty", kind: "invalid" as const })),
+      { location: "people.csv:400", field: "email", message: "not an email", kind: "invalid" as const }
+    ]
+    const text = renderIssues(issues, Style.plain)
+    expect(text.split("\n")).toEqual([
+      "Rows left out (293 rows), to fix in the source:",
+      "  externalId: externalId is empty — 292 rows: people.csv:2, people.csv:3, people.csv:4 … people.csv:293",
+      "  people.csv:400 email  not an email"
+    ])
   })
 })
 

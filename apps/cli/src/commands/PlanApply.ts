@@ -2,7 +2,7 @@
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
  */
-import { Sync, type Plan, type RunReport } from "@anysource/core"
+import { type ConfigError, PlanJson, Sync, type Plan, type RunReport } from "@anysource/core"
 import { Command, Options, Prompt } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
@@ -11,7 +11,7 @@ import * as HtmlReport from "../HtmlReport.ts"
 import * as Progress from "../Progress.ts"
 import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
-import { FileError, globalOptions, type Globals, type Io, readFile, runCommand, UsageError, writeFile } from "../internal/Context.ts"
+import { type FileError, globalOptions, type Globals, type Io, readFile, runCommand, UsageError, writeFile } from "../internal/Context.ts"
 import { examples } from "../internal/Help.ts"
 
 const reportOption = Options.text("report").pipe(
@@ -43,24 +43,11 @@ export const writeReports = (files: ReadonlyArray<string>, report: RunReport.Run
   )
 
 /** The plan as stable JSON (the contract for `apply --plan` and CI integrations). */
-export const planJson = (plan: Plan.Plan): string => `${JSON.stringify(plan, null, 2)}\n`
+export const planJson = (plan: Plan.Plan): string => `${PlanJson.stringify(plan, 2)}\n`
 
-/** Read a plan written by `plan --out`; only its hash and identity source matter for `apply --plan`. */
-export const readPlanFile = (file: string): Effect.Effect<Plan.Plan, FileError> =>
-  readFile(file).pipe(
-    Effect.flatMap((text) =>
-      Effect.try({
-        try: () => JSON.parse(text) as unknown,
-        catch: () => new FileError({ file, message: `${file} is not JSON: write plans with \`anysource plan --out ${file}\`.` })
-      })
-    ),
-    Effect.flatMap((value) => {
-      const v = value as Partial<Plan.Plan> | null
-      return v !== null && typeof v === "object" && v.version === 1 && typeof v.hash === "string" && typeof v.identitySourceId === "string" && v.summary
-        ? Effect.succeed(v as Plan.Plan)
-        : Effect.fail(new FileError({ file, message: `${file} is not an anysource plan (no version 1 / hash): write plans with \`anysource plan --out ${file}\`.` }))
-    })
-  )
+/** Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). */
+export const readPlanFile = (file: string): Effect.Effect<Plan.Plan, FileError | ConfigError> =>
+  readFile(file).pipe(Effect.flatMap((text) => PlanJson.parse(text, file)))
 
 const progressFor = (io: Io, enabled: boolean) =>
   Progress.make({
@@ -218,7 +205,8 @@ const applyCommand = Command.make(
         const { error, report } = result
         yield* writeReports(o.report, report)
         if (o.json) yield* io.print(JSON.stringify(report, null, 2))
-        else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f))))
+        // a failure is rendered once, as the error message, right after
+        else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f)), { includeError: false }))
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
         yield* io.setExit(report.outcome === "partial" ? ExitCodes.ExitCode.Apply : ExitCodes.ExitCode.Ok)
       })
