@@ -119,6 +119,7 @@ fi
 if want sftp && ! { [ -x /usr/sbin/sshd ] && command -v ssh-keygen && command -v ssh-keyscan; } >/dev/null; then
   need+=(openssh-server openssh-client)
 fi
+if { want pg || want mysql; } && ! command -v openssl >/dev/null; then need+=(openssl); fi
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
