@@ -7,9 +7,10 @@
  *   rate-limit reset) or, when it asked nothing, capped exponential backoff with jitter
  *   (`base × 2^n`, ×0.8–1.2, at most `cap`).
  *
- * Core's Okta client has its own named schedules (packages/core/src/Retry.ts); they are not exported from
- * @anysource/core, so this module mirrors `Retry.backoff` for HTTP sources.
+ * The backoff itself is core's policy (`Retry.backoff` from @anysource/core); what is local is the decision
+ * per failure (the Okta schedule `Retry.okta` is specific to Okta's errors).
  */
+import { Retry } from "@anysource/core"
 import { Duration, Effect, Schedule } from "effect"
 import type { AttemptFailure } from "./errors.ts"
 
@@ -19,14 +20,9 @@ export interface RetryPolicy {
   readonly maxDelayMs: number
 }
 
-/** Capped exponential backoff with jitter. */
-export const backoff = (policy: RetryPolicy): Schedule.Schedule<Duration.Duration> => {
-  const cap = Duration.millis(policy.maxDelayMs)
-  return Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
-    Schedule.jittered,
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, cap))
-  )
-}
+/** Capped exponential backoff with jitter (core's `Retry.backoff`, factor 2). */
+export const backoff = (policy: RetryPolicy): Schedule.Schedule<Duration.Duration> =>
+  Retry.backoff({ base: Duration.millis(policy.baseDelayMs), factor: 2, cap: Duration.millis(policy.maxDelayMs) })
 
 /** Called once per scheduled retry with the failure, the retry's number (1-based) and the wait. */
 export type OnRetry = (failure: AttemptFailure, retry: number, waitMillis: number) => Effect.Effect<void>
