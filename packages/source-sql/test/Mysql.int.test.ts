@@ -28,6 +28,8 @@ const admin = async <T>(run: (connection: mysql.Connection) => Promise<T>): Prom
 const nfd = "Jose\u0301 Mu\u0308ller"
 
 beforeAll(async () => {
+  // Without the server every test below fails on its own (requireEnv), rather than being reported as skipped.
+  if (!process.env["MYSQL_URL"]) return
   await admin(async (c) => {
     await c.query("SET time_zone = '+00:00'")
     await c.query("DROP TABLE IF EXISTS sqlsrc_people, sqlsrc_types, sqlsrc_guarded")

@@ -30,6 +30,8 @@ const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
 const nfd = "Jose\u0301 Mu\u0308ller"
 
 beforeAll(async () => {
+  // Without the server every test below fails on its own (requireEnv), rather than being reported as skipped.
+  if (!process.env["PG_URL"]) return
   await admin(async (c) => {
     await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
     await c.query(`DROP TABLE IF EXISTS ${schema}.people, ${schema}.types, ${schema}.guarded`)
