@@ -104,7 +104,8 @@ const interactive = (options: ProgressOptions): ProgressUi => {
       hideCursor: true,
       autopadding: true,
       barsize: 28,
-      format: (opts, params, payload: { label?: string; info?: string; unit?: string }) => {
+      format: (opts, params, payload: { label?: string; info?: string; unit?: string; status?: boolean }) => {
+        if (payload.status) return `${s.bold((payload.label ?? "").padEnd(10))} ${payload.info ?? ""}`
         const size = opts.barsize ?? 28
         const filled = params.total > 0 ? Math.round(Math.min(1, params.value / params.total) * size) : 0
         const bar = params.total > 0 ? `${"█".repeat(filled)}${"░".repeat(size - filled)}` : " ".repeat(size)
@@ -125,7 +126,7 @@ const interactive = (options: ProgressOptions): ProgressUi => {
     countdown = undefined
   }
   const statusLine = (info: string) => {
-    if (!status) status = multi.create(0, 0, { label: "okta", unit: "", info })
+    if (!status) status = multi.create(0, 0, { label: "okta", unit: "", info, status: true })
     else status.update(0, { info })
   }
   const apply = (event: ApplyEventLike) => {

@@ -3,7 +3,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { copyQuickstart, ensureBuilt, quickstart, removeTempDirs, run, show, tempDir } from "./support/cli.ts"
+import { spawn } from "node:child_process"
+import { bin, copyQuickstart, ensureBuilt, quickstart, removeTempDirs, run, show, tempDir } from "./support/cli.ts"
 
 beforeAll(ensureBuilt, 120_000)
 afterAll(removeTempDirs)
@@ -68,5 +69,34 @@ describe("configuration errors and the other commands", () => {
     expect(JSON.parse(sources.stdout)[0]).toMatchObject({ id: "file" })
     const bad = await run(dir, ["plan", "--no-such-flag"])
     expect(bad.code).toBe(64)
+  })
+
+  it("emulator: serves a seeded identity source with the printed token, persists to --data, stops on Ctrl-C", async () => {
+    const dir = tempDir()
+    const child = spawn(process.execPath, [bin, "emulator", "--port", "0", "--data", "org.json", "--identity-source-id", "0oatest0000000000001"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    child.stdout.on("data", (d) => (out += d))
+    child.stderr.on("data", (d) => (out += d))
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    const deadline = Date.now() + 30_000
+    while (!/API token\s+\S+/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
+    const token = /API token\s+(\S+)/.exec(out)?.[1]
+    expect(url, out).toBeDefined()
+    expect(token, out).toMatch(/^emu_/)
+    const ok = await fetch(`${url}/api/v1/identity-sources/0oatest0000000000001/sessions`, { headers: { Authorization: `SSWS ${token}` } })
+    expect(ok.status).toBe(200)
+    const denied = await fetch(`${url}/api/v1/identity-sources/0oatest0000000000001/sessions`, { headers: { Authorization: "SSWS wrong" } })
+    expect(denied.status).toBe(401)
+    const created = await fetch(`${url}/api/v1/identity-sources/0oatest0000000000001/sessions`, { method: "POST", headers: { Authorization: `SSWS ${token}`, Accept: "application/json" } })
+    expect(created.status).toBeLessThan(300)
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, "org.json"), "utf8"))
+    expect(saved.sessions).toHaveLength(1)
   })
 })

@@ -166,7 +166,7 @@ const applyCommand = Command.make(
             if (o.detail) yield* io.print(`\n${Render.renderPlanDetail(shown, io.out)}`)
             if (Option.isSome(savedPlan)) yield* io.print(Render.renderPlanSummary(shown, io.out))
             const confirmed = yield* Prompt.confirm({
-              message: `Apply ${Render.totalChanges(shown)} changes to ${target} (identity source ${identitySourceId})?`,
+              message: `Apply ${Render.totalChanges(shown) === 1 ? "this change" : `these ${Render.totalChanges(shown)} changes`} to ${target} (identity source ${identitySourceId})?`,
               initial: false
             })
             if (!confirmed) return "cancelled" as const
