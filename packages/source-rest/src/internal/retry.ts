@@ -36,7 +36,7 @@ export const schedule = (
     Schedule.intersect(Schedule.recurs(policy.maxRetries)),
     Schedule.whileInput((failure: AttemptFailure) => failure.retry),
     Schedule.modifyDelayEffect(([[failure], retry], delay) => {
-      const wait = failure.waitMillis ?? Duration.toMillis(delay)
+      const wait = Math.round(failure.waitMillis ?? Duration.toMillis(delay))
       return Effect.as(onRetry(failure, retry + 1, wait), Duration.millis(wait))
     })
   )
