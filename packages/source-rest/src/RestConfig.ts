@@ -137,7 +137,11 @@ const QueryValue = z.union([z.string(), z.number(), z.boolean()])
 export const RestSourceConfig = z
   .strictObject({
     baseUrl: z.url().meta({ description: "e.g. https://hr.example.com/api/v2 (HTTPS unless loopback or allowInsecureHttp)." }),
-    path: z.string().default("").meta({ description: "Appended to baseUrl, e.g. /employees (may carry a ?query)." }),
+    path: z
+      .string()
+      .refine((path) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(path), "must be a path like /employees (put the host in baseUrl)")
+      .default("")
+      .meta({ description: "Appended to baseUrl, e.g. /employees (may carry a ?query)." }),
     method: z.enum(["GET", "POST"]).default("GET"),
     query: z.record(z.string(), QueryValue).default({}).meta({ description: "Query parameters of the first request." }),
     headers: z

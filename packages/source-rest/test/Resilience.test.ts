@@ -107,6 +107,29 @@ describe("rate limits", () => {
     })
   )
 
+  it.scoped("a 503 with a Retry-After is retried after it; one beyond maxWaitSeconds is not", () =>
+    Effect.gen(function* () {
+      const api = yield* Effect.acquireRelease(
+        Effect.promise(() => {
+          let calls = 0
+          return start((req, res) => {
+            calls++
+            const wait = req.url.pathname === "/long" ? "900" : "4"
+            if (calls === 1 || req.url.pathname === "/long") return json(res, 503, { error: "maintenance" }, { "retry-after": wait })
+            json(res, 200, [{ id: "1" }])
+          })
+        }),
+        (s) => Effect.promise(() => s.close())
+      )
+      const short = yield* readDriven({ baseUrl: api.url, path: "/short" })
+      expect(rowsOf(short)).toHaveLength(1)
+      expect(short.waits).toEqual([4000])
+      const long = yield* readDriven({ baseUrl: api.url, path: "/long" })
+      expect(errorOf(long)).toMatchObject({ reason: "Http", retryable: true })
+      expect(long.waits).toEqual([])
+    })
+  )
+
   it.scoped("requestsPerSecond paces requests on the Clock", () =>
     Effect.gen(function* () {
       const api = yield* server(37, [])

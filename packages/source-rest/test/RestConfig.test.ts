@@ -62,6 +62,9 @@ describe("RestSourceConfig", () => {
 
   it("cross-field rules read as sentences", () => {
     expect(issues({ baseUrl: "https://x.example", body: { q: 1 } })).toEqual(["body: a body needs method: POST"])
+    expect(issues({ baseUrl: "https://x.example", path: "https://y.example/people" })).toEqual([
+      "path: must be a path like /employees (put the host in baseUrl)"
+    ])
     expect(issues({ baseUrl: "https://x.example", pagination: { type: "offset", in: "body" } })).toEqual([
       "pagination.in: paging parameters in the body need method: POST"
     ])

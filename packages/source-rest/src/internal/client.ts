@@ -74,7 +74,10 @@ export const classifyStatus =
       return new AttemptFailure(sourceError("Auth", `${what} — check the credentials under source.auth`))
     }
     if (status === 404) return new AttemptFailure(sourceError("NotFound", `${what} — check baseUrl and path`))
-    if (status === 408) return new AttemptFailure(sourceError("Timeout", what, { retryable: true }), hints.retryAfterMillis)
+    // A Retry-After longer than maxWaitSeconds on a 408/5xx is not waited for either.
+    const serverWait = hints.retryAfterMillis
+    const waitable = serverWait === undefined || serverWait <= maxWaitMillis
+    if (status === 408) return new AttemptFailure(sourceError("Timeout", what, { retryable: true }), serverWait, waitable)
     if (status === 429) {
       const wait = waitAfter429(hints)
       if (wait !== undefined && wait > maxWaitMillis) {
@@ -91,7 +94,7 @@ export const classifyStatus =
       }
       return new AttemptFailure(sourceError("RateLimited", what, { retryable: true }), wait)
     }
-    if (status >= 500) return new AttemptFailure(sourceError("Http", what, { retryable: true }), hints.retryAfterMillis)
+    if (status >= 500) return new AttemptFailure(sourceError("Http", what, { retryable: true }), serverWait, waitable)
     return new AttemptFailure(sourceError("Http", what))
   }
 
