@@ -1,7 +1,8 @@
 /** The config schema: defaults, the HTTPS rule, selector validation, secrets, readable cross-field errors. */
+import { JsonSchema } from "@anysource/core"
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
-import { RestSourceConfig } from "../src/index.ts"
+import { RestSource, RestSourceConfig } from "../src/index.ts"
 
 const issues = (raw: unknown) => {
   const result = RestSourceConfig.safeParse(raw)
@@ -74,5 +75,12 @@ describe("RestSourceConfig", () => {
     expect(issues({ baseUrl: "https://x.example", pagination: { type: "page", size: 50 } })).toEqual([
       "pagination.sizeParam: set both size and sizeParam, or neither"
     ])
+  })
+
+  it("generates the editor JSON Schema with every secret marked", () => {
+    const text = JSON.stringify(JsonSchema.jsonSchema([RestSource]))
+    for (const key of ["cursorPath", "nextUrlPath", "totalPath", "requestsPerSecond", "caFile"]) expect(text).toContain(key)
+    // username, password, token, apiKey value, clientSecret
+    expect(text.match(/"x-secret":true/g)?.length ?? 0).toBeGreaterThanOrEqual(5)
   })
 })
