@@ -54,6 +54,18 @@ export interface EntityCounts {
   readonly reactivate: number
   readonly deactivate: number
   readonly unchanged: number
+  /**
+   * Records ACTIVE in state whose source row was invalid or could not be mapped this run: left as they
+   * are (never deactivated). Optional for plans from older versions.
+   */
+  readonly held?: number
+}
+
+/** What the state held before this plan (currently ACTIVE users/groups, membership pairs): the safeguards' denominators. */
+export interface Baseline {
+  readonly users: number
+  readonly groups: number
+  readonly memberships: number
 }
 
 export interface PlanSummary {
@@ -66,6 +78,10 @@ export interface PlanSummary {
   readonly excluded: Readonly<Record<string, number>>
   /** Rows reported invalid and left out (their Okta records, if any, are held unchanged, never deactivated). */
   readonly invalid: number
+  /** Set by the planner (optional for plans from older versions; the safeguards then estimate it from the counts). */
+  readonly baseline?: Baseline
+  /** All issues by kind (the `issues` list keeps only the first 1,000). */
+  readonly issueCounts?: Readonly<Partial<Record<RecordIssue["kind"], number>>>
 }
 
 export interface PlanInputs {
