@@ -49,7 +49,9 @@ const time = async <A>(label: string, f: () => Promise<A>): Promise<A> => {
   const a = await f()
   const used = process.cpuUsage(cpu)
   const wall = (performance.now() - start) / 1000
-  console.log(`${label.padEnd(34)} ${wall.toFixed(2)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU`)
+  console.log(
+    `${label.padEnd(34)} ${wall.toFixed(2)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU`
+  )
   return a
 }
 
@@ -62,16 +64,17 @@ const fileSizes = () =>
     .join(", ")
 
 console.log(`users: ${n.toLocaleString("en")}, file: ${path}`)
-if (!existsSync(path)) await time(`commit ${n} users (${perCommit}/commit)`, () =>
-  inStore((store) =>
-    Effect.gen(function* () {
-      for (let from = 0; from < n; from += perCommit) {
-        const changes = Array.from({ length: Math.min(perCommit, n - from) }, (_, k) => user(from + k))
-        yield* store.commit({ runId: "bench", at, changes })
-      }
-    })
+if (!existsSync(path))
+  await time(`commit ${n} users (${perCommit}/commit)`, () =>
+    inStore((store) =>
+      Effect.gen(function* () {
+        for (let from = 0; from < n; from += perCommit) {
+          const changes = Array.from({ length: Math.min(perCommit, n - from) }, (_, k) => user(from + k))
+          yield* store.commit({ runId: "bench", at, changes })
+        }
+      })
+    )
   )
-)
 console.log(`file after close: ${fileSizes()}`)
 for (const round of [1, 2, 3]) {
   const size = await time(`index("user") fresh store #${round}`, () =>

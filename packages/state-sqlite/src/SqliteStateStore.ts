@@ -11,7 +11,7 @@
  * - The lock is a lease row (owner, expires_at). A live holder keeps it for `ttlMillis`; it is not renewed
  *   while held (see README): pick a TTL longer than the longest apply. A dead holder's lease simply expires.
  * - better-sqlite3 is synchronous: every call blocks the event loop for its duration (reading the index
- *   of 1,000,000 users takes about two seconds on a small machine; see README).
+ *   of 1,000,000 users takes about two seconds of CPU on a small machine; see README).
  */
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
@@ -131,21 +131,30 @@ const close = (db: Database.Database, path: string): Effect.Effect<void> =>
  * Open (creating it and its parent directories if needed) and migrate the state file; the connection closes
  * with the scope.
  */
-export const make = (options: Options): Effect.Effect<StateStore.StateStoreService, StateError, Scope.Scope> =>
+export const make = (
+  options: Options
+): Effect.Effect<StateStore.StateStoreService, StateError, Scope.Scope> =>
   Effect.gen(function* () {
     const { path, identitySourceId: sourceId } = options
-    const db = yield* Effect.acquireRelease(open(path, options.busyTimeoutMillis ?? 5000), (db) => close(db, path))
+    const db = yield* Effect.acquireRelease(open(path, options.busyTimeoutMillis ?? 5000), (db) =>
+      close(db, path)
+    )
     yield* migrate(db, path)
 
     const attempt = <A>(action: string, f: () => A): Effect.Effect<A, StateError> =>
       Effect.try({ try: f, catch: (cause) => toStateError(path, action, cause) })
 
     const parseStored = <A>(text: string | null, what: string): A => {
-      if (text === null) throw new StateError({ reason: "Corrupt", message: corruptMessage(path, `${what} is missing`) })
+      if (text === null)
+        throw new StateError({ reason: "Corrupt", message: corruptMessage(path, `${what} is missing`) })
       try {
         return JSON.parse(text) as A
       } catch (cause) {
-        throw new StateError({ reason: "Corrupt", message: corruptMessage(path, `${what} is not valid JSON`), cause })
+        throw new StateError({
+          reason: "Corrupt",
+          message: corruptMessage(path, `${what} is not valid JSON`),
+          cause
+        })
       }
     }
 
@@ -216,7 +225,8 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
     // opening a file while another process commits does not wait for its write lock.
     const now = yield* Clock.currentTimeMillis
     yield* attempt(`register identity source ${sourceId} in the state database`, () => {
-      if (stmts.sourceExists.get(sourceId) === undefined) stmts.addSource.run(sourceId, new Date(now).toISOString())
+      if (stmts.sourceExists.get(sourceId) === undefined)
+        stmts.addSource.run(sourceId, new Date(now).toISOString())
     })
 
     const toEntry = (row: EntityRow): StateStore.StateEntry => ({
@@ -224,7 +234,10 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
       externalId: row.external_id,
       hash: row.hash,
       status: row.status,
-      profile: parseStored<StateStore.StateEntry["profile"]>(row.profile, `the profile of ${row.kind} ${row.external_id}`),
+      profile: parseStored<StateStore.StateEntry["profile"]>(
+        row.profile,
+        `the profile of ${row.kind} ${row.external_id}`
+      ),
       ...(row.location !== null ? { location: row.location } : {}),
       firstSeen: row.first_seen,
       lastSeen: row.last_seen,
@@ -294,7 +307,8 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
             if (c.kind !== kind || c.op !== "deactivate") break
             ids.push(c.externalId)
           }
-          for (const part of chunks(ids, idChunk)) stmts.deactivate.run(runId, sourceId, kind, JSON.stringify(part))
+          for (const part of chunks(ids, idChunk))
+            stmts.deactivate.run(runId, sourceId, kind, JSON.stringify(part))
         }
       }
       if (batch.journal) writeJournal(batch.journal, at)
@@ -327,12 +341,18 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
         attempt(`read ${kind} entries from the state database`, () => {
           const out = new Map<string, StateStore.StateEntry>()
           for (const part of chunks(externalIds, idChunk)) {
-            for (const row of stmts.entries.iterate(sourceId, kind, JSON.stringify(part)) as Iterable<EntityRow>) {
+            for (const row of stmts.entries.iterate(
+              sourceId,
+              kind,
+              JSON.stringify(part)
+            ) as Iterable<EntityRow>) {
               out.set(row.external_id, toEntry(row))
             }
           }
           return out as ReadonlyMap<string, StateStore.StateEntry>
-        }).pipe(Effect.withSpan("SqliteStateStore.entries", { attributes: { kind, count: externalIds.length } })),
+        }).pipe(
+          Effect.withSpan("SqliteStateStore.entries", { attributes: { kind, count: externalIds.length } })
+        ),
 
       memberships: attempt("read memberships from the state database", () => {
         const out = new Map<string, Set<string>>()
@@ -351,11 +371,15 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
 
       commit: (batch) =>
         attempt(`commit run ${batch.runId} to the state database`, () => commitTx.immediate(batch)).pipe(
-          Effect.withSpan("SqliteStateStore.commit", { attributes: { runId: batch.runId, changes: batch.changes.length } })
+          Effect.withSpan("SqliteStateStore.commit", {
+            attributes: { runId: batch.runId, changes: batch.changes.length }
+          })
         ),
 
       touch: (kind, externalIds, at) =>
-        attempt(`refresh last-seen times in the state database`, () => touchTx.immediate(kind, externalIds, at)).pipe(
+        attempt(`refresh last-seen times in the state database`, () =>
+          touchTx.immediate(kind, externalIds, at)
+        ).pipe(
           Effect.withSpan("SqliteStateStore.touch", { attributes: { kind, count: externalIds.length } })
         ),
 

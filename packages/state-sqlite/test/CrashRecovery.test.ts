@@ -22,10 +22,17 @@ import { tempDir } from "./helpers/tempDir.ts"
 const users = 200_000
 const seedUsers = 1_000
 const here = dirname(fileURLToPath(import.meta.url))
-const jitiCli = join(dirname(createRequire(import.meta.url).resolve("jiti/package.json")), "lib", "jiti-cli.mjs")
+const jitiCli = join(
+  dirname(createRequire(import.meta.url).resolve("jiti/package.json")),
+  "lib",
+  "jiti-cli.mjs"
+)
 const child = join(here, "fixtures", "commitChild.ts")
 
-type Kill = { readonly at: "wal"; readonly bytes: number } | { readonly at: "ready" } | { readonly at: "committed" }
+type Kill =
+  | { readonly at: "wal"; readonly bytes: number }
+  | { readonly at: "ready" }
+  | { readonly at: "committed" }
 
 interface Outcome {
   readonly sawCommitted: boolean
@@ -38,9 +45,13 @@ const walSize = (path: string) => (existsSync(`${path}-wal`) ? statSync(`${path}
 /** Spawn the child committing generation `gen` (on top of `previous`) and SIGKILL it at `kill`. */
 const runAndKill = (path: string, gen: number, previous: number, kill: Kill): Promise<Outcome> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [jitiCli, child, path, String(gen), String(previous), String(users)], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const proc = spawn(
+      process.execPath,
+      [jitiCli, child, path, String(gen), String(previous), String(users)],
+      {
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     let out = ""
     let err = ""
     let walAtKill = -1
@@ -52,7 +63,11 @@ const runAndKill = (path: string, gen: number, previous: number, kill: Kill): Pr
     }
     const timeout = setTimeout(() => {
       proc.kill("SIGKILL")
-      reject(new Error(`child did not reach its kill point: ${JSON.stringify(kill)}\nstdout: ${out}\nstderr: ${err}`))
+      reject(
+        new Error(
+          `child did not reach its kill point: ${JSON.stringify(kill)}\nstdout: ${out}\nstderr: ${err}`
+        )
+      )
     }, 60_000)
     proc.stderr.on("data", (d: Buffer) => (err += d.toString()))
     proc.stdout.on("data", (d: Buffer) => {
@@ -87,14 +102,17 @@ const committedGeneration = (path: string): Promise<number> =>
         const index = yield* store.index("user")
         expect(index.size).toBe(gen === 0 ? seedUsers : users)
         let mismatched = 0
-        for (const entry of index.values()) if (entry.hash !== `gen-${gen}` || entry.status !== "ACTIVE") mismatched++
+        for (const entry of index.values())
+          if (entry.hash !== `gen-${gen}` || entry.status !== "ACTIVE") mismatched++
         expect(mismatched).toBe(0)
 
         const sample = yield* store.entries("user", ["u0", `u${index.size - 1}`])
-        for (const e of sample.values()) expect(e).toMatchObject({ lastRunId: `run-${gen}`, profile: { lastName: `Gen${gen}` } })
+        for (const e of sample.values())
+          expect(e).toMatchObject({ lastRunId: `run-${gen}`, profile: { lastName: `Gen${gen}` } })
 
         const groups = yield* store.index("group")
-        for (const [id, entry] of groups) expect(entry.status).toBe(id === `grp-${gen}` ? "ACTIVE" : "DEACTIVATED")
+        for (const [id, entry] of groups)
+          expect(entry.status).toBe(id === `grp-${gen}` ? "ACTIVE" : "DEACTIVATED")
         expect(groups.get(`grp-${gen}`)?.hash).toBe(`gen-${gen}`)
 
         const memberships = yield* store.memberships
@@ -115,45 +133,51 @@ const integrity = (path: string) => {
 }
 
 describe("a process killed during commit", () => {
-  it("leaves either the previous or the complete new state, and the file opens cleanly", { timeout: 180_000 }, async () => {
-    const path = join(tempDir("anysource-crash-"), "state.db")
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.flatMap(SqliteStateStore.make({ path, identitySourceId: "0oaCRASH" }), (store) =>
-          store.commit(generation(0, -1, seedUsers))
+  it(
+    "leaves either the previous or the complete new state, and the file opens cleanly",
+    { timeout: 180_000 },
+    async () => {
+      const path = join(tempDir("anysource-crash-"), "state.db")
+      await Effect.runPromise(
+        Effect.scoped(
+          Effect.flatMap(SqliteStateStore.make({ path, identitySourceId: "0oaCRASH" }), (store) =>
+            store.commit(generation(0, -1, seedUsers))
+          )
         )
       )
-    )
-    expect(await committedGeneration(path)).toBe(0)
+      expect(await committedGeneration(path)).toBe(0)
 
-    // Mid-transaction at three depths of the WAL, before the first write, and after COMMIT returned
-    // (the WAL then holds committed frames that were never checkpointed by a clean close).
-    const kills: ReadonlyArray<Kill> = [
-      { at: "wal", bytes: 1 << 20 },
-      { at: "committed" },
-      { at: "wal", bytes: 8 << 20 },
-      { at: "ready" },
-      { at: "wal", bytes: 32 << 20 }
-    ]
-    let current = 0
-    const log: Array<string> = []
-    for (const [i, kill] of kills.entries()) {
-      const gen = i + 1
-      const outcome = await runAndKill(path, gen, current, kill)
-      expect(outcome.signal).toBe("SIGKILL")
-      const found = await committedGeneration(path)
-      expect(integrity(path)).toBe("ok")
-      log.push(`${JSON.stringify(kill)} wal=${outcome.walAtKill} committed=${outcome.sawCommitted} -> generation ${found}`)
-      if (kill.at === "committed") {
-        expect(found).toBe(gen)
-      } else {
-        // Killed before the commit returned: the previous generation, complete.
-        expect(outcome.sawCommitted).toBe(false)
-        expect(found).toBe(current)
-        if (kill.at === "wal") expect(outcome.walAtKill).toBeGreaterThanOrEqual(kill.bytes)
+      // Mid-transaction at three depths of the WAL, before the first write, and after COMMIT returned
+      // (the WAL then holds committed frames that were never checkpointed by a clean close).
+      const kills: ReadonlyArray<Kill> = [
+        { at: "wal", bytes: 1 << 20 },
+        { at: "committed" },
+        { at: "wal", bytes: 8 << 20 },
+        { at: "ready" },
+        { at: "wal", bytes: 32 << 20 }
+      ]
+      let current = 0
+      const log: Array<string> = []
+      for (const [i, kill] of kills.entries()) {
+        const gen = i + 1
+        const outcome = await runAndKill(path, gen, current, kill)
+        expect(outcome.signal).toBe("SIGKILL")
+        const found = await committedGeneration(path)
+        expect(integrity(path)).toBe("ok")
+        log.push(
+          `${JSON.stringify(kill)} wal=${outcome.walAtKill} committed=${outcome.sawCommitted} -> generation ${found}`
+        )
+        if (kill.at === "committed") {
+          expect(found).toBe(gen)
+        } else {
+          // Killed before the commit returned: the previous generation, complete.
+          expect(outcome.sawCommitted).toBe(false)
+          expect(found).toBe(current)
+          if (kill.at === "wal") expect(outcome.walAtKill).toBeGreaterThanOrEqual(kill.bytes)
+        }
+        current = found
       }
-      current = found
+      expect(log).toHaveLength(kills.length)
     }
-    expect(log).toHaveLength(kills.length)
-  })
+  )
 })

@@ -11,7 +11,12 @@ import * as SqliteStateStore from "../src/SqliteStateStore.ts"
 type Store = StateStore.StateStoreService
 type Op =
   | { readonly op: "commit"; readonly batch: StateStore.CommitBatch }
-  | { readonly op: "touch"; readonly kind: "user" | "group"; readonly ids: ReadonlyArray<string>; readonly at: string }
+  | {
+      readonly op: "touch"
+      readonly kind: "user" | "group"
+      readonly ids: ReadonlyArray<string>
+      readonly at: string
+    }
   | { readonly op: "saveJournal"; readonly journal: StateStore.Journal }
   | { readonly op: "clearJournal" }
   | { readonly op: "recordRun"; readonly run: StateStore.RunRecord }
@@ -20,13 +25,24 @@ const ids = fc.constantFrom("a", "b", "c", "d", "e", "é", "")
 const kind = fc.constantFrom("user" as const, "group" as const)
 const at = fc.constantFrom("2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z")
 const runId = fc.constantFrom("r1", "r2", "r3", "r4")
-const profile = fc.dictionary(fc.constantFrom("email", "firstName", "x"), fc.option(fc.string({ maxLength: 6 }), { nil: null }), {
-  maxKeys: 3
-})
+const profile = fc.dictionary(
+  fc.constantFrom("email", "firstName", "x"),
+  fc.option(fc.string({ maxLength: 6 }), { nil: null }),
+  {
+    maxKeys: 3
+  }
+)
 
 const change: fc.Arbitrary<StateStore.CommittedChange> = fc.oneof(
   fc.record(
-    { kind, op: fc.constant("upsert" as const), externalId: ids, hash: fc.constantFrom("h1", "h2", "h3"), profile, location: fc.constantFrom("f.csv:2", "f.csv:3") },
+    {
+      kind,
+      op: fc.constant("upsert" as const),
+      externalId: ids,
+      hash: fc.constantFrom("h1", "h2", "h3"),
+      profile,
+      location: fc.constantFrom("f.csv:2", "f.csv:3")
+    },
     { requiredKeys: ["kind", "op", "externalId", "hash", "profile"] }
   ),
   fc.record({ kind, op: fc.constant("deactivate" as const), externalId: ids }),
@@ -74,8 +90,25 @@ const run: fc.Arbitrary<StateStore.RunRecord> = fc.record(
 )
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant("commit" as const), batch: fc.record({ runId, at, changes: fc.array(change, { maxLength: 8 }), journal: journal }, { requiredKeys: ["runId", "at", "changes"] }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("touch" as const), kind, ids: fc.array(ids, { maxLength: 4 }), at }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("commit" as const),
+      batch: fc.record(
+        { runId, at, changes: fc.array(change, { maxLength: 8 }), journal: journal },
+        { requiredKeys: ["runId", "at", "changes"] }
+      )
+    })
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("touch" as const),
+      kind,
+      ids: fc.array(ids, { maxLength: 4 }),
+      at
+    })
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("saveJournal" as const), journal }) },
   { weight: 1, arbitrary: fc.constant({ op: "clearJournal" as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("recordRun" as const), run }) }
@@ -98,7 +131,8 @@ const apply = (store: Store, o: Op) => {
 
 const snapshot = (store: Store) =>
   Effect.gen(function* () {
-    const sorted = <A>(xs: Iterable<A>, key: (a: A) => string) => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    const sorted = <A>(xs: Iterable<A>, key: (a: A) => string) =>
+      [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
     const allIds = ["a", "b", "c", "d", "e", "é", "", "zz"]
     return {
       users: sorted(yield* store.list("user"), (e) => e.externalId),

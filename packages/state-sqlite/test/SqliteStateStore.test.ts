@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync
+} from "node:fs"
 import { dirname, join } from "node:path"
 import { StateStore, type StateError } from "@anysource/core"
 import { describe, expect, it } from "@effect/vitest"
@@ -12,7 +21,11 @@ const dir = tempDir()
 const t1 = "2026-01-01T00:00:00.000Z"
 
 const open = (path: string, identitySourceId = "0oaSQLITE", busyTimeoutMillis?: number) =>
-  SqliteStateStore.make({ path, identitySourceId, ...(busyTimeoutMillis !== undefined ? { busyTimeoutMillis } : {}) })
+  SqliteStateStore.make({
+    path,
+    identitySourceId,
+    ...(busyTimeoutMillis !== undefined ? { busyTimeoutMillis } : {})
+  })
 
 const users = (n: number, hash = "h", from = 0): Array<StateStore.CommittedChange> =>
   Array.from({ length: n }, (_, i) => ({
@@ -45,9 +58,20 @@ describe("SqliteStateStore", () => {
       withRaw(path, (db) => {
         expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
         expect(db.pragma("user_version", { simple: true })).toBe(SqliteStateStore.schemaVersion)
-        const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all()
+        const tables = db
+          .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+          .pluck()
+          .all()
         expect(tables).toEqual(
-          expect.arrayContaining(["entities", "identity_sources", "journal", "locks", "memberships", "profiles", "runs"])
+          expect.arrayContaining([
+            "entities",
+            "identity_sources",
+            "journal",
+            "locks",
+            "memberships",
+            "profiles",
+            "runs"
+          ])
         )
         expect(db.prepare("SELECT id FROM identity_sources").pluck().all()).toEqual(["0oaSQLITE"])
         expect(db.pragma("integrity_check", { simple: true })).toBe("ok")
@@ -67,16 +91,22 @@ describe("SqliteStateStore", () => {
             .all()
             .map((r) => (r as { detail: string }).detail)
             .join(" | ")
-        expect(plan("SELECT external_id, hash, status FROM entities WHERE identity_source_id = 'x' AND kind = 'user'")).toContain(
-          "SEARCH entities USING PRIMARY KEY (identity_source_id=? AND kind=?)"
-        )
+        expect(
+          plan(
+            "SELECT external_id, hash, status FROM entities WHERE identity_source_id = 'x' AND kind = 'user'"
+          )
+        ).toContain("SEARCH entities USING PRIMARY KEY (identity_source_id=? AND kind=?)")
         const entries = plan(
           `SELECT e.*, p.profile FROM entities e LEFT JOIN profiles p
              ON p.identity_source_id = e.identity_source_id AND p.kind = e.kind AND p.external_id = e.external_id
            WHERE e.identity_source_id = 'x' AND e.kind = 'user' AND e.external_id IN (SELECT value FROM json_each('[]'))`
         )
-        expect(entries).toContain("SEARCH e USING PRIMARY KEY (identity_source_id=? AND kind=? AND external_id=?)")
-        expect(entries).toMatch(/SEARCH p USING INDEX \w+ \(identity_source_id=\? AND kind=\? AND external_id=\?\)/)
+        expect(entries).toContain(
+          "SEARCH e USING PRIMARY KEY (identity_source_id=? AND kind=? AND external_id=?)"
+        )
+        expect(entries).toMatch(
+          /SEARCH p USING INDEX \w+ \(identity_source_id=\? AND kind=\? AND external_id=\?\)/
+        )
       })
     })
   )
@@ -92,7 +122,14 @@ describe("SqliteStateStore", () => {
         startedAt: t1,
         sessions: [{ index: 0, oktaSessionId: "aps1", uploadedBatches: [0, 1], status: "COMPLETED" }]
       }
-      const run: StateStore.RunRecord = { runId: "r1", identitySourceId: "0oaSQLITE", startedAt: t1, mode: "apply", outcome: "succeeded", counts: { created: 3 } }
+      const run: StateStore.RunRecord = {
+        runId: "r1",
+        identitySourceId: "0oaSQLITE",
+        startedAt: t1,
+        mode: "apply",
+        outcome: "succeeded",
+        counts: { created: 3 }
+      }
       yield* Effect.scoped(
         Effect.gen(function* () {
           const store = yield* open(path)
@@ -101,7 +138,14 @@ describe("SqliteStateStore", () => {
             at: t1,
             changes: [
               ...users(3),
-              { kind: "group", op: "upsert", externalId: "g1", hash: "hg", profile: { displayName: "G" }, location: "groups:1" },
+              {
+                kind: "group",
+                op: "upsert",
+                externalId: "g1",
+                hash: "hg",
+                profile: { displayName: "G" },
+                location: "groups:1"
+              },
               { kind: "membership", op: "add", groupExternalId: "g1", memberExternalIds: ["u0", "u2"] }
             ],
             journal
@@ -112,7 +156,10 @@ describe("SqliteStateStore", () => {
       )
       const store = yield* open(path)
       expect([...(yield* store.index("user")).keys()].sort()).toEqual(["u0", "u1", "u2"])
-      expect((yield* store.entries("group", ["g1"])).get("g1")).toMatchObject({ location: "groups:1", profile: { displayName: "G" } })
+      expect((yield* store.entries("group", ["g1"])).get("g1")).toMatchObject({
+        location: "groups:1",
+        profile: { displayName: "G" }
+      })
       expect([...((yield* store.memberships).get("g1") ?? [])].sort()).toEqual(["u0", "u2"])
       expect(yield* store.journal).toEqual(Option.some(journal))
       expect(yield* store.history(5)).toEqual([run])
@@ -126,9 +173,24 @@ describe("SqliteStateStore", () => {
       const path = freshDbPath(dir)
       const a = yield* open(path, "0oaA")
       const b = yield* open(path, "0oaB")
-      yield* a.commit({ runId: "ra", at: t1, changes: [...users(2, "ha"), { kind: "membership", op: "add", groupExternalId: "g", memberExternalIds: ["u0"] }] })
-      yield* b.commit({ runId: "rb", at: t1, changes: [{ kind: "user", op: "upsert", externalId: "u0", hash: "hb", profile: {} }] })
-      yield* b.commit({ runId: "rb2", at: t1, changes: [{ kind: "user", op: "deactivate", externalId: "u1" }] })
+      yield* a.commit({
+        runId: "ra",
+        at: t1,
+        changes: [
+          ...users(2, "ha"),
+          { kind: "membership", op: "add", groupExternalId: "g", memberExternalIds: ["u0"] }
+        ]
+      })
+      yield* b.commit({
+        runId: "rb",
+        at: t1,
+        changes: [{ kind: "user", op: "upsert", externalId: "u0", hash: "hb", profile: {} }]
+      })
+      yield* b.commit({
+        runId: "rb2",
+        at: t1,
+        changes: [{ kind: "user", op: "deactivate", externalId: "u1" }]
+      })
       yield* a.recordRun({ runId: "ra", identitySourceId: "0oaA", startedAt: t1, mode: "apply" })
       yield* a.lock("run-a", 60_000)
       expect([...(yield* a.index("user"))].sort()).toEqual([
@@ -203,33 +265,48 @@ describe("SqliteStateStore", () => {
     )
   })
 
-  it.scoped("a write lock held by another connection gives Locked after the busy timeout; readers are not blocked", () =>
-    Effect.gen(function* () {
-      const path = freshDbPath(dir)
-      const store = yield* open(path, "0oaSQLITE", 50)
-      yield* store.commit({ runId: "r1", at: t1, changes: users(3) })
-      const raw = new Database(path)
-      yield* Effect.addFinalizer(() => Effect.sync(() => raw.close()))
-      raw.exec("BEGIN IMMEDIATE")
-      const error = yield* Effect.flip(store.commit({ runId: "r2", at: t1, changes: users(1, "h2") }))
-      expect(error.reason).toBe("Locked")
-      expect(error.message).toMatch(/busy/)
-      expect((yield* failure(store.lock("someone", 1000))).reason).toBe("Locked")
-      // WAL: reads go on while another connection writes.
-      expect((yield* store.index("user")).size).toBe(3)
-      raw.exec("COMMIT")
-      yield* store.commit({ runId: "r2", at: t1, changes: users(1, "h2") })
-      expect((yield* store.index("user")).get("u0")?.hash).toBe("h2")
-    })
+  it.scoped(
+    "a write lock held by another connection gives Locked after the busy timeout; readers are not blocked",
+    () =>
+      Effect.gen(function* () {
+        const path = freshDbPath(dir)
+        const store = yield* open(path, "0oaSQLITE", 50)
+        yield* store.commit({ runId: "r1", at: t1, changes: users(3) })
+        const raw = new Database(path)
+        yield* Effect.addFinalizer(() => Effect.sync(() => raw.close()))
+        raw.exec("BEGIN IMMEDIATE")
+        const error = yield* Effect.flip(store.commit({ runId: "r2", at: t1, changes: users(1, "h2") }))
+        expect(error.reason).toBe("Locked")
+        expect(error.message).toMatch(/busy/)
+        expect((yield* failure(store.lock("someone", 1000))).reason).toBe("Locked")
+        // WAL: reads go on while another connection writes.
+        expect((yield* store.index("user")).size).toBe(3)
+        raw.exec("COMMIT")
+        yield* store.commit({ runId: "r2", at: t1, changes: users(1, "h2") })
+        expect((yield* store.index("user")).get("u0")?.hash).toBe("h2")
+      })
   )
 
   it.scoped("a commit that fails half-way changes nothing (one transaction for changes and journal)", () =>
     Effect.gen(function* () {
       const path = freshDbPath(dir)
       const store = yield* open(path)
-      const before: StateStore.Journal = { runId: "r1", identitySourceId: "0oaSQLITE", planHash: "p", planJson: "{}", startedAt: t1, sessions: [] }
+      const before: StateStore.Journal = {
+        runId: "r1",
+        identitySourceId: "0oaSQLITE",
+        planHash: "p",
+        planJson: "{}",
+        startedAt: t1,
+        sessions: []
+      }
       yield* store.commit({ runId: "r1", at: t1, changes: users(10), journal: before })
-      const bogus = { kind: "robot", op: "upsert", externalId: "x", hash: "h", profile: {} } as unknown as StateStore.CommittedChange
+      const bogus = {
+        kind: "robot",
+        op: "upsert",
+        externalId: "x",
+        hash: "h",
+        profile: {}
+      } as unknown as StateStore.CommittedChange
       const error = yield* Effect.flip(
         store.commit({
           runId: "r2",
@@ -300,7 +377,8 @@ describe("SqliteStateStore", () => {
         const pageSize = 4096
         const fd = openSync(path, "r+")
         const garbage = Buffer.alloc(pageSize, 0xa5)
-        for (let offset = pageSize; offset < size; offset += pageSize) writeSync(fd, garbage, 0, pageSize, offset)
+        for (let offset = pageSize; offset < size; offset += pageSize)
+          writeSync(fd, garbage, 0, pageSize, offset)
         closeSync(fd)
         const error = yield* failure(
           Effect.gen(function* () {
@@ -322,7 +400,14 @@ describe("SqliteStateStore", () => {
           runId: "r1",
           at: t1,
           changes: users(2),
-          journal: { runId: "r1", identitySourceId: "0oaSQLITE", planHash: "p", planJson: "{}", startedAt: t1, sessions: [] }
+          journal: {
+            runId: "r1",
+            identitySourceId: "0oaSQLITE",
+            planHash: "p",
+            planJson: "{}",
+            startedAt: t1,
+            sessions: []
+          }
         })
         withRaw(path, (db) => {
           db.pragma("foreign_keys = OFF")
@@ -415,7 +500,9 @@ describe("SqliteStateStore", () => {
           expect(error.message).toContain("schema v2 (a broken step)")
           expect(error.message).toContain("left at schema v1")
           expect(db.pragma("user_version", { simple: true })).toBe(1)
-          expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'").pluck().get()).toBe(0)
+          expect(
+            db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'").pluck().get()
+          ).toBe(0)
         } finally {
           db.close()
         }

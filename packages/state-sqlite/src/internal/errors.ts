@@ -42,7 +42,8 @@ export const toStateError = (path: string, action: string, cause: unknown): Stat
   if (cause instanceof StateError) return cause
   const code = codeOf(cause)
   const detail = detailOf(cause)
-  if (isCorruptCode(code)) return new StateError({ reason: "Corrupt", message: corruptMessage(path, detail), cause })
+  if (isCorruptCode(code))
+    return new StateError({ reason: "Corrupt", message: corruptMessage(path, detail), cause })
   if (isBusyCode(code)) {
     return new StateError({
       reason: "Locked",

@@ -110,7 +110,8 @@ export const migrate = (
 ): Effect.Effect<number, StateError> =>
   Effect.gen(function* () {
     list.forEach((m, i) => {
-      if (m.version !== i + 1) throw new Error(`migrations must be numbered 1..n; found v${m.version} at position ${i}`)
+      if (m.version !== i + 1)
+        throw new Error(`migrations must be numbered 1..n; found v${m.version} at position ${i}`)
     })
     const latest = latestVersion(list)
     const current = yield* Effect.try({

@@ -22,10 +22,15 @@ const byId = (entries: ReadonlyArray<StateStore.StateEntry>) =>
 
 const membershipsOf = (store: Store) =>
   Effect.map(store.memberships, (m) =>
-    Object.fromEntries([...m].map(([g, members]) => [g, [...members].sort()] as const).sort(([a], [b]) => (a < b ? -1 : 1)))
+    Object.fromEntries(
+      [...m].map(([g, members]) => [g, [...members].sort()] as const).sort(([a], [b]) => (a < b ? -1 : 1))
+    )
   )
 
-const journal = (runId: string, sessions: ReadonlyArray<StateStore.SessionCheckpoint>): StateStore.Journal => ({
+const journal = (
+  runId: string,
+  sessions: ReadonlyArray<StateStore.SessionCheckpoint>
+): StateStore.Journal => ({
   runId,
   identitySourceId: "0oaCONTRACT",
   planHash: `plan-${runId}`,
@@ -62,7 +67,14 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
           runId: "r1",
           at: t1,
           changes: [
-            { kind: "user", op: "upsert", externalId: "e1", hash: "h1", profile: { email: "a@b.co", mobilePhone: null }, location: "people.csv:2" },
+            {
+              kind: "user",
+              op: "upsert",
+              externalId: "e1",
+              hash: "h1",
+              profile: { email: "a@b.co", mobilePhone: null },
+              location: "people.csv:2"
+            },
             { kind: "user", op: "upsert", externalId: "e2", hash: "h2", profile: { email: "c@d.co" } }
           ]
         })
@@ -90,31 +102,42 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
       })
     )
 
-    it.scoped("a second upsert keeps firstSeen and replaces hash, profile, location, lastSeen, lastRunId", () =>
-      Effect.gen(function* () {
-        const store = yield* makeStore()
-        yield* store.commit({
-          runId: "r1",
-          at: t1,
-          changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h1", profile: { a: "1", b: "2" }, location: "x:1" }]
+    it.scoped(
+      "a second upsert keeps firstSeen and replaces hash, profile, location, lastSeen, lastRunId",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* makeStore()
+          yield* store.commit({
+            runId: "r1",
+            at: t1,
+            changes: [
+              {
+                kind: "user",
+                op: "upsert",
+                externalId: "e1",
+                hash: "h1",
+                profile: { a: "1", b: "2" },
+                location: "x:1"
+              }
+            ]
+          })
+          yield* store.commit({
+            runId: "r2",
+            at: t2,
+            changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h1b", profile: { a: "9" } }]
+          })
+          const e1 = (yield* store.entries("user", ["e1"])).get("e1")
+          expect(e1).toEqual({
+            kind: "user",
+            externalId: "e1",
+            hash: "h1b",
+            status: "ACTIVE",
+            profile: { a: "9" },
+            firstSeen: t1,
+            lastSeen: t2,
+            lastRunId: "r2"
+          })
         })
-        yield* store.commit({
-          runId: "r2",
-          at: t2,
-          changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h1b", profile: { a: "9" } }]
-        })
-        const e1 = (yield* store.entries("user", ["e1"])).get("e1")
-        expect(e1).toEqual({
-          kind: "user",
-          externalId: "e1",
-          hash: "h1b",
-          status: "ACTIVE",
-          profile: { a: "9" },
-          firstSeen: t1,
-          lastSeen: t2,
-          lastRunId: "r2"
-        })
-      })
     )
 
     it.scoped("deactivate keeps the profile and lastSeen; unknown ids are ignored; upsert reactivates", () =>
@@ -123,7 +146,9 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         yield* store.commit({
           runId: "r1",
           at: t1,
-          changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h1", profile: { email: "a@b.co" } }]
+          changes: [
+            { kind: "user", op: "upsert", externalId: "e1", hash: "h1", profile: { email: "a@b.co" } }
+          ]
         })
         yield* store.commit({
           runId: "r2",
@@ -137,12 +162,19 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         expect(index.get("e1")).toEqual({ hash: "h1", status: "DEACTIVATED" })
         expect(index.has("ghost")).toBe(false)
         const e1 = (yield* store.entries("user", ["e1"])).get("e1")
-        expect(e1).toMatchObject({ status: "DEACTIVATED", lastSeen: t1, lastRunId: "r2", profile: { email: "a@b.co" } })
+        expect(e1).toMatchObject({
+          status: "DEACTIVATED",
+          lastSeen: t1,
+          lastRunId: "r2",
+          profile: { email: "a@b.co" }
+        })
 
         yield* store.commit({
           runId: "r3",
           at: t3,
-          changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h1", profile: { email: "a@b.co" } }]
+          changes: [
+            { kind: "user", op: "upsert", externalId: "e1", hash: "h1", profile: { email: "a@b.co" } }
+          ]
         })
         expect((yield* store.entries("user", ["e1"])).get("e1")).toMatchObject({
           status: "ACTIVE",
@@ -161,14 +193,22 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
           at: t1,
           changes: [
             { kind: "user", op: "upsert", externalId: "same", hash: "hu", profile: { email: "a@b.co" } },
-            { kind: "group", op: "upsert", externalId: "same", hash: "hg", profile: { displayName: "Sales" } },
+            {
+              kind: "group",
+              op: "upsert",
+              externalId: "same",
+              hash: "hg",
+              profile: { displayName: "Sales" }
+            },
             { kind: "group", op: "deactivate", externalId: "same" }
           ]
         })
         expect((yield* store.index("user")).get("same")).toEqual({ hash: "hu", status: "ACTIVE" })
         expect((yield* store.index("group")).get("same")).toEqual({ hash: "hg", status: "DEACTIVATED" })
         expect((yield* store.list("group")).map((e) => e.kind)).toEqual(["group"])
-        expect((yield* store.entries("group", ["same"])).get("same")?.profile).toEqual({ displayName: "Sales" })
+        expect((yield* store.entries("group", ["same"])).get("same")?.profile).toEqual({
+          displayName: "Sales"
+        })
       })
     )
 
@@ -197,59 +237,65 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
       })
     )
 
-    it.scoped("memberships: add is idempotent, remove of absent members is a no-op, an emptied group disappears", () =>
-      Effect.gen(function* () {
-        const store = yield* makeStore()
-        yield* store.commit({
-          runId: "r1",
-          at: t1,
-          changes: [
-            { kind: "membership", op: "add", groupExternalId: "g1", memberExternalIds: ["u1", "u2", "u2"] },
-            { kind: "membership", op: "add", groupExternalId: "g2", memberExternalIds: ["u1"] },
-            { kind: "membership", op: "add", groupExternalId: "g1", memberExternalIds: ["u1"] },
-            { kind: "membership", op: "remove", groupExternalId: "g3", memberExternalIds: ["u9"] },
-            { kind: "membership", op: "add", groupExternalId: "g4", memberExternalIds: [] }
-          ]
+    it.scoped(
+      "memberships: add is idempotent, remove of absent members is a no-op, an emptied group disappears",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* makeStore()
+          yield* store.commit({
+            runId: "r1",
+            at: t1,
+            changes: [
+              { kind: "membership", op: "add", groupExternalId: "g1", memberExternalIds: ["u1", "u2", "u2"] },
+              { kind: "membership", op: "add", groupExternalId: "g2", memberExternalIds: ["u1"] },
+              { kind: "membership", op: "add", groupExternalId: "g1", memberExternalIds: ["u1"] },
+              { kind: "membership", op: "remove", groupExternalId: "g3", memberExternalIds: ["u9"] },
+              { kind: "membership", op: "add", groupExternalId: "g4", memberExternalIds: [] }
+            ]
+          })
+          expect(yield* membershipsOf(store)).toEqual({ g1: ["u1", "u2"], g2: ["u1"] })
+          yield* store.commit({
+            runId: "r2",
+            at: t2,
+            changes: [
+              { kind: "membership", op: "remove", groupExternalId: "g2", memberExternalIds: ["u1", "u7"] }
+            ]
+          })
+          const m = yield* store.memberships
+          expect(m.has("g2")).toBe(false)
+          expect([...(m.get("g1") ?? [])].sort()).toEqual(["u1", "u2"])
         })
-        expect(yield* membershipsOf(store)).toEqual({ g1: ["u1", "u2"], g2: ["u1"] })
-        yield* store.commit({
-          runId: "r2",
-          at: t2,
-          changes: [{ kind: "membership", op: "remove", groupExternalId: "g2", memberExternalIds: ["u1", "u7"] }]
-        })
-        const m = yield* store.memberships
-        expect(m.has("g2")).toBe(false)
-        expect([...(m.get("g1") ?? [])].sort()).toEqual(["u1", "u2"])
-      })
     )
 
-    it.scoped("the journal: saved with a commit, left alone by a commit without one, saved and cleared directly", () =>
-      Effect.gen(function* () {
-        const store = yield* makeStore()
-        const first = journal("r1", [{ index: 0, uploadedBatches: [], status: "PENDING" }])
-        yield* store.saveJournal(first)
-        expect(yield* store.journal).toEqual(Option.some(first))
+    it.scoped(
+      "the journal: saved with a commit, left alone by a commit without one, saved and cleared directly",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* makeStore()
+          const first = journal("r1", [{ index: 0, uploadedBatches: [], status: "PENDING" }])
+          yield* store.saveJournal(first)
+          expect(yield* store.journal).toEqual(Option.some(first))
 
-        const second = journal("r1", [
-          { index: 0, oktaSessionId: "aps1", uploadedBatches: [0, 1, 2], status: "COMPLETED" },
-          { index: 1, uploadedBatches: [], status: "PENDING" }
-        ])
-        yield* store.commit({
-          runId: "r1",
-          at: t1,
-          changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h", profile: {} }],
-          journal: second
+          const second = journal("r1", [
+            { index: 0, oktaSessionId: "aps1", uploadedBatches: [0, 1, 2], status: "COMPLETED" },
+            { index: 1, uploadedBatches: [], status: "PENDING" }
+          ])
+          yield* store.commit({
+            runId: "r1",
+            at: t1,
+            changes: [{ kind: "user", op: "upsert", externalId: "e1", hash: "h", profile: {} }],
+            journal: second
+          })
+          expect(yield* store.journal).toEqual(Option.some(second))
+
+          yield* store.commit({ runId: "r1", at: t2, changes: [] })
+          expect(yield* store.journal).toEqual(Option.some(second))
+
+          yield* store.clearJournal
+          expect(Option.isNone(yield* store.journal)).toBe(true)
+          yield* store.clearJournal
+          expect(Option.isNone(yield* store.journal)).toBe(true)
         })
-        expect(yield* store.journal).toEqual(Option.some(second))
-
-        yield* store.commit({ runId: "r1", at: t2, changes: [] })
-        expect(yield* store.journal).toEqual(Option.some(second))
-
-        yield* store.clearJournal
-        expect(Option.isNone(yield* store.journal)).toBe(true)
-        yield* store.clearJournal
-        expect(Option.isNone(yield* store.journal)).toBe(true)
-      })
     )
 
     it.scoped("touch refreshes lastSeen of known records only and changes nothing else", () =>
@@ -267,7 +313,13 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         yield* store.touch("user", ["e1", "unknown"], t2)
         const entries = yield* store.entries("user", ["e1", "e2", "unknown"])
         expect(entries.size).toBe(2)
-        expect(entries.get("e1")).toMatchObject({ hash: "h1", status: "ACTIVE", firstSeen: t1, lastSeen: t2, lastRunId: "r1" })
+        expect(entries.get("e1")).toMatchObject({
+          hash: "h1",
+          status: "ACTIVE",
+          firstSeen: t1,
+          lastSeen: t2,
+          lastRunId: "r1"
+        })
         expect(entries.get("e2")?.lastSeen).toBe(t1)
         expect((yield* store.entries("group", ["e1"])).get("e1")?.lastSeen).toBe(t1)
         yield* store.touch("user", [], t3)
@@ -309,13 +361,34 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
     it.scoped("odd identifiers and values round-trip exactly", () =>
       Effect.gen(function* () {
         const store = yield* makeStore()
-        const ids = ["ünïcödé-é", "with space", "quote'\"", "percent%_", "semi;colon--", "", "emoji-🙂", "a\u0000b"]
-        const profile = { "first name": "Zoë", empty: "", nothing: null, json: '{"x":[1,2]}', long: "x".repeat(5000) }
+        const ids = [
+          "ünïcödé-é",
+          "with space",
+          "quote'\"",
+          "percent%_",
+          "semi;colon--",
+          "",
+          "emoji-🙂",
+          "a\u0000b"
+        ]
+        const profile = {
+          "first name": "Zoë",
+          empty: "",
+          nothing: null,
+          json: '{"x":[1,2]}',
+          long: "x".repeat(5000)
+        }
         yield* store.commit({
           runId: "r1",
           at: t1,
           changes: [
-            ...ids.map((id) => ({ kind: "user" as const, op: "upsert" as const, externalId: id, hash: `h-${id}`, profile })),
+            ...ids.map((id) => ({
+              kind: "user" as const,
+              op: "upsert" as const,
+              externalId: id,
+              hash: `h-${id}`,
+              profile
+            })),
             { kind: "membership", op: "add", groupExternalId: "grp'\"", memberExternalIds: ids }
           ]
         })
@@ -334,10 +407,23 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         const n = 5_003
         const changes: Array<StateStore.CommittedChange> = []
         for (let i = 0; i < n; i++) {
-          changes.push({ kind: "user", op: "upsert", externalId: `u${i}`, hash: `h${i}`, profile: { n: String(i) } })
+          changes.push({
+            kind: "user",
+            op: "upsert",
+            externalId: `u${i}`,
+            hash: `h${i}`,
+            profile: { n: String(i) }
+          })
           if (i % 7 === 0) changes.push({ kind: "user", op: "deactivate", externalId: `u${i}` })
         }
-        changes.push({ kind: "membership", op: "add", groupExternalId: "all", memberExternalIds: changes.flatMap((c) => (c.kind === "user" && c.op === "upsert" ? [c.externalId] : [])) })
+        changes.push({
+          kind: "membership",
+          op: "add",
+          groupExternalId: "all",
+          memberExternalIds: changes.flatMap((c) =>
+            c.kind === "user" && c.op === "upsert" ? [c.externalId] : []
+          )
+        })
         yield* store.commit({ runId: "big", at: t1, changes })
         const index = yield* store.index("user")
         expect(index.size).toBe(n)
@@ -350,29 +436,38 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         }
         expect(deactivated).toBe(Math.ceil(n / 7))
         expect((yield* store.memberships).get("all")?.size).toBe(n)
-        const some = yield* store.entries("user", Array.from({ length: n }, (_, i) => `u${i}`))
+        const some = yield* store.entries(
+          "user",
+          Array.from({ length: n }, (_, i) => `u${i}`)
+        )
         expect(some.size).toBe(n)
-        yield* store.touch("user", Array.from({ length: n }, (_, i) => `u${i}`), t2)
+        yield* store.touch(
+          "user",
+          Array.from({ length: n }, (_, i) => `u${i}`),
+          t2
+        )
         expect((yield* store.list("user")).every((e) => e.lastSeen === t2)).toBe(true)
       })
     )
 
     describe("lock", () => {
-      it.scoped("a second owner is refused while the lock is held, and gets it once the holder's scope closes", () =>
-        Effect.gen(function* () {
-          const store = yield* makeStore()
-          const holder = yield* Scope.make()
-          yield* store.lock("run-A", 60_000).pipe(Scope.extend(holder))
-          const refused = yield* lockedReason(store.lock("run-B", 60_000))
-          expect(refused).toBe("Locked")
-          const message = yield* Effect.scoped(store.lock("run-B", 60_000)).pipe(
-            Effect.flip,
-            Effect.map((e) => e.message)
-          )
-          expect(message).toContain("run-A")
-          yield* Scope.close(holder, Exit.void)
-          yield* Effect.scoped(store.lock("run-B", 60_000))
-        })
+      it.scoped(
+        "a second owner is refused while the lock is held, and gets it once the holder's scope closes",
+        () =>
+          Effect.gen(function* () {
+            const store = yield* makeStore()
+            const holder = yield* Scope.make()
+            yield* store.lock("run-A", 60_000).pipe(Scope.extend(holder))
+            const refused = yield* lockedReason(store.lock("run-B", 60_000))
+            expect(refused).toBe("Locked")
+            const message = yield* Effect.scoped(store.lock("run-B", 60_000)).pipe(
+              Effect.flip,
+              Effect.map((e) => e.message)
+            )
+            expect(message).toContain("run-A")
+            yield* Scope.close(holder, Exit.void)
+            yield* Effect.scoped(store.lock("run-B", 60_000))
+          })
       )
 
       it.scoped("the same owner may take the lock again", () =>
@@ -383,18 +478,20 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         })
       )
 
-      it.scoped("an expired lease is taken over, and the old holder's release leaves the new lease alone", () =>
-        Effect.gen(function* () {
-          const store = yield* makeStore()
-          const dead = yield* Scope.make()
-          yield* store.lock("dead-run", 0).pipe(Scope.extend(dead))
-          const live = yield* Scope.make()
-          yield* store.lock("live-run", 60_000).pipe(Scope.extend(live))
-          yield* Scope.close(dead, Exit.void)
-          expect(yield* lockedReason(store.lock("third-run", 60_000))).toBe("Locked")
-          yield* Scope.close(live, Exit.void)
-          yield* Effect.scoped(store.lock("third-run", 60_000))
-        })
+      it.scoped(
+        "an expired lease is taken over, and the old holder's release leaves the new lease alone",
+        () =>
+          Effect.gen(function* () {
+            const store = yield* makeStore()
+            const dead = yield* Scope.make()
+            yield* store.lock("dead-run", 0).pipe(Scope.extend(dead))
+            const live = yield* Scope.make()
+            yield* store.lock("live-run", 60_000).pipe(Scope.extend(live))
+            yield* Scope.close(dead, Exit.void)
+            expect(yield* lockedReason(store.lock("third-run", 60_000))).toBe("Locked")
+            yield* Scope.close(live, Exit.void)
+            yield* Effect.scoped(store.lock("third-run", 60_000))
+          })
       )
     })
   })

@@ -12,4 +12,5 @@ export const tempDir = (prefix = "anysource-state-"): string => {
 
 let counter = 0
 /** A new, not yet existing database path inside `dir` (in a nested directory, so parent creation is exercised). */
-export const freshDbPath = (dir: string): string => join(dir, `db-${process.pid}-${++counter}`, "nested", "state.db")
+export const freshDbPath = (dir: string): string =>
+  join(dir, `db-${process.pid}-${++counter}`, "nested", "state.db")
