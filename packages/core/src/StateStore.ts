@@ -8,7 +8,7 @@
  * - Nothing is committed before Okta reported the session COMPLETED (the orchestrator's job; the store just stores).
  * - A killed process between begin and commit leaves the previous state intact.
  */
-import { Context, Effect, Layer, Option, Ref, type Scope } from "effect"
+import { Clock, Context, Effect, Layer, Option, Ref, type Scope } from "effect"
 import { StateError } from "./Errors.ts"
 import type { EntityKind, Profile, SourceLocation } from "./Model.ts"
 
@@ -220,11 +220,11 @@ export const makeMemory = (identitySourceId = "memory"): Effect.Effect<StateStor
           if (i >= 0) data.runs[i] = run
           else data.runs.push(run)
         }),
-      history: (limit) => Effect.sync(() => data.runs.slice(-limit).reverse()),
+      history: (limit) => Effect.sync(() => (limit <= 0 ? [] : data.runs.slice(-limit).reverse())),
       lock: (owner, ttlMillis) =>
         Effect.acquireRelease(
           Effect.gen(function* () {
-            const now = Date.now()
+            const now = yield* Clock.currentTimeMillis
             if (data.lock && data.lock.owner !== owner && data.lock.expiresAt > now) {
               return yield* Effect.fail(
                 new StateError({

@@ -1,8 +1,10 @@
 import { StateStore } from "@anysource/core"
 import { Effect } from "effect"
 import * as SqliteStateStore from "../src/SqliteStateStore.ts"
-import { stateStoreContract } from "./contract/stateStoreContract.ts"
+import { StateStoreConformance } from "@anysource/core/testing"
 import { freshDbPath, tempDir } from "./helpers/tempDir.ts"
+
+const { stateStoreContract } = StateStoreConformance
 
 const dir = tempDir()
 

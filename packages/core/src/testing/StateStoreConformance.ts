@@ -1,12 +1,13 @@
 /**
  * Behavioural checks every StateStore implementation must pass, run against core's in-memory store and
- * the SQLite store (and meant to move to `@anysource/core/testing` so the Postgres store can run them too).
+ * the SQLite and PostgreSQL stores: `StateStoreConformance.stateStoreContract(name, makeStore)`.
  * Depends only on `@anysource/core` and `@effect/vitest`.
  *
  * `list` order is not part of the contract (memory keeps insertion order, SQLite sorts by externalId),
  * so lists are compared sorted.
  */
-import type { StateError, StateStore } from "@anysource/core"
+import type { StateError } from "../Errors.ts"
+import type * as StateStore from "../StateStore.ts"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Scope } from "effect"
 
