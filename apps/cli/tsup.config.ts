@@ -1,13 +1,19 @@
 import { library } from "@anysource/tsup-config"
 
-// The CLI bundles the workspace packages (their in-repo exports point at TypeScript sources) and the
-// third-party modules only they use; effect, @effect/*, zod, cli-progress and the native
-// better-sqlite3 stay external and are installed as the CLI's dependencies. The banner gives bundled
-// CommonJS modules a `require`. bin.js and index.js share one chunk.
+// The CLI ships as one bundle: the workspace packages (their in-repo exports point at TypeScript
+// sources) and every pure-JS dependency are bundled, which also halves start-up time (far fewer
+// modules to resolve). Only the native better-sqlite3 and jiti (it loads its own files lazily, for
+// anysource.config.ts) stay external; they are the CLI's runtime dependencies (test/Packaging.test.ts).
+// The banner gives bundled CommonJS modules a `require`. bin.js and index.js share one chunk.
+export const external = ["better-sqlite3", "jiti"]
+
 export default library({
   entry: { index: "src/index.ts", bin: "src/bin.ts" },
-  noExternal: [/^@anysource\//],
+  noExternal: [new RegExp(`^(?!(${external.join("|")})(/|$))`)],
+  external,
   splitting: true,
+  // the bundle is 3.7 MB; its source map would be 13 MB in the published package
+  sourcemap: false,
   banner: { js: 'import { createRequire as __anysourceCreateRequire } from "node:module"; const require = __anysourceCreateRequire(import.meta.url);' },
   dts: { entry: { index: "src/index.ts" } }
 })
