@@ -1,0 +1,1 @@
+export * as PostgresStateStore from "./PostgresStateStore.ts"
