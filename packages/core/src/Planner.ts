@@ -28,12 +28,20 @@ import * as Filter from "./Filter.ts"
 import * as Hash from "./Hash.ts"
 import { IssueCollector, naturalCompare } from "./internal/issues.ts"
 import { LocationCodec } from "./internal/locations.ts"
+import { DUPLICATE, UserTable } from "./internal/userTable.ts"
 import { isPromise, type Maybe } from "./internal/maybe.ts"
 import * as Mapping from "./Mapping.ts"
 import type { DesiredUser, EntityKind, Profile, SourceLocation, SourceRow } from "./Model.ts"
 import type { EntityCounts, FieldChange, GroupChange, MembershipChange, Plan, UserChange } from "./Plan.ts"
 import * as PlanJson from "./PlanJson.ts"
-import { type CommittedChange, type IndexEntry, type StateEntry, StateStore, type StateStoreService } from "./StateStore.ts"
+import {
+  type CommittedChange,
+  type EntityStatus,
+  type IndexEntry,
+  type StateEntry,
+  StateStore,
+  type StateStoreService
+} from "./StateStore.ts"
 import * as Validate from "./Validate.ts"
 
 /** How many issues a plan lists (all are counted in `summary.issueCounts`). */
@@ -150,6 +158,8 @@ interface SeenGroup {
   /** The profile from the row with the smallest location (so the plan does not depend on row order). */
   profile: Record<string, string | null>
   location: SourceLocation
+  /** `location`, compacted (see LocationCodec): numbers compare without parsing. */
+  locationKey: string | number
   ruleIndex: number
   /** Rows disagree on the group's displayName/description. */
   conflict: boolean
@@ -162,10 +172,9 @@ class Accumulator {
   rowsRead = 0
   invalidRows = 0
   unchangedUsers = 0
-  /** externalId → (compacted) location, for every included row with an externalId (valid or not). */
-  readonly seen = new Map<string, string | number>()
   readonly locations = new LocationCodec()
-  readonly invalidIds = new Set<string>()
+  /** Every user in state, and where (whether) a row with its id was seen. */
+  readonly users: UserTable
   readonly excludedIds = new Map<string, string>()
   readonly excludedCounts = new Map<string, number>()
   readonly changed = new Map<string, DesiredUser>()
@@ -176,8 +185,10 @@ class Accumulator {
 
   constructor(
     readonly c: Compiled,
-    readonly userIndex: ReadonlyMap<string, IndexEntry>
-  ) {}
+    userIndex: ReadonlyMap<string, IndexEntry>
+  ) {
+    this.users = new UserTable(userIndex, this.locations)
+  }
 
   add(o: RowOutcome): ConfigError | undefined {
     switch (o.t) {
@@ -191,16 +202,19 @@ class Accumulator {
       case "invalid": {
         this.invalidRows++
         for (const i of o.issues) this.issues.add(i)
-        if (o.externalId !== undefined && this.claim(o.externalId, o.location)) this.invalidIds.add(o.externalId)
+        if (o.externalId !== undefined) {
+          const slot = this.claim(o.externalId, o.location)
+          if (slot !== DUPLICATE) this.users.markInvalid(o.externalId, slot)
+        }
         this.addGroups(o.groups, undefined, o.location)
         return undefined
       }
       case "user": {
         for (const i of o.issues) this.issues.add(i)
-        if (!this.claim(o.externalId, o.location)) return undefined
+        const slot = this.claim(o.externalId, o.location)
+        if (slot === DUPLICATE) return undefined
         const memberOf = this.addGroups(o.groups, o.externalId, o.location)
-        const st = this.userIndex.get(o.externalId)
-        if (st === undefined || st.status !== "ACTIVE" || st.hash !== o.hash)
+        if (!this.users.isUnchanged(slot, o.hash))
           this.changed.set(o.externalId, {
             externalId: o.externalId,
             profile: o.profile,
@@ -214,14 +228,11 @@ class Accumulator {
     }
   }
 
-  /** Record that `externalId` comes from `location`; false (and a duplicate issue) when another row has it. */
-  private claim(externalId: string, location: SourceLocation): boolean {
-    const stored = this.seen.get(externalId)
-    if (stored === undefined) {
-      this.seen.set(externalId, this.locations.encode(location))
-      return true
-    }
-    const prev = this.locations.decode(stored)
+  /** Record that `externalId` comes from `location`: its slot, NEW, or DUPLICATE (with a duplicate issue). */
+  private claim(externalId: string, location: SourceLocation): number {
+    const slot = this.users.claim(externalId, location)
+    if (slot !== DUPLICATE) return slot
+    const prev = this.users.previousLocation
     const [first, second] = naturalCompare(prev, location) <= 0 ? [prev, location] : [location, prev]
     this.duplicates.add({
       kind: "duplicate",
@@ -230,7 +241,7 @@ class Accumulator {
       field: "externalId",
       message: `duplicate externalId ${JSON.stringify(externalId)}: rows ${first} and ${second} both have it`
     })
-    return false
+    return DUPLICATE
   }
 
   /** Validate the chosen profile of every group once, after all rows; returns the ids of invalid groups. */
@@ -273,15 +284,22 @@ class Accumulator {
     if (groups.length === 0) return []
     const memberOf: Array<string> = []
     let memberIssue = false
+    let locationKey: string | number | undefined
     for (const g of groups) {
       const known = this.groups.get(g.externalId)
+      if (locationKey === undefined) locationKey = this.locations.encode(location)
       if (known === undefined) {
-        this.groups.set(g.externalId, { profile: g.profile, location, ruleIndex: g.rule.index, conflict: false })
+        this.groups.set(g.externalId, { profile: g.profile, location, locationKey, ruleIndex: g.rule.index, conflict: false })
       } else {
         if (!sameGroupProfile(known.profile, g.profile)) known.conflict = true
-        if (naturalCompare(location, known.location) < 0) {
+        const smaller =
+          typeof locationKey === "number" && typeof known.locationKey === "number"
+            ? locationKey < known.locationKey
+            : naturalCompare(location, known.location) < 0
+        if (smaller) {
           known.profile = g.profile
           known.location = location
+          known.locationKey = locationKey
           known.ruleIndex = g.rule.index
         }
       }
@@ -348,22 +366,22 @@ interface Desired {
 const upserts = (
   store: StateStoreService,
   kind: EntityKind,
-  index: ReadonlyMap<string, IndexEntry>,
+  statusOf: (externalId: string) => EntityStatus | undefined,
   changed: Iterable<Desired>
 ) =>
   Effect.gen(function* () {
     const list = [...changed]
-    const known = list.filter((d) => index.has(d.externalId)).map((d) => d.externalId)
+    const known = list.filter((d) => statusOf(d.externalId) !== undefined).map((d) => d.externalId)
     const entries = yield* loadEntries(store, kind, known)
     const out: Array<UserChange> = []
     for (const d of list) {
-      const st = index.get(d.externalId)
+      const st = statusOf(d.externalId)
       if (st === undefined) {
         out.push({ op: "create", externalId: d.externalId, profile: d.profile, hash: d.hash, location: d.location })
       } else {
         const before = entries.get(d.externalId)?.profile
         out.push({
-          op: st.status === "ACTIVE" ? "update" : "reactivate",
+          op: st === "ACTIVE" ? "update" : "reactivate",
           externalId: d.externalId,
           profile: d.profile,
           hash: d.hash,
@@ -406,18 +424,15 @@ const counts = (changes: ReadonlyArray<UserChange>, unchanged: number, held: num
 }
 
 const stateDigest = (
-  users: ReadonlyMap<string, IndexEntry>,
+  usersDigest: string,
   groups: ReadonlyMap<string, IndexEntry>,
   memberships: ReadonlyMap<string, ReadonlySet<string>>
 ): string => {
-  // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
-  const users_ = new Hash.MultisetDigest()
-  for (const [id, e] of users) users_.add(id, e.status, e.hash, 24)
   const groups_ = new Hash.MultisetDigest()
   for (const [id, e] of groups) groups_.add(id, e.status, e.hash, 24)
   const members = new Hash.MultisetDigest()
   for (const [g, ms] of memberships) for (const m of ms) members.add(g, m)
-  return Hash.sha256(`${users_.digest()}:${groups_.digest()}:${members.digest()}`)
+  return Hash.sha256(`${usersDigest}:${groups_.digest()}:${members.digest()}`)
 }
 
 const VOID = Effect.void
@@ -434,9 +449,8 @@ export const plan = (
 ): Effect.Effect<Plan, ValidationError | ConfigError | SourceError | StateError, StateStore> =>
   Effect.gen(function* () {
     const store = yield* StateStore
-    const userIndex = yield* store.index("user")
+    const acc = new Accumulator(c, yield* store.index("user"))
     const groupIndex = yield* store.index("group")
-    const acc = new Accumulator(c, userIndex)
 
     const addAll = (outcomes: ReadonlyArray<RowOutcome>): Effect.Effect<void, ConfigError> => {
       for (const o of outcomes) {
@@ -501,18 +515,15 @@ export const plan = (
     let activeUsers = 0
     let heldUsers = 0
     const goneUsers: Array<{ externalId: string; rule: string | undefined }> = []
-    for (const [id, st] of userIndex) {
-      if (st.status !== "ACTIVE") continue
+    acc.users.forEachActive((id, seen, invalid) => {
       activeUsers++
-      if (acc.seen.has(id)) {
-        if (acc.invalidIds.has(id)) heldUsers++
-        continue
-      }
-      goneUsers.push({ externalId: id, rule: acc.excludedIds.get(id) })
-    }
+      if (seen) {
+        if (invalid) heldUsers++
+      } else goneUsers.push({ externalId: id, rule: acc.excludedIds.get(id) })
+    })
     goneUsers.sort(byId)
     const userChanges = [
-      ...(yield* upserts(store, "user", userIndex, acc.changed.values())),
+      ...(yield* upserts(store, "user", (id) => acc.users.status(id), acc.changed.values())),
       ...(yield* deactivations(store, "user", goneUsers))
     ].sort(byId)
 
@@ -541,7 +552,7 @@ export const plan = (
     }
     goneGroups.sort(byId)
     const groupChanges: Array<GroupChange> = [
-      ...(yield* upserts(store, "group", groupIndex, desiredGroups)),
+      ...(yield* upserts(store, "group", (id) => groupIndex.get(id)?.status, desiredGroups)),
       ...(yield* deactivations(store, "group", goneGroups))
     ].sort(byId)
 
@@ -551,11 +562,11 @@ export const plan = (
     for (const ms of stateMembers.values()) membershipPairs += ms.size
     const reactivatedUsers = new Set<string>()
     for (const ch of userChanges) if (ch.op === "reactivate") reactivatedUsers.add(ch.externalId)
-    const isValidUser = (u: string) => acc.seen.has(u) && !acc.invalidIds.has(u)
+    const isValidUser = (u: string) => acc.users.isValid(u)
     const membershipChanges: Array<MembershipChange> = []
     let adds = 0
     let removes = 0
-    for (const g of [...groupOp.keys()].sort(byString)) {
+    for (const g of [...groupOp.keys()].sort()) {
       const op = groupOp.get(g)!
       const desired = acc.members.get(g) ?? new Set<string>()
       const current = stateMembers.get(g) ?? new Set<string>()
@@ -565,11 +576,11 @@ export const plan = (
       const remove: Array<string> = []
       for (const u of current) if (!desired.has(u) && isValidUser(u)) remove.push(u)
       if (add.length > 0) {
-        membershipChanges.push({ op: "add", groupExternalId: g, memberExternalIds: add.sort(byString) })
+        membershipChanges.push({ op: "add", groupExternalId: g, memberExternalIds: add.sort() })
         adds += add.length
       }
       if (remove.length > 0) {
-        membershipChanges.push({ op: "remove", groupExternalId: g, memberExternalIds: remove.sort(byString) })
+        membershipChanges.push({ op: "remove", groupExternalId: g, memberExternalIds: remove.sort() })
         removes += remove.length
       }
     }
@@ -584,7 +595,7 @@ export const plan = (
       createdAt: options.createdAt,
       inputs: {
         configHash: options.configHash,
-        stateHash: stateDigest(userIndex, groupIndex, stateMembers),
+        stateHash: stateDigest(acc.users.digest, groupIndex, stateMembers),
         ...(options.sourceFingerprint !== undefined ? { sourceFingerprint: options.sourceFingerprint } : {})
       },
       users: userChanges,

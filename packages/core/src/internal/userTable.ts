@@ -1,0 +1,104 @@
+/**
+ * The planner's per-user bookkeeping, sized by the state index: one Map lookup per source row.
+ * Known users live in slots (parallel arrays: hash, status, where seen, invalid); ids new to the state
+ * live in small side maps. The state index Map itself can be dropped once the table is built.
+ */
+import * as Hash from "../Hash.ts"
+import type { EntityStatus, IndexEntry } from "../StateStore.ts"
+import type { LocationCodec } from "./locations.ts"
+
+/** `claim` results besides a slot number. */
+export const NEW = -1
+export const DUPLICATE = -2
+
+export class UserTable {
+  private readonly slot = new Map<string, number>()
+  private readonly ids: Array<string> = []
+  private readonly hashes: Array<string> = []
+  private readonly active: Uint8Array
+  private readonly seenAt: Array<string | number | undefined>
+  private readonly invalid: Uint8Array
+  private readonly newSeen = new Map<string, string | number>()
+  private readonly newInvalid = new Set<string>()
+  /** Order-independent digest of the index (for `plan.inputs.stateHash`). */
+  readonly digest: string
+  /** After `claim` returned DUPLICATE: where the id was first seen. */
+  previousLocation = ""
+
+  constructor(
+    index: ReadonlyMap<string, IndexEntry>,
+    private readonly codec: LocationCodec
+  ) {
+    const n = index.size
+    this.active = new Uint8Array(n)
+    this.invalid = new Uint8Array(n)
+    this.seenAt = new Array(n)
+    const d = new Hash.MultisetDigest()
+    let i = 0
+    for (const [id, e] of index) {
+      this.slot.set(id, i)
+      this.ids.push(id)
+      this.hashes.push(e.hash)
+      this.active[i] = e.status === "ACTIVE" ? 1 : 0
+      // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
+      d.add(id, e.status, e.hash, 24)
+      i++
+    }
+    this.digest = d.digest()
+  }
+
+  get size(): number {
+    return this.ids.length
+  }
+
+  /** Record that a row has `id`: its slot, NEW (not in state), or DUPLICATE (see `previousLocation`). */
+  claim(id: string, location: string): number {
+    const s = this.slot.get(id)
+    if (s !== undefined) {
+      const prev = this.seenAt[s]
+      if (prev !== undefined) {
+        this.previousLocation = this.codec.decode(prev)
+        return DUPLICATE
+      }
+      this.seenAt[s] = this.codec.encode(location)
+      return s
+    }
+    const prev = this.newSeen.get(id)
+    if (prev !== undefined) {
+      this.previousLocation = this.codec.decode(prev)
+      return DUPLICATE
+    }
+    this.newSeen.set(id, this.codec.encode(location))
+    return NEW
+  }
+
+  markInvalid(id: string, slot: number): void {
+    if (slot >= 0) this.invalid[slot] = 1
+    else this.newInvalid.add(id)
+  }
+
+  /** ACTIVE in state with exactly this content. */
+  isUnchanged(slot: number, hash: string): boolean {
+    return slot >= 0 && this.active[slot] === 1 && this.hashes[slot] === hash
+  }
+
+  status(id: string): EntityStatus | undefined {
+    const s = this.slot.get(id)
+    return s === undefined ? undefined : this.active[s] === 1 ? "ACTIVE" : "DEACTIVATED"
+  }
+
+  /** A row with this id was read, mapped and validated this run. */
+  isValid(id: string): boolean {
+    const s = this.slot.get(id)
+    if (s !== undefined) return this.seenAt[s] !== undefined && this.invalid[s] === 0
+    return this.newSeen.has(id) && !this.newInvalid.has(id)
+  }
+
+  /** Visit every ACTIVE state record: seen (valid or invalid) or absent. */
+  forEachActive(f: (id: string, seen: boolean, invalid: boolean) => void): void {
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.active[i] !== 1) continue
+      f(this.ids[i]!, this.seenAt[i] !== undefined, this.invalid[i] === 1)
+    }
+  }
+}
