@@ -188,3 +188,19 @@ describe("auth failures are typed SourceErrors without secrets", () => {
   })
 })
 
+
+describe("timeouts", () => {
+  it("a server that does not answer within requestTimeoutMs → Timeout (retryable)", async () => {
+    fake.failNext(1, { status: 200, kind: "metadata", delayMillis: 3000 })
+    try {
+      const started = Date.now()
+      const error = errorOf((await read({ requestTimeoutMs: 1000, maxRetries: 0 })).exit)
+      expect(error.reason).toBe("Timeout")
+      expect(error.retryable).toBe(true)
+      expect(error.message).toMatch(/^127\.0\.0\.1:\d+ did not answer in time while reading the metadata of spreadsheet/)
+      expect(Date.now() - started).toBeLessThan(2900)
+    } finally {
+      fake.clearFaults()
+    }
+  })
+})

@@ -107,6 +107,17 @@ describe("retries", () => {
     }).pipe(Effect.ensuring(Effect.sync(() => fake.clearFaults())))
   )
 
+  it.effect("a quota that never recovers ends as RateLimited, after maxRetries", () =>
+    Effect.gen(function* () {
+      fake.failNext(10, { status: 429 })
+      const result = yield* readDriven({ maxRetries: 1 })
+      const error = errorOf(result.exit)
+      expect(error).toMatchObject({ reason: "RateLimited", retryable: true })
+      expect(error.message).toContain("read quota exceeded; lower requestsPerMinute or raise the project's Sheets API quota")
+      expect(result.stats).toMatchObject({ requests: 2, retries: 1, rateLimited: 2 })
+    }).pipe(Effect.ensuring(Effect.sync(() => fake.clearFaults())))
+  )
+
   it.effect("does not retry what cannot succeed (403)", () =>
     Effect.gen(function* () {
       fake.setReaders(SPREADSHEET_ID, ["someone-else@acme.example"])

@@ -96,7 +96,10 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
   const e = isObject(thrown) ? thrown : {}
   const response = isObject(e.response) ? e.response : undefined
   const status = typeof response?.status === "number" ? response.status : typeof e.status === "number" ? e.status : undefined
-  const code = typeof e.code === "string" ? e.code : undefined
+  // gaxios wraps the fetch failure: its code or name may sit on the error, its `error` or its `cause`.
+  const inner = [e, isObject(e.error) ? e.error : {}, isObject(e.cause) ? e.cause : {}]
+  const code = inner.map((x) => x.code).find((c): c is string => typeof c === "string")
+  const aborted = inner.some((x) => x.name === "AbortError" || x.name === "TimeoutError")
   const configUrl = isObject(e.config) && e.config.url !== undefined ? String(e.config.url) : undefined
   const summary = { status, code, ...(response ? { google: googleBody(response.data) ?? tokenBody(response.data) } : {}) }
 
@@ -159,7 +162,8 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
     return { error: make("Connect", `cannot reach ${ctx.host} (${code}) while ${ctx.doing}`, true, summary) }
   }
   const name = isObject(thrown) && typeof thrown.name === "string" ? thrown.name : undefined
-  if (code === "ETIMEDOUT" || name === "TimeoutError" || name === "AbortError" || code === "ABORT_ERR") {
+  // An abort is requestTimeoutMs expiring (an interrupted read aborts too, but nobody sees that error).
+  if (code === "ETIMEDOUT" || code === "ABORT_ERR" || aborted) {
     return { error: make("Timeout", `${ctx.host} did not answer in time while ${ctx.doing}`, true, summary) }
   }
   // google-auth-library's own errors (a malformed key, "No key or keyFile set") carry no secret in their message.

@@ -168,7 +168,10 @@ export interface RequestLogEntry {
 }
 
 export interface Fault {
+  /** Status to answer with; 200 with `delayMillis` serves the real answer late. */
   readonly status: number
+  /** Wait this long (real time) before answering: a slow or hanging server. */
+  readonly delayMillis?: number
   /** Only requests of this kind (default: any Sheets API request, never `token`). */
   readonly kind?: RequestKind
   readonly headers?: Readonly<Record<string, string>>
@@ -424,13 +427,19 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     }
   }
 
-  const takeFault = (kind: RequestKind) => {
+  /** Per-request state a fault can set. */
+  interface Pending {
+    delay: number
+  }
+  const takeFault = (kind: RequestKind, pending: Pending) => {
     const i = faults.findIndex((f) => f.remaining > 0 && (f.kind === undefined ? kind !== "token" : f.kind === kind))
     if (i < 0) return
     const fault = faults[i]!
     fault.remaining--
     if (fault.remaining === 0) faults.splice(i, 1)
+    pending.delay = fault.delayMillis ?? 0
     const status = fault.status
+    if (status === 200) return
     throw new HttpProblem(
       status,
       googleError(status, faultMessages[status] ?? `Injected fault ${status}`, status === 429 ? "RATE_LIMIT_EXCEEDED" : undefined),
@@ -571,7 +580,8 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
   const handleApi = (
     req: Http.IncomingMessage,
     url: URL,
-    note: (patch: Partial<Omit<RequestLogEntry, "seq">>) => void
+    note: (patch: Partial<Omit<RequestLogEntry, "seq">>) => void,
+    pending: Pending
   ): Answer => {
     const m = /^\/v4\/spreadsheets\/([^/:]+)(?:(\/values\/(.+))|(\/values:batchGet))?$/.exec(url.pathname)
     if (!m) throw problem(404, `Method not found: ${url.pathname}`)
@@ -584,7 +594,7 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     const caller = authenticate(req, query)
     note({ principal: caller.principal, credential: caller.credential })
     takeQuota()
-    takeFault(kind)
+    takeFault(kind, pending)
     const spreadsheet = spreadsheets.get(id)
     if (!spreadsheet) throw problem(404, "Requested entity was not found.")
     authorize(caller, spreadsheet)
@@ -639,10 +649,10 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     return { status: 200, body: { access_token: token, expires_in: lifetime, scope: scopes.join(" "), token_type: "Bearer" } }
   }
 
-  const handleToken = (form: URLSearchParams, note: (patch: Partial<Omit<RequestLogEntry, "seq">>) => void): Answer => {
+  const handleToken = (form: URLSearchParams, note: (patch: Partial<Omit<RequestLogEntry, "seq">>) => void, pending: Pending): Answer => {
     const grant = form.get("grant_type")
     note({ kind: "token", ...(grant !== null ? { grantType: grant } : {}) })
-    takeFault("token")
+    takeFault("token", pending)
     if (grant === "refresh_token") {
       const client = oauthClients.get(form.get("client_id") ?? "")
       if (!client) throw tokenError(401, "invalid_client", "The OAuth client was not found.")
@@ -705,11 +715,12 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
         entry = { ...entry, ...patch }
       }
       let answer: Answer
+      const pending: Pending = { delay: 0 }
       try {
         if (url.pathname === "/token" && req.method === "POST") {
-          answer = handleToken(new URLSearchParams(await readBody(req)), note)
+          answer = handleToken(new URLSearchParams(await readBody(req)), note, pending)
         } else {
-          answer = handleApi(req, url, note)
+          answer = handleApi(req, url, note, pending)
         }
       } catch (error) {
         if (!(error instanceof HttpProblem)) throw error
@@ -725,6 +736,10 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
       log.push(logged)
       for (const listener of listeners) listener(logged)
       const text = JSON.stringify(answer.body)
+      if (pending.delay > 0) {
+        await new Promise((resolve) => setTimeout(resolve, pending.delay))
+        if (res.destroyed || req.socket.destroyed) return
+      }
       res.writeHead(answer.status, {
         "content-type": "application/json; charset=UTF-8",
         "content-length": Buffer.byteLength(text),
