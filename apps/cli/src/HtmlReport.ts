@@ -182,11 +182,22 @@ export const render = (report: Report, options: { readonly title?: string; reado
     if (rules.length > 0)
       parts.push(`<p class="note">Excluded by filter: ${rules.map(([k, v]) => `${e(k)} (${v})`).join(", ")}</p>`)
   }
+  const left = report.issues.filter((i) => i.kind !== "filter")
+  const leftRows = new Set(left.map((i) => i.location)).size
+  parts.push(`<h2>Rows left out (${leftRows} row${leftRows === 1 ? "" : "s"}${leftRows !== left.length ? `, ${left.length} problems` : ""})</h2>`)
+  if (left.length === 0) parts.push(`<p class="note">Every row was valid.</p>`)
+  else
+    parts.push(
+      `<p class="note">These rows were not sent; any Okta record they belong to was left unchanged (never deactivated).</p>`,
+      issuesTable(left.slice(0, max))
+    )
   if (plan) {
+    // what needs a reviewer's eye first: deactivations, reactivations, updates; then creates
+    const order: Record<Plan.UserChange["op"], number> = { deactivate: 0, reactivate: 1, update: 2, create: 3 }
     const changes: Array<[string, Plan.UserChange]> = [
       ...plan.users.map((c) => ["user", c] as [string, Plan.UserChange]),
       ...plan.groups.map((c) => ["group", c] as [string, Plan.UserChange])
-    ]
+    ].sort(([, a], [, b]) => order[a.op] - order[b.op])
     parts.push(`<h2>Changed records (${changes.length})</h2>`)
     if (changes.length === 0) parts.push(`<p class="note">No user or group changes.</p>`)
     else {
@@ -214,14 +225,6 @@ export const render = (report: Report, options: { readonly title?: string; reado
       )
     }
   }
-  const left = report.issues.filter((i) => i.kind !== "filter")
-  parts.push(`<h2>Rows left out (${left.length})</h2>`)
-  if (left.length === 0) parts.push(`<p class="note">Every row was valid.</p>`)
-  else
-    parts.push(
-      `<p class="note">These rows were not sent; any Okta record they belong to was left unchanged (never deactivated).</p>`,
-      issuesTable(left.slice(0, max))
-    )
   if (report.sessions.length > 0) {
     parts.push(
       `<h2>Okta sessions</h2><table class="list"><thead><tr><th>#</th><th>Session</th><th>Status</th><th>Uploads</th><th>Entities</th><th>Bytes</th></tr></thead><tbody>`,

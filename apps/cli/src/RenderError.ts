@@ -60,6 +60,13 @@ const stateHints: Record<string, string> = {
   Conflict: "The state changed under this run; re-run."
 }
 
+/** A multi-line message, indented, control characters escaped, at most `max` lines. */
+export const messageLines = (message: string, indent = "  ", max = 12): string => {
+  const lines = message.split(/\r?\n/).map((l) => safe(l))
+  const shown = lines.length > max ? [...lines.slice(0, max), `… ${lines.length - max} more lines`] : lines
+  return shown.map((l) => `${indent}${l}`).join("\n")
+}
+
 const header = (s: Style.Style, title: string, code: number) => `${s.red(s.bold(`Error: ${title}`))} ${s.dim(`(exit ${code})`)}`
 
 /** Render any failure; `configFile` is named for config errors that carry no file. */
@@ -67,14 +74,14 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
   const code = ExitCodes.fromError(error)
   if (typeof error !== "object" || error === null || !("_tag" in error)) {
     const msg = error instanceof Error ? error.message : String(error)
-    return `${header(s, "unexpected failure", code)}\n  ${safe(msg)}\n  ${s.dim("This is a bug in anysource: please report it with the command you ran (no secrets are printed).")}`
+    return `${header(s, "unexpected failure", code)}\n${messageLines(msg)}\n  ${s.dim("This is a bug in anysource: please report it with the command you ran (no secrets are printed).")}`
   }
   const e = error as KnownError
   switch (e._tag) {
     case "ConfigError": {
       const file = e.file ?? context.configFile
       const where = [file, e.path].filter((x): x is string => x !== undefined && x !== "").map(safe).join(" at ")
-      const lines = [header(s, `configuration ${where ? `(${where})` : ""}`.trim(), code), `  ${safe(e.message)}`]
+      const lines = [header(s, `configuration ${where ? `(${where})` : ""}`.trim(), code), messageLines(e.message)]
       for (const issue of e.issues ?? []) lines.push(`  ${s.bold(safe(issue.path || "(root)"))}: ${safe(issue.message)}`)
       lines.push(
         s.dim(
@@ -88,7 +95,7 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
     case "SourceError": {
       const lines = [
         header(s, `source "${safe(e.source)}" (${e.reason})${e.location ? ` at ${safe(e.location)}` : ""}`, code),
-        `  ${safe(e.message)}`,
+        messageLines(e.message),
         s.dim("  Nothing was sent to Okta and nobody was deactivated.")
       ]
       const hint = sourceHints[e.reason]
@@ -96,14 +103,14 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
       return lines.join("\n")
     }
     case "ValidationError": {
-      const lines = [header(s, "validation", code), `  ${safe(e.message)}`]
+      const lines = [header(s, "validation", code), messageLines(e.message)]
       const issues = renderIssues(e.issues, s)
       if (issues) lines.push(issues)
       lines.push(s.dim("  Nothing was sent to Okta. Fix the rows above (or set validation.strict: false to skip invalid rows)."))
       return lines.join("\n")
     }
     case "SafeguardTripped": {
-      const lines = [header(s, "a safeguard stopped the run", code), `  ${safe(e.message)}`]
+      const lines = [header(s, "a safeguard stopped the run", code), messageLines(e.message)]
       for (const v of e.violations)
         lines.push(`  ${s.bold(`${v.entity}.${v.rule}`)}: ${safe(v.message)} ${s.dim(`(limit ${v.limit}, actual ${v.actual})`)}`)
       lines.push(s.yellow("  Nothing was sent to Okta."))
@@ -116,8 +123,8 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
     }
     case "OktaApiError": {
       const status = [e.status !== undefined ? `HTTP ${e.status}` : undefined, e.errorCode].filter(Boolean).join(" ")
-      const lines = [header(s, `Okta API (${e.reason}${status ? `, ${status}` : ""})`, code), `  ${safe(e.message)}`]
-      if (e.errorSummary && e.errorSummary !== e.message) lines.push(`  ${safe(e.errorSummary)}`)
+      const lines = [header(s, `Okta API (${e.reason}${status ? `, ${status}` : ""})`, code), messageLines(e.message)]
+      if (e.errorSummary && !e.message.includes(e.errorSummary)) lines.push(`  ${safe(e.errorSummary)}`)
       for (const c of e.errorCauses ?? []) lines.push(`  - ${safe(c.errorSummary)}`)
       if (e.method && e.url) lines.push(s.dim(`  ${safe(e.method)} ${safe(e.url)}`))
       if (e.errorId || e.requestId) lines.push(s.dim(`  errorId ${safe(e.errorId ?? "-")}, request ${safe(e.requestId ?? "-")}`))
@@ -126,7 +133,7 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
       return lines.join("\n")
     }
     case "StateError": {
-      const lines = [header(s, `state store (${e.reason})`, code), `  ${safe(e.message)}`]
+      const lines = [header(s, `state store (${e.reason})`, code), messageLines(e.message)]
       const hint = stateHints[e.reason]
       if (hint) lines.push(s.dim(`  ${hint}`))
       return lines.join("\n")
@@ -134,14 +141,14 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
     case "PlanDriftError":
       return [
         header(s, "the plan is out of date", code),
-        `  ${safe(e.message)}`,
+        messageLines(e.message),
         s.dim(`  plan file ${shortHash(e.expectedHash)} ≠ now ${shortHash(e.actualHash)}. Nothing was applied.`),
         s.dim("  Run `anysource plan --out plan.json`, review it, then `anysource apply --plan plan.json`.")
       ].join("\n")
     case "ApplyError":
       return [
         header(s, `apply incomplete (${e.reason})`, code),
-        `  ${safe(e.message)}`,
+        messageLines(e.message),
         ...(e.sessionId ? [s.dim(`  session ${safe(e.sessionId)}`)] : []),
         s.dim("  State holds everything Okta confirmed. Run `anysource apply` again to resume.")
       ].join("\n")

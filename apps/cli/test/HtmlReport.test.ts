@@ -28,6 +28,15 @@ describe("HtmlReport", () => {
     expect(html).toContain("Zoë")
   })
 
+  it("puts what needs review first: problems, then deactivations and updates, then creates", () => {
+    const html = render(sampleReport())
+    const at = (s: string) => html.indexOf(s)
+    expect(at("Rows left out (2 rows)")).toBeGreaterThan(0)
+    expect(at("Rows left out")).toBeLessThan(at("Changed records"))
+    expect(at("<code>E1003</code>")).toBeLessThan(at("<code>E1002</code>"))
+    expect(at("<code>E1002</code>")).toBeLessThan(at("<code>E1001</code>"))
+  })
+
   it("escapes hostile data everywhere it appears (values, ids, locations, messages, errors)", () => {
     const evil = `"><img src=x onerror=alert(1)><script>alert(2)</script>`
     const plan = samplePlan({

@@ -97,6 +97,16 @@ describe("renderError", () => {
     )
   })
 
+  it("keeps a multi-line message readable: indented lines, escapes, at most 12 lines", () => {
+    const message = ["cannot parse anysource.yaml as YAML:", ...Array.from({ length: 20 }, (_, i) => `anysource.yaml:${i + 1}:1: Unexpected token \u001b[31m`)].join("\n")
+    const text = renderError(new ConfigError({ reason: "Parse", message, file: "anysource.yaml" }))
+    const lines = text.split("\n")
+    expect(lines[1]).toBe("  cannot parse anysource.yaml as YAML:")
+    expect(lines[2]).toBe("  anysource.yaml:1:1: Unexpected token \\u001b[31m")
+    expect(text).toContain("  … 9 more lines")
+    expect(text).not.toContain("\u001b")
+  })
+
   it("treats anything else as a bug (exit 1)", () => {
     expect(renderError(new Error("boom"))).toMatch(/unexpected failure \(exit 1\)[\s\S]*boom[\s\S]*bug/)
   })

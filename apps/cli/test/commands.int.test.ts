@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startEmulator } from "@anysource/okta-emulator"
 import { spawn } from "node:child_process"
 import { bin, copyQuickstart, ensureBuilt, quickstart, removeTempDirs, run, show, tempDir } from "./support/cli.ts"
 
@@ -98,5 +99,51 @@ describe("configuration errors and the other commands", () => {
     expect(await exited).toBe(130)
     const saved = JSON.parse(fs.readFileSync(path.join(dir, "org.json"), "utf8"))
     expect(saved.sessions).toHaveLength(1)
+  })
+
+  it("a real org URL: token from the environment, Okta errors rendered without the token, sessions cancel, apply", async () => {
+    const emulator = await startEmulator({ tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
+    try {
+      const dir = copyQuickstart()
+      const config = path.join(dir, "anysource.yaml")
+      fs.writeFileSync(
+        config,
+        fs
+          .readFileSync(config, "utf8")
+          .replace("  orgUrl: embedded", `  orgUrl: ${emulator.url}\n  auth:\n    type: ssws\n    token: \${OKTA_API_TOKEN}`)
+          .replace("identitySourceId: 0oaqu1ckstart0000001", "identitySourceId: 0oareal0000000000001")
+      )
+      const missing = await run(dir, ["check"])
+      expect(missing.code, show(missing)).toBe(3)
+      expect(missing.stderr).toContain("OKTA_API_TOKEN")
+
+      const wrong = await run(dir, ["check"], { OKTA_API_TOKEN: "wrong-token-9876543210" })
+      expect(wrong.code, show(wrong)).toBe(7)
+      expect(wrong.stdout).toMatch(/✗ okta[\s\S]*Unauthorized[\s\S]*okta\.auth/)
+      expect(`${wrong.stdout}${wrong.stderr}`).not.toContain("wrong-token-9876543210")
+
+      const env = { OKTA_API_TOKEN: "right-token-0123456789" }
+      const opened = await fetch(`${emulator.url}/api/v1/identity-sources/0oareal0000000000001/sessions`, {
+        method: "POST",
+        headers: { Authorization: "SSWS right-token-0123456789", Accept: "application/json" }
+      })
+      const session = (await opened.json()) as { id: string }
+      const list = await run(dir, ["sessions", "list"], env)
+      expect(list.code, show(list)).toBe(0)
+      expect(list.stdout).toContain(session.id)
+      expect(list.stdout).toContain("CREATED")
+      const cancel = await run(dir, ["sessions", "cancel", session.id, "--yes"], env)
+      expect(cancel.code, show(cancel)).toBe(0)
+      expect(emulator.sessions("0oareal0000000000001").find((x) => x.id === session.id)?.status).toBe("CLOSED")
+
+      const apply = await run(dir, ["apply", "--yes", "--log-format", "json"], env)
+      expect(apply.code, show(apply)).toBe(0)
+      expect(emulator.directory.users("0oareal0000000000001").filter((u) => u.status === "ACTIVE")).toHaveLength(288)
+      // every stderr line is a JSON log object; the token appears nowhere
+      for (const line of apply.stderr.trim().split("\n")) expect(() => JSON.parse(line), line).not.toThrow()
+      expect(`${apply.stdout}${apply.stderr}`).not.toContain("right-token-0123456789")
+    } finally {
+      await emulator.close()
+    }
   })
 })

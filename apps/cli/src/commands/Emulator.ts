@@ -58,7 +58,7 @@ export const command = Command.make(
           [
             `${s.green("Okta emulator")} listening on ${s.bold(emulator.url)}`,
             `  identity source  ${s.bold(o.identitySourceId)}`,
-            `  API token        ${s.bold(token)}   ${s.dim(Option.isSome(o.token) ? "" : "(shown once)")}`,
+            `  API token        ${s.bold(token)}${Option.isSome(o.token) ? "" : s.dim("   (shown once)")}`,
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
             "",
             s.dim("In anysource.yaml:"),
