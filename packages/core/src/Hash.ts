@@ -84,7 +84,17 @@ const write = (value: unknown, emit: (s: string) => void): void => {
   if (typeof toJSON === "function") return write((toJSON as () => unknown).call(value), emit)
   if (value instanceof Map || value instanceof Set) throw new TypeError("stableStringify: Map/Set are not JSON")
   const obj = value as Record<string, unknown>
-  const keys = Object.keys(obj).sort()
+  let keys = Object.keys(obj)
+  // fast path: keys already sorted and every value a JSON primitive → JSON.stringify gives the same text
+  let sorted = true
+  let flat = true
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && keys[i - 1]! >= keys[i]!) sorted = false
+    const v = obj[keys[i]!]
+    if (!(v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)))) flat = false
+  }
+  if (sorted && flat) return emit(JSON.stringify(obj))
+  if (!sorted) keys = keys.sort()
   emit("{")
   let first = true
   for (const k of keys) {

@@ -157,6 +157,8 @@ export interface MappedGroups {
 }
 
 const EMPTY_GROUPS: MappedGroups = { groups: [], issues: [] }
+const withDescription: ReadonlyArray<string> = ["description", "displayName"]
+const nameOnly: ReadonlyArray<string> = ["displayName"]
 
 /** Evaluate every group rule for a row. */
 export const groups = (mapping: Mapping, row: SourceRow): Maybe<MappedGroups> => {
@@ -172,16 +174,18 @@ export const groups = (mapping: Mapping, row: SourceRow): Maybe<MappedGroups> =>
     let issues: Array<RecordIssue> | undefined
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!
-      const [rawId, rawName, rawDescription, rawWhen] = [values[4 * i], values[4 * i + 1], values[4 * i + 2], values[4 * i + 3]]
-      const compiledOf = [rule.externalId, rule.displayName, rule.description, rule.when]
+      const rawId = values[4 * i]
+      const rawName = values[4 * i + 1]
+      const rawDescription = values[4 * i + 2]
+      const rawWhen = values[4 * i + 3]
       let failed = false
-      ;[rawId, rawName, rawDescription, rawWhen].forEach((v, j) => {
-        if (Expr.isEvalError(v)) {
-          failed = true
-          const c = compiledOf[j]!
-          ;(issues ??= []).push(evalIssue(c, v, row, c.path))
-        }
-      })
+      for (let j = 0; j < 4; j++) {
+        const v = values[4 * i + j]
+        if (!Expr.isEvalError(v)) continue
+        failed = true
+        const c = j === 0 ? rule.externalId : j === 1 ? rule.displayName : j === 2 ? rule.description! : rule.when!
+        ;(issues ??= []).push(evalIssue(c, v, row, c.path))
+      }
       if (failed) continue
       if (typeof rawWhen !== "boolean")
         return {
@@ -199,9 +203,9 @@ export const groups = (mapping: Mapping, row: SourceRow): Maybe<MappedGroups> =>
         continue
       }
       if (id === null) continue
-      const fields = rule.description ? ["description", "displayName"] : ["displayName"]
-      const raw = rule.description ? [rawDescription, rawName] : [rawName]
-      const p = Normalize.profile(fields, raw, mapping.groupOptions)
+      const p = rule.description
+        ? Normalize.profile(withDescription, [rawDescription, rawName], mapping.groupOptions)
+        : Normalize.profile(nameOnly, [rawName], mapping.groupOptions)
       if (p.errors.length > 0) {
         for (const e of p.errors)
           (issues ??= []).push({

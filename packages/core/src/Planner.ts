@@ -177,7 +177,8 @@ class Accumulator {
   readonly users: UserTable
   readonly excludedIds = new Map<string, string>()
   readonly excludedCounts = new Map<string, number>()
-  readonly changed = new Map<string, DesiredUser>()
+  /** Users to create/update/reactivate (ids are unique: `claim` rejects duplicates). */
+  readonly changed: Array<DesiredUser> = []
   readonly groups = new Map<string, SeenGroup>()
   readonly members = new Map<string, Set<string>>()
   readonly issues = new IssueCollector(issueLimit)
@@ -215,7 +216,7 @@ class Accumulator {
         if (slot === DUPLICATE) return undefined
         const memberOf = this.addGroups(o.groups, o.externalId, o.location)
         if (!this.users.isUnchanged(slot, o.hash))
-          this.changed.set(o.externalId, {
+          this.changed.push({
             externalId: o.externalId,
             profile: o.profile,
             hash: o.hash,
@@ -340,7 +341,7 @@ export const diffProfiles = (before: Profile | undefined, after: Profile): Reado
     const b = hasB ? before[k] : undefined
     const a = hasA ? after[k] : undefined
     if (hasA === hasB && a === b) continue
-    out.push({ field: k, ...(hasB ? { before: b ?? null } : {}), ...(hasA ? { after: a ?? null } : {}) })
+    out.push({ ...(hasA ? { after: a ?? null } : {}), ...(hasB ? { before: b ?? null } : {}), field: k })
   }
   return out
 }
@@ -377,16 +378,17 @@ const upserts = (
     for (const d of list) {
       const st = statusOf(d.externalId)
       if (st === undefined) {
-        out.push({ op: "create", externalId: d.externalId, profile: d.profile, hash: d.hash, location: d.location })
+        // keys in sorted order: the plan's stable JSON then needs no re-sorting (see Hash.stableHash)
+        out.push({ externalId: d.externalId, hash: d.hash, location: d.location, op: "create", profile: d.profile })
       } else {
         const before = entries.get(d.externalId)?.profile
         out.push({
-          op: st === "ACTIVE" ? "update" : "reactivate",
           externalId: d.externalId,
-          profile: d.profile,
+          fields: diffProfiles(before, d.profile),
           hash: d.hash,
           location: d.location,
-          fields: diffProfiles(before, d.profile)
+          op: st === "ACTIVE" ? "update" : "reactivate",
+          profile: d.profile
         })
       }
     }
@@ -407,12 +409,12 @@ const deactivations = (
     return gone.map(({ externalId, rule }): UserChange => {
       const e = entries.get(externalId)
       return {
-        op: "deactivate",
         externalId,
-        reason: rule === undefined ? "missing" : "filtered",
         ...(rule !== undefined ? { filterRule: rule } : {}),
+        ...(e?.location !== undefined ? { lastLocation: e.location } : {}),
         ...(e?.lastSeen !== undefined ? { lastSeen: e.lastSeen } : {}),
-        ...(e?.location !== undefined ? { lastLocation: e.location } : {})
+        op: "deactivate",
+        reason: rule === undefined ? "missing" : "filtered"
       }
     })
   })
@@ -523,7 +525,7 @@ export const plan = (
     })
     goneUsers.sort(byId)
     const userChanges = [
-      ...(yield* upserts(store, "user", (id) => acc.users.status(id), acc.changed.values())),
+      ...(yield* upserts(store, "user", (id) => acc.users.status(id), acc.changed)),
       ...(yield* deactivations(store, "user", goneUsers))
     ].sort(byId)
 
@@ -576,11 +578,11 @@ export const plan = (
       const remove: Array<string> = []
       for (const u of current) if (!desired.has(u) && isValidUser(u)) remove.push(u)
       if (add.length > 0) {
-        membershipChanges.push({ op: "add", groupExternalId: g, memberExternalIds: add.sort() })
+        membershipChanges.push({ groupExternalId: g, memberExternalIds: add.sort(), op: "add" })
         adds += add.length
       }
       if (remove.length > 0) {
-        membershipChanges.push({ op: "remove", groupExternalId: g, memberExternalIds: remove.sort() })
+        membershipChanges.push({ groupExternalId: g, memberExternalIds: remove.sort(), op: "remove" })
         removes += remove.length
       }
     }
