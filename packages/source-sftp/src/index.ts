@@ -1,0 +1,2 @@
+export { SftpSource, SftpSourceConfig } from "./SftpSource.ts"
+export * as KnownHosts from "./KnownHosts.ts"

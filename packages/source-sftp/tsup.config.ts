@@ -1,0 +1,3 @@
+import { library } from "@anysource/tsup-config"
+
+export default library({ entry: { "index": "src/index.ts" } })
