@@ -127,8 +127,11 @@ describe.sequential("quickstart: plan, apply, plan again, edit, drift, safeguard
     expect(r.code, show(r)).toBe(0)
     expect(emulatorOf(dir).users.find((u) => u.externalId === "E1010")?.profile.title).toBe("Chief Coffee Officer")
     fs.writeFileSync(csv, original)
-    const back = await run(dir, ["apply", "--yes"])
+    const back = await run(dir, ["apply", "--yes", "--json"])
     expect(back.code, show(back)).toBe(0)
+    const report = JSON.parse(back.stdout)
+    expect(report).toMatchObject({ mode: "apply", outcome: "applied", summary: { users: { update: 1 } } })
+    expect(report.plan.users[0].fields).toEqual([{ field: "title", before: "Chief Coffee Officer", after: expect.any(String) }])
   })
 
   it("a truncated file trips the safeguard: exit 6, nothing sent to Okta", async () => {
