@@ -50,27 +50,36 @@ export const ServiceAccountAuth = z
       .optional()
       .meta({ description: "Path of the JSON key file, relative to the config file (instead of `key`)." })
   })
-  .meta({ description: "A Google Cloud service account; share the spreadsheet with its client_email (Viewer)." })
+  .meta({
+    description: "A Google Cloud service account; share the spreadsheet with its client_email (Viewer)."
+  })
 
 export const OAuthAuth = z
   .strictObject({
     type: z.literal("oauth"),
     clientId: z.string().min(1).meta({ description: "OAuth client ID (…apps.googleusercontent.com)." }),
     clientSecret: secret("OAuth client secret (write ${GOOGLE_CLIENT_SECRET})."),
-    refreshToken: secret("Refresh token of a user who can read the sheet, granted the spreadsheets.readonly scope (write ${GOOGLE_REFRESH_TOKEN}).")
+    refreshToken: secret(
+      "Refresh token of a user who can read the sheet, granted the spreadsheets.readonly scope (write ${GOOGLE_REFRESH_TOKEN})."
+    )
   })
   .meta({ description: "A user's OAuth 2.0 refresh token (installed-app or web client)." })
 
 export const ApiKeyAuth = z
   .strictObject({
     type: z.literal("apiKey"),
-    key: secret("A Google Cloud API key (write ${GOOGLE_API_KEY}). Reads only sheets shared as “Anyone with the link”.")
+    key: secret(
+      "A Google Cloud API key (write ${GOOGLE_API_KEY}). Reads only sheets shared as “Anyone with the link”."
+    )
   })
   .meta({ description: "An API key, for public sheets only." })
 
 export const Auth = z
   .discriminatedUnion("type", [ServiceAccountAuth, OAuthAuth, ApiKeyAuth])
-  .meta({ description: "How to authenticate: serviceAccount (key or keyFile), oauth (refresh token) or apiKey (public sheets)." })
+  .meta({
+    description:
+      "How to authenticate: serviceAccount (key or keyFile), oauth (refresh token) or apiKey (public sheets)."
+  })
 
 const datePatternProblem = (pattern: string): string | undefined => {
   try {
@@ -92,10 +101,13 @@ export const DateHandling = z
       }),
     formats: z
       .array(
-        z.string().min(1).superRefine((pattern, context) => {
-          const problem = datePatternProblem(pattern)
-          if (problem !== undefined) context.addIssue({ code: "custom", message: problem })
-        })
+        z
+          .string()
+          .min(1)
+          .superRefine((pattern, context) => {
+            const problem = datePatternProblem(pattern)
+            if (problem !== undefined) context.addIssue({ code: "custom", message: problem })
+          })
       )
       .min(1)
       .default(["yyyy-MM-dd"])
@@ -106,13 +118,22 @@ export const DateHandling = z
     output: z
       .enum(["date", "datetime"])
       .default("date")
-      .meta({ description: "ISO date (2024-03-01) or date and time (2024-03-01T13:30:00, the sheet's wall-clock time)." }),
+      .meta({
+        description:
+          "ISO date (2024-03-01) or date and time (2024-03-01T13:30:00, the sheet's wall-clock time)."
+      }),
     onInvalid: z
       .enum(["keep", "fail"])
       .default("keep")
-      .meta({ description: "A date cell that matches no format: keep its text (validation may flag it), or fail the read (Decode)." })
+      .meta({
+        description:
+          "A date cell that matches no format: keep its text (validation may flag it), or fail the read (Decode)."
+      })
   })
-  .meta({ description: "Turn date cells (serial numbers or text) into ISO 8601 dates. Sheets serials count days from 1899-12-30." })
+  .meta({
+    description:
+      "Turn date cells (serial numbers or text) into ISO 8601 dates. Sheets serials count days from 1899-12-30."
+  })
 export type DateHandling = z.output<typeof DateHandling>
 
 export const GoogleSheetsConfig = z
@@ -121,10 +142,15 @@ export const GoogleSheetsConfig = z
       .string()
       .min(1)
       .refine((s) => parseSpreadsheetRef(s) !== undefined, {
-        message: "expected a spreadsheet ID (the long key in the sheet's URL) or the URL itself: https://docs.google.com/spreadsheets/d/<id>/edit"
+        message:
+          "expected a spreadsheet ID (the long key in the sheet's URL) or the URL itself: https://docs.google.com/spreadsheets/d/<id>/edit"
       })
       .meta({ description: "The spreadsheet ID, or its full URL (a #gid=… in the URL selects that tab)." }),
-    sheet: z.string().min(1).optional().meta({ description: "The tab to read, by name (default: the URL's gid, else the first tab)." }),
+    sheet: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "The tab to read, by name (default: the URL's gid, else the first tab)." }),
     range: z
       .string()
       .min(1)
@@ -132,72 +158,85 @@ export const GoogleSheetsConfig = z
         message: "expected an A1 range such as A3:F, People!A:H, 'My sheet'!B2:K500 or 3:2000"
       })
       .optional()
-      .meta({ description: "An A1 range to read (People!A3:F, B:K): columns outside it are ignored. Default: the whole tab." }),
-    headerRow: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
       .meta({
         description:
-          "The sheet row number (1-based) holding the column names; rows above it are ignored (titles, merged banners). Default: the first row of the range."
+          "An A1 range to read (People!A3:F, B:K): columns outside it are ignored. Default: the whole tab."
       }),
+    headerRow: z.number().int().min(1).optional().meta({
+      description:
+        "The sheet row number (1-based) holding the column names; rows above it are ignored (titles, merged banners). Default: the first row of the range."
+    }),
     valueRenderOption: z
       .enum(["FORMATTED_VALUE", "UNFORMATTED_VALUE"])
       .default("FORMATTED_VALUE")
-      .meta({ description: "FORMATTED_VALUE: the text as shown in the sheet. UNFORMATTED_VALUE: raw numbers and booleans." }),
-    dateTimeRenderOption: z
-      .enum(["SERIAL_NUMBER", "FORMATTED_STRING"])
-      .default("SERIAL_NUMBER")
       .meta({
         description:
-          "With UNFORMATTED_VALUE: dates as serial numbers (converted by dateHandling, which then defaults to auto) or as displayed text."
+          "FORMATTED_VALUE: the text as shown in the sheet. UNFORMATTED_VALUE: raw numbers and booleans."
       }),
+    dateTimeRenderOption: z.enum(["SERIAL_NUMBER", "FORMATTED_STRING"]).default("SERIAL_NUMBER").meta({
+      description:
+        "With UNFORMATTED_VALUE: dates as serial numbers (converted by dateHandling, which then defaults to auto) or as displayed text."
+    }),
     dateHandling: DateHandling.optional().meta({
       description:
         "Convert date cells to ISO dates. Default: { columns: auto } with UNFORMATTED_VALUE + SERIAL_NUMBER, otherwise off."
     }),
-    skipBlankRows: z.boolean().default(true).meta({ description: "Leave out rows whose cells are all empty or whitespace." }),
-    columns: z
-      .record(z.string().min(1), z.string().min(1))
-      .default({})
-      .meta({
-        description:
-          "Rename columns: { \"Work e-mail\": email }. Keys are header texts, or column letters for columns with an empty header (C)."
-      }),
+    skipBlankRows: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Leave out rows whose cells are all empty or whitespace." }),
+    columns: z.record(z.string().min(1), z.string().min(1)).default({}).meta({
+      description:
+        'Rename columns: { "Work e-mail": email }. Keys are header texts, or column letters for columns with an empty header (C).'
+    }),
     pageSize: z
       .number()
       .int()
       .min(2)
       .max(100_000)
       .default(5000)
-      .meta({ description: "Rows per request. A tab with more rows than this is read in pages, then verified (see consistency)." }),
-    consistency: z
-      .enum(["full", "edges"])
-      .default("full")
       .meta({
         description:
-          "How a paged read proves nobody edited the tab meanwhile: full re-reads every page and compares hashes (2× requests); edges re-reads only the first and last page in one batchGet. Tabs that fit in one page are read atomically."
+          "Rows per request. A tab with more rows than this is read in pages, then verified (see consistency)."
       }),
+    consistency: z.enum(["full", "edges"]).default("full").meta({
+      description:
+        "How a paged read proves nobody edited the tab meanwhile: full re-reads every page and compares hashes (2× requests); edges re-reads only the first and last page in one batchGet. Tabs that fit in one page are read atomically."
+    }),
     requestsPerMinute: z
       .number()
       .int()
       .min(1)
       .default(60)
-      .meta({ description: "Paces requests to stay within the Sheets read quota (default 60/min, Google's per-user limit)." }),
+      .meta({
+        description:
+          "Paces requests to stay within the Sheets read quota (default 60/min, Google's per-user limit)."
+      }),
     maxRetries: z
       .number()
       .int()
       .min(0)
       .max(20)
       .default(6)
-      .meta({ description: "Retries of a request answered 429 or 5xx, or dropped (capped exponential backoff with jitter)." }),
-    requestTimeoutMs: z.number().int().min(1000).default(60_000).meta({ description: "Timeout of one HTTP request." }),
+      .meta({
+        description:
+          "Retries of a request answered 429 or 5xx, or dropped (capped exponential backoff with jitter)."
+      }),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(60_000)
+      .meta({ description: "Timeout of one HTTP request." }),
     auth: Auth,
     rootUrl: z
       .url({ protocol: /^https?$/ })
       .optional()
-      .meta({ description: "Advanced: the Sheets API root (a proxy, or a local fake in tests). Default https://sheets.googleapis.com/.", "x-advanced": true }),
+      .meta({
+        description:
+          "Advanced: the Sheets API root (a proxy, or a local fake in tests). Default https://sheets.googleapis.com/.",
+        "x-advanced": true
+      }),
     tokenUrl: z
       .url({ protocol: /^https?$/ })
       .optional()
@@ -240,7 +279,11 @@ export const GoogleSheetsConfig = z
       }
     }
     if (config.tokenUrl !== undefined && config.auth.type === "apiKey") {
-      context.addIssue({ code: "custom", path: ["tokenUrl"], message: "tokenUrl is for oauth and serviceAccount auth; an API key needs no token" })
+      context.addIssue({
+        code: "custom",
+        path: ["tokenUrl"],
+        message: "tokenUrl is for oauth and serviceAccount auth; an API key needs no token"
+      })
     }
   })
 export type GoogleSheetsConfig = z.output<typeof GoogleSheetsConfig>

@@ -29,7 +29,8 @@ export type Stats = Client.Stats
 /** Rows of the first data rows whose cell formats decide `dateHandling.columns: auto`. */
 const DATE_PROBE_ROWS = 50
 
-const METADATA_FIELDS = "spreadsheetId,properties(title,timeZone),sheets(properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount)))"
+const METADATA_FIELDS =
+  "spreadsheetId,properties(title,timeZone),sheets(properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount)))"
 const PROBE_FIELDS = "sheets(data(rowData(values(effectiveFormat(numberFormat(type))))))"
 
 /** What the metadata said about the tab, and where to read. */
@@ -60,7 +61,10 @@ export interface GoogleSheetsSourceInstance extends Source.Source {
 const fail = (reason: SourceError["reason"], message: string, retryable = false) =>
   new SourceError({ source: SOURCE, reason, message, retryable })
 
-const sha256 = (value: unknown) => createHash("sha256").update(JSON.stringify(value ?? [])).digest("hex")
+const sha256 = (value: unknown) =>
+  createHash("sha256")
+    .update(JSON.stringify(value ?? []))
+    .digest("hex")
 
 const describe = (t: Target) =>
   `${formatRange(t.layout.sheet, t.layout.startColumn, t.layout.headerRow, t.layout.endColumn, t.lastRow)} of spreadsheet "${t.spreadsheetTitle}"`
@@ -72,7 +76,8 @@ export const makeSheetsSource = (
 ): Effect.Effect<GoogleSheetsSourceInstance, SourceError, Scope.Scope> =>
   Effect.gen(function* () {
     const ref = parseSpreadsheetRef(config.spreadsheetId)
-    if (ref === undefined) return yield* Effect.fail(fail("Config", `spreadsheetId is neither an ID nor a spreadsheet URL`))
+    if (ref === undefined)
+      return yield* Effect.fail(fail("Config", `spreadsheetId is neither an ID nor a spreadsheet URL`))
     const range = config.range === undefined ? undefined : parseRange(config.range)
     const dates = effectiveDateHandling(config)
     const api = yield* Client.make(config, ref.id, ref.gid, context.baseDir)
@@ -90,11 +95,23 @@ export const makeSheetsSource = (
             ? sheets.find((s) => s.sheetId === ref.gid)
             : (sheets.find((s) => (s.sheetType ?? "GRID") === "GRID") ?? undefined)
       if (!chosen || chosen.title === undefined || chosen.title === null) {
-        const what = wanted !== undefined ? `tab "${wanted}"` : ref.gid !== undefined ? `a tab with gid=${ref.gid}` : "a tab"
-        return Effect.fail(fail("NotFound", `spreadsheet "${spreadsheetTitle}" has no ${what} (tabs: ${titles || "none"})`))
+        const what =
+          wanted !== undefined
+            ? `tab "${wanted}"`
+            : ref.gid !== undefined
+              ? `a tab with gid=${ref.gid}`
+              : "a tab"
+        return Effect.fail(
+          fail("NotFound", `spreadsheet "${spreadsheetTitle}" has no ${what} (tabs: ${titles || "none"})`)
+        )
       }
       if ((chosen.sheetType ?? "GRID") !== "GRID") {
-        return Effect.fail(fail("NotFound", `tab "${chosen.title}" of spreadsheet "${spreadsheetTitle}" is a ${chosen.sheetType}, not a grid of cells`))
+        return Effect.fail(
+          fail(
+            "NotFound",
+            `tab "${chosen.title}" of spreadsheet "${spreadsheetTitle}" is a ${chosen.sheetType}, not a grid of cells`
+          )
+        )
       }
       const rowCount = chosen.gridProperties?.rowCount ?? 1000
       const columnCount = chosen.gridProperties?.columnCount ?? 26
@@ -111,7 +128,9 @@ export const makeSheetsSource = (
       const lastRow = Math.min(range?.endRow ?? rowCount, rowCount)
       const headerRow = config.headerRow ?? startRow
       if (headerRow > lastRow) {
-        return Effect.fail(fail("Config", `headerRow ${headerRow} is below the last row of tab "${chosen.title}" (${lastRow})`))
+        return Effect.fail(
+          fail("Config", `headerRow ${headerRow} is below the last row of tab "${chosen.title}" (${lastRow})`)
+        )
       }
       return Effect.succeed({
         spreadsheetTitle,
@@ -130,13 +149,24 @@ export const makeSheetsSource = (
     }
 
     const target = (doing: string) =>
-      api.metadata({ doing: `${doing} spreadsheet ${ref.id}`, fields: METADATA_FIELDS }).pipe(Effect.flatMap(resolve))
+      api
+        .metadata({ doing: `${doing} spreadsheet ${ref.id}`, fields: METADATA_FIELDS })
+        .pipe(Effect.flatMap(resolve))
 
-    const check: Effect.Effect<void, SourceError> = target("checking").pipe(Effect.asVoid, Effect.withSpan("source-google-sheets.check"))
+    const check: Effect.Effect<void, SourceError> = target("checking").pipe(
+      Effect.asVoid,
+      Effect.withSpan("source-google-sheets.check")
+    )
 
     const probeDates = (t: Target): Effect.Effect<ReadonlySet<number>, SourceError> => {
       if (dates?.columns !== "auto" || t.layout.headerRow >= t.lastRow) return Effect.succeed(new Set())
-      const probe = formatRange(t.layout.sheet, t.layout.startColumn, t.layout.headerRow + 1, t.layout.endColumn, Math.min(t.layout.headerRow + DATE_PROBE_ROWS, t.lastRow))
+      const probe = formatRange(
+        t.layout.sheet,
+        t.layout.startColumn,
+        t.layout.headerRow + 1,
+        t.layout.endColumn,
+        Math.min(t.layout.headerRow + DATE_PROBE_ROWS, t.lastRow)
+      )
       return api
         .metadata({ doing: `probing the date formats of ${probe}`, ranges: [probe], fields: PROBE_FIELDS })
         .pipe(Effect.map((meta) => dateColumnsFromProbe(meta.sheets?.[0]?.data?.[0]?.rowData ?? [])))
@@ -147,10 +177,16 @@ export const makeSheetsSource = (
         const before = yield* target("reading the metadata of")
         const probed = yield* probeDates(before)
         const { layout } = before
-        const pages: Array<{ readonly start: number; readonly end: number; readonly range: string }> = []
-        for (let start = layout.headerRow; start <= before.lastRow; start += config.pageSize) {
+        const pageCount = Math.ceil((before.lastRow - layout.headerRow + 1) / config.pageSize)
+        /** Page `i`: its sheet rows and A1 range (the first page starts with the header row). */
+        const pageAt = (i: number) => {
+          const start = layout.headerRow + i * config.pageSize
           const end = Math.min(start + config.pageSize - 1, before.lastRow)
-          pages.push({ start, end, range: formatRange(layout.sheet, layout.startColumn, start, layout.endColumn, end) })
+          return {
+            start,
+            end,
+            range: formatRange(layout.sheet, layout.startColumn, start, layout.endColumn, end)
+          }
         }
         const hashes: Array<string> = []
         let header: Header | undefined
@@ -163,9 +199,13 @@ export const makeSheetsSource = (
             true
           )
         /** A tab renamed or deleted after the metadata was read shows up as an unparseable range. */
-        const midRead = (e: SourceError) => (e.reason === "NotFound" ? changed("the tab was renamed or deleted") : e)
+        const midRead = (e: SourceError) =>
+          e.reason === "NotFound" ? changed("the tab was renamed or deleted") : e
 
-        const rowsOf = (values: ReadonlyArray<ReadonlyArray<unknown>>, start: number): Effect.Effect<Chunk.Chunk<Model.SourceRow>, SourceError> => {
+        const rowsOf = (
+          values: ReadonlyArray<ReadonlyArray<unknown>>,
+          start: number
+        ): Effect.Effect<Chunk.Chunk<Model.SourceRow>, SourceError> => {
           const out: Array<Model.SourceRow> = []
           for (const [j, cells] of values.entries()) {
             const rowNumber = start + j
@@ -185,7 +225,7 @@ export const makeSheetsSource = (
         }
 
         const fetchPage = (index: number) => {
-          const page = pages[index]!
+          const page = pageAt(index)
           return api.values(page.range, `reading ${page.range} of spreadsheet ${ref.id}`).pipe(
             Effect.mapError(midRead),
             Effect.flatMap((vr) => {
@@ -201,18 +241,26 @@ export const makeSheetsSource = (
         }
 
         const verify = Effect.gen(function* () {
-          if (pages.length > 1) {
+          if (pageCount > 1) {
             if (config.consistency === "full") {
-              for (const [i, page] of pages.entries()) {
-                const again = yield* api.values(page.range, `re-reading ${page.range} to verify it`).pipe(Effect.mapError(midRead))
-                if (sha256(again.values) !== hashes[i]) return yield* Effect.fail(changed(`rows ${page.start}–${page.end} differ on a second read`))
+              for (let i = 0; i < pageCount; i++) {
+                const page = pageAt(i)
+                const again = yield* api
+                  .values(page.range, `re-reading ${page.range} to verify it`)
+                  .pipe(Effect.mapError(midRead))
+                if (sha256(again.values) !== hashes[i])
+                  return yield* Effect.fail(changed(`rows ${page.start}–${page.end} differ on a second read`))
               }
             } else {
-              const first = pages[0]!
-              const last = pages[pages.length - 1]!
-              const again = yield* api.batchGet([first.range, last.range], `re-reading the first and last pages to verify them`).pipe(Effect.mapError(midRead))
-              if (sha256(again[0]?.values) !== hashes[0]) return yield* Effect.fail(changed(`rows ${first.start}–${first.end} differ on a second read`))
-              if (sha256(again[1]?.values) !== hashes[pages.length - 1]) return yield* Effect.fail(changed(`rows ${last.start}–${last.end} differ on a second read`))
+              const first = pageAt(0)
+              const last = pageAt(pageCount - 1)
+              const again = yield* api
+                .batchGet([first.range, last.range], `re-reading the first and last pages to verify them`)
+                .pipe(Effect.mapError(midRead))
+              if (sha256(again[0]?.values) !== hashes[0])
+                return yield* Effect.fail(changed(`rows ${first.start}–${first.end} differ on a second read`))
+              if (sha256(again[1]?.values) !== hashes[pageCount - 1])
+                return yield* Effect.fail(changed(`rows ${last.start}–${last.end} differ on a second read`))
             }
           }
           const after = yield* target("re-reading the metadata of").pipe(Effect.mapError(midRead))
@@ -221,16 +269,24 @@ export const makeSheetsSource = (
           }
           if (after.rowCount !== before.rowCount || after.columnCount !== before.columnCount) {
             return yield* Effect.fail(
-              changed(`the grid went from ${before.rowCount}×${before.columnCount} to ${after.rowCount}×${after.columnCount}: rows or columns were inserted or deleted`)
+              changed(
+                `the grid went from ${before.rowCount}×${before.columnCount} to ${after.rowCount}×${after.columnCount}: rows or columns were inserted or deleted`
+              )
             )
           }
           const digest = createHash("sha256").update(hashes.join(",")).digest("hex")
           yield* Ref.set(lastRead, Option.some({ target: before, rows: emitted, sha256: digest }))
-          yield* Effect.logDebug(`google-sheets: read ${emitted} rows from ${describe(before)} in ${pages.length} page(s)`)
+          yield* Effect.logDebug(
+            `google-sheets: read ${emitted} rows from ${describe(before)} in ${pageCount} page(s)`
+          )
         })
 
         const body = Stream.paginateChunkEffect(0, (index: number) =>
-          fetchPage(index).pipe(Effect.map((chunk) => [chunk, index + 1 < pages.length ? Option.some(index + 1) : Option.none()] as const))
+          fetchPage(index).pipe(
+            Effect.map(
+              (chunk) => [chunk, index + 1 < pageCount ? Option.some(index + 1) : Option.none()] as const
+            )
+          )
         )
         return Stream.concat(body, Stream.fromEffect(verify).pipe(Stream.drain))
       })
@@ -245,7 +301,10 @@ export const makeSheetsSource = (
             ),
           onNone: () =>
             target("fingerprinting").pipe(
-              Effect.map((t) => `google-sheets ${ref.id} ${quoteSheet(t.layout.sheet)} gid=${t.sheetId} grid=${t.rowCount}x${t.columnCount}`)
+              Effect.map(
+                (t) =>
+                  `google-sheets ${ref.id} ${quoteSheet(t.layout.sheet)} gid=${t.sheetId} grid=${t.rowCount}x${t.columnCount}`
+              )
             )
         })
       ),

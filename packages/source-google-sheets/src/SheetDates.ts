@@ -24,7 +24,9 @@ const pad = (n: number, width = 2) => String(n).padStart(width, "0")
 
 const isoFromUtcParts = (d: Date, output: Output): string => {
   const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
-  return output === "date" ? date : `${date}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+  return output === "date"
+    ? date
+    : `${date}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
 }
 
 /** A serial number → ISO (`45352` → `2024-03-01`). Undefined outside 0..9999-12-31 or not finite. */
@@ -39,7 +41,14 @@ export const fromSerial = (serial: number, output: Output = "date"): string | un
 export const toSerial = (iso: string): number => {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(iso)
   if (!m) throw new Error(`not an ISO date: ${iso}`)
-  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0))
+  const utc = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0)
+  )
   return (utc - EPOCH_UTC_MILLIS) / DAY_MILLIS
 }
 
@@ -52,7 +61,9 @@ export const parseWith = (text: string, pattern: string, output: Output = "date"
   // A two-digit year typed into a four-digit pattern parses as year 24: no sheet means that.
   if (!isValid(d) || d.getFullYear() < 1900) return undefined
   const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-  return output === "date" ? date : `${date}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  return output === "date"
+    ? date
+    : `${date}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }
 
 const numeric = /^\s*\d+(\.\d+)?\s*$/

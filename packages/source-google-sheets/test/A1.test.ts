@@ -1,10 +1,27 @@
 import { describe, expect, it } from "vitest"
-import { columnIndex, columnLetter, formatCell, formatRange, parseRange, quoteSheet, splitSheet } from "../src/internal/a1.ts"
-import { parseSpreadsheetRef } from "../src/index.ts"
+import {
+  columnIndex,
+  columnLetter,
+  formatCell,
+  formatRange,
+  parseRange,
+  quoteSheet,
+  splitSheet
+} from "../src/internal/a1.ts"
+import { parseSpreadsheetRef } from "../src/GoogleSheetsConfig.ts"
 
 describe("A1 notation", () => {
   it("converts column letters both ways, past Z and ZZ", () => {
-    const cases: Array<[number, string]> = [[0, "A"], [25, "Z"], [26, "AA"], [51, "AZ"], [52, "BA"], [701, "ZZ"], [702, "AAA"], [16383, "XFD"]]
+    const cases: Array<[number, string]> = [
+      [0, "A"],
+      [25, "Z"],
+      [26, "AA"],
+      [51, "AZ"],
+      [52, "BA"],
+      [701, "ZZ"],
+      [702, "AAA"],
+      [16383, "XFD"]
+    ]
     for (const [index, letters] of cases) {
       expect(columnLetter(index)).toBe(letters)
       expect(columnIndex(letters)).toBe(index)
@@ -29,7 +46,13 @@ describe("A1 notation", () => {
   })
 
   it("parses closed, open-ended, column-only, row-only and single-cell ranges", () => {
-    expect(parseRange("People!A3:F120")).toEqual({ sheet: "People", startColumn: 0, startRow: 3, endColumn: 5, endRow: 120 })
+    expect(parseRange("People!A3:F120")).toEqual({
+      sheet: "People",
+      startColumn: 0,
+      startRow: 3,
+      endColumn: 5,
+      endRow: 120
+    })
     expect(parseRange("A3:F")).toEqual({ startColumn: 0, startRow: 3, endColumn: 5 })
     expect(parseRange("'My sheet'!B:D")).toEqual({ sheet: "My sheet", startColumn: 1, endColumn: 3 })
     expect(parseRange("3:100")).toEqual({ startRow: 3, endRow: 100 })
@@ -40,7 +63,8 @@ describe("A1 notation", () => {
   })
 
   it("rejects what is not A1", () => {
-    for (const bad of ["A1:B2:C3", "A0", "B:3", "3:B", "", "hello world", "ABCD1"]) expect(parseRange(bad), bad).toBeUndefined()
+    for (const bad of ["A1:B2:C3", "A0", "B:3", "3:B", "", "hello world", "ABCD1"])
+      expect(parseRange(bad), bad).toBeUndefined()
   })
 
   it("formats ranges and cells with quoting", () => {
@@ -53,9 +77,17 @@ describe("parseSpreadsheetRef", () => {
   it("takes a bare ID or any Google Sheets URL, with its gid", () => {
     const id = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
     expect(parseSpreadsheetRef(id)).toEqual({ id })
-    expect(parseSpreadsheetRef(`https://docs.google.com/spreadsheets/d/${id}/edit#gid=1234`)).toEqual({ id, gid: 1234 })
-    expect(parseSpreadsheetRef(`https://docs.google.com/spreadsheets/u/1/d/${id}/edit?usp=sharing`)).toEqual({ id })
-    expect(parseSpreadsheetRef(`https://docs.google.com/spreadsheets/d/${id}/edit?gid=7#gid=7`)).toEqual({ id, gid: 7 })
+    expect(parseSpreadsheetRef(`https://docs.google.com/spreadsheets/d/${id}/edit#gid=1234`)).toEqual({
+      id,
+      gid: 1234
+    })
+    expect(parseSpreadsheetRef(`https://docs.google.com/spreadsheets/u/1/d/${id}/edit?usp=sharing`)).toEqual({
+      id
+    })
+    expect(parseSpreadsheetRef(`https://docs.google.com/spreadsheets/d/${id}/edit?gid=7#gid=7`)).toEqual({
+      id,
+      gid: 7
+    })
     expect(parseSpreadsheetRef("https://example.com/not/a/sheet")).toBeUndefined()
     expect(parseSpreadsheetRef("short")).toBeUndefined()
   })

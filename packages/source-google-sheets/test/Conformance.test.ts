@@ -19,14 +19,24 @@ SourceConformance.run({
     { spreadsheetId: SPREADSHEET_ID, auth: { type: "apiKey", key: "k" }, headerRow: 0 },
     { spreadsheetId: SPREADSHEET_ID, auth: { type: "apiKey", key: "k" }, sheet: "A", range: "B!A1:C" },
     { spreadsheetId: SPREADSHEET_ID, auth: { type: "apiKey", key: "k" }, valueRenderOption: "FORMULA" },
-    { spreadsheetId: SPREADSHEET_ID, auth: { type: "apiKey", key: "k" }, dateHandling: { formats: ["yyyy-MM-dd", "nonsense Q"] } },
+    {
+      spreadsheetId: SPREADSHEET_ID,
+      auth: { type: "apiKey", key: "k" },
+      dateHandling: { formats: ["yyyy-MM-dd", "nonsense Q"] }
+    },
     { spreadsheetId: SPREADSHEET_ID, auth: { type: "oauth", clientId: "c" } }
   ],
   expectedRows: 120,
   failingConfig: () => rawConfig(fake, { spreadsheetId: "1MissingSheet_0123456789" }),
   setup: async () => {
     fake = await startFake({
-      spreadsheets: [{ id: SPREADSHEET_ID, title: "HR", sheets: [{ title: "People", rows: [["id", "name", "email"], ...people] }] }]
+      spreadsheets: [
+        {
+          id: SPREADSHEET_ID,
+          title: "HR",
+          sheets: [{ title: "People", rows: [["id", "name", "email"], ...people] }]
+        }
+      ]
     })
   },
   teardown: () => fake.close(),

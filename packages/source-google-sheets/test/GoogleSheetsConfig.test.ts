@@ -7,7 +7,10 @@ const base = { spreadsheetId: "1AbCdEfGhIjKlMnOp", auth: { type: "apiKey", key: 
 
 describe("GoogleSheetsConfig", () => {
   it("fills defaults and keeps secrets Redacted", () => {
-    const config = GoogleSheetsConfig.parse({ ...base, auth: { type: "oauth", clientId: "c", clientSecret: "s3cret", refreshToken: "r3fresh" } })
+    const config = GoogleSheetsConfig.parse({
+      ...base,
+      auth: { type: "oauth", clientId: "c", clientSecret: "s3cret", refreshToken: "r3fresh" }
+    })
     expect(config).toMatchObject({
       valueRenderOption: "FORMATTED_VALUE",
       dateTimeRenderOption: "SERIAL_NUMBER",
@@ -32,8 +35,12 @@ describe("GoogleSheetsConfig", () => {
     expect(issues({ ...base, range: "A5:F", headerRow: 3 })).toEqual([
       "headerRow: headerRow 3 is outside range A5:F: it is a sheet row number and must lie within the range"
     ])
-    expect(issues({ ...base, auth: { type: "serviceAccount", key: "{}", keyFile: "k.json" } })[0]).toContain("not both")
-    expect(issues({ ...base, tokenUrl: "https://example.com/token" })[0]).toContain("an API key needs no token")
+    expect(issues({ ...base, auth: { type: "serviceAccount", key: "{}", keyFile: "k.json" } })[0]).toContain(
+      "not both"
+    )
+    expect(issues({ ...base, tokenUrl: "https://example.com/token" })[0]).toContain(
+      "an API key needs no token"
+    )
     expect(issues({ ...base, rootUrl: "ftp://example.com/" })[0]).toMatch(/^rootUrl: /)
   })
 

@@ -18,7 +18,14 @@ const resetSmall = () => {
   fake.addSpreadsheet({
     id: SMALL,
     title: "HR",
-    sheets: [{ title: "People", rows: [header, ...Array.from({ length: 1000 }, (_, i) => person(i))], rowCount: 1001, columnCount: 4 }]
+    sheets: [
+      {
+        title: "People",
+        rows: [header, ...Array.from({ length: 1000 }, (_, i) => person(i))],
+        rowCount: 1001,
+        columnCount: 4
+      }
+    ]
   })
 }
 
@@ -28,7 +35,13 @@ beforeAll(async () => {
       {
         id: BIG,
         title: "Everyone",
-        sheets: [{ title: "People", rows: [header, ...Array.from({ length: BIG_ROWS }, (_, i) => person(i))], columnCount: 4 }]
+        sheets: [
+          {
+            title: "People",
+            rows: [header, ...Array.from({ length: BIG_ROWS }, (_, i) => person(i))],
+            columnCount: 4
+          }
+        ]
       }
     ]
   })
@@ -45,13 +58,20 @@ describe("paging", () => {
     const result = await read({ spreadsheetId: BIG, pageSize: 5000 })
     const rows = rowsOf(result.exit)
     expect(rows).toHaveLength(BIG_ROWS)
-    expect(rows[0]).toEqual({ data: { id: "E0", name: "Person 0", email: "p0@example.com", department: "Sales" }, location: "People!A2" })
+    expect(rows[0]).toEqual({
+      data: { id: "E0", name: "Person 0", email: "p0@example.com", department: "Sales" },
+      location: "People!A2"
+    })
     expect(rows[BIG_ROWS - 1]!.location).toBe(`People!A${BIG_ROWS + 1}`)
     expect(new Set(rows.map((r) => r.data["id"])).size).toBe(BIG_ROWS)
 
     const values = sheetRequests().filter((r) => r.kind === "values")
     expect(values).toHaveLength(22) // 11 pages, read twice
-    expect(values.slice(0, 3).map((r) => r.ranges[0])).toEqual(["People!A1:D5000", "People!A5001:D10000", "People!A10001:D15000"])
+    expect(values.slice(0, 3).map((r) => r.ranges[0])).toEqual([
+      "People!A1:D5000",
+      "People!A5001:D10000",
+      "People!A10001:D15000"
+    ])
     expect(values[10]!.ranges[0]).toBe("People!A50001:D50001")
     expect(values.every((r) => (r.rows ?? 0) <= 5000)).toBe(true)
     expect(sheetRequests().filter((r) => r.kind === "metadata")).toHaveLength(2)
@@ -73,7 +93,10 @@ describe("paging", () => {
     const taken = await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
-          const source = yield* makeSheetsSource(parse(rawConfig(fake, { spreadsheetId: BIG, pageSize: 5000 })), { baseDir: "." })
+          const source = yield* makeSheetsSource(
+            parse(rawConfig(fake, { spreadsheetId: BIG, pageSize: 5000 })),
+            { baseDir: "." }
+          )
           return yield* Stream.runCollect(source.read.pipe(Stream.take(10)))
         })
       )
@@ -131,7 +154,9 @@ describe("a sheet edited during the read", () => {
       resetSmall()
       const off2 = editAfterValues(6, () => fake.setCell(SMALL, "People", "B250", "Edited Later"))
       try {
-        expect(errorOf((await read({ sheet: "People", pageSize: 100, consistency: "full" })).exit).reason).toBe("Consistency")
+        expect(
+          errorOf((await read({ sheet: "People", pageSize: 100, consistency: "full" })).exit).reason
+        ).toBe("Consistency")
       } finally {
         off2()
       }

@@ -16,7 +16,14 @@ beforeAll(async () => {
       {
         id: SPREADSHEET_ID,
         title: "HR",
-        sheets: [{ title: "People", rows: [["id", "name"], ...Array.from({ length: 1000 }, (_, i) => [`E${i}`, `P${i}`])], rowCount: 1001, columnCount: 2 }]
+        sheets: [
+          {
+            title: "People",
+            rows: [["id", "name"], ...Array.from({ length: 1000 }, (_, i) => [`E${i}`, `P${i}`])],
+            rowCount: 1001,
+            columnCount: 2
+          }
+        ]
       }
     ]
   })
@@ -34,7 +41,8 @@ const drive = <A, E>(self: Effect.Effect<A, E>) =>
     const fiber = yield* Effect.fork(self)
     for (let i = 0; i < 100_000; i++) {
       const done = yield* Fiber.poll(fiber)
-      if (Option.isSome(done)) return { exit: done.value, elapsed: (yield* TestClock.currentTimeMillis) - started }
+      if (Option.isSome(done))
+        return { exit: done.value, elapsed: (yield* TestClock.currentTimeMillis) - started }
       const sleeps = Array.from(yield* TestClock.sleeps())
       if (sleeps.length === 0) {
         yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1))) // real I/O in flight
@@ -48,10 +56,13 @@ const drive = <A, E>(self: Effect.Effect<A, E>) =>
     return yield* Effect.dieMessage("did not finish")
   })
 
-const readDriven = (over: Record<string, unknown>) => drive(readAll(rawConfig(fake, { sheet: "People", ...over }))).pipe(Effect.map(({ exit, elapsed }) => {
-  if (Exit.isFailure(exit)) throw new Error("readAll itself failed")
-  return { ...exit.value, elapsed }
-}))
+const readDriven = (over: Record<string, unknown>) =>
+  drive(readAll(rawConfig(fake, { sheet: "People", ...over }))).pipe(
+    Effect.map(({ exit, elapsed }) => {
+      if (Exit.isFailure(exit)) throw new Error("readAll itself failed")
+      return { ...exit.value, elapsed }
+    })
+  )
 
 describe("retries", () => {
   it.effect("recovers from two 429s with capped, jittered exponential backoff, and counts them", () =>
@@ -59,7 +70,9 @@ describe("retries", () => {
       fake.clearLog()
       fake.failNext(2, { status: 429, kind: "values" })
       const events: Array<Retry.RetryEvent> = []
-      const result = yield* readDriven({}).pipe(Retry.withRetryObserver((e) => Effect.sync(() => events.push(e))))
+      const result = yield* readDriven({}).pipe(
+        Retry.withRetryObserver((e) => Effect.sync(() => events.push(e)))
+      )
       expect(rowsOf(result.exit)).toHaveLength(1000)
       expect(fake.countStatus(429)).toBe(2)
       expect(result.stats).toMatchObject({ requests: 5, retries: 2, rateLimited: 2 })
@@ -101,8 +114,15 @@ describe("retries", () => {
       fake.failNext(10, { status: 503 })
       const result = yield* readDriven({ maxRetries: 2 })
       const error = errorOf(result.exit)
-      expect(error).toMatchObject({ _tag: "SourceError", source: "google-sheets", reason: "Http", retryable: true })
-      expect(error.message).toContain("Google Sheets answered 503 UNAVAILABLE while reading the metadata of spreadsheet")
+      expect(error).toMatchObject({
+        _tag: "SourceError",
+        source: "google-sheets",
+        reason: "Http",
+        retryable: true
+      })
+      expect(error.message).toContain(
+        "Google Sheets answered 503 UNAVAILABLE while reading the metadata of spreadsheet"
+      )
       expect(result.stats).toMatchObject({ requests: 3, retries: 2 })
     }).pipe(Effect.ensuring(Effect.sync(() => fake.clearFaults())))
   )
@@ -113,7 +133,9 @@ describe("retries", () => {
       const result = yield* readDriven({ maxRetries: 1 })
       const error = errorOf(result.exit)
       expect(error).toMatchObject({ reason: "RateLimited", retryable: true })
-      expect(error.message).toContain("read quota exceeded; lower requestsPerMinute or raise the project's Sheets API quota")
+      expect(error.message).toContain(
+        "read quota exceeded; lower requestsPerMinute or raise the project's Sheets API quota"
+      )
       expect(result.stats).toMatchObject({ requests: 2, retries: 1, rateLimited: 2 })
     }).pipe(Effect.ensuring(Effect.sync(() => fake.clearFaults())))
   )
@@ -134,7 +156,9 @@ describe("quota", () => {
     Effect.gen(function* () {
       fake.clearLog()
       fake.setQuota(5)
-      const result = yield* readDriven({ pageSize: 100, requestsPerMinute: 5 }).pipe(Effect.ensuring(Effect.sync(() => fake.setQuota(undefined))))
+      const result = yield* readDriven({ pageSize: 100, requestsPerMinute: 5 }).pipe(
+        Effect.ensuring(Effect.sync(() => fake.setQuota(undefined)))
+      )
       expect(rowsOf(result.exit)).toHaveLength(1000)
       expect(result.stats.requests).toBe(24) // metadata, 11 pages, 11 re-reads, metadata
       expect(fake.countStatus(429)).toBe(0)
@@ -145,19 +169,23 @@ describe("quota", () => {
     })
   )
 
-  it.effect("when the server's quota is lower than requestsPerMinute, 429s are retried until the minute rolls over", () =>
-    Effect.gen(function* () {
-      fake.clearLog()
-      fake.setQuota(10)
-      const result = yield* readDriven({ pageSize: 100, maxRetries: 10 }).pipe(Effect.ensuring(Effect.sync(() => fake.setQuota(undefined))))
-      expect(rowsOf(result.exit)).toHaveLength(1000)
-      const served429 = fake.countStatus(429)
-      expect(served429).toBeGreaterThan(0)
-      expect(result.stats.rateLimited).toBe(served429)
-      expect(result.stats.retries).toBe(served429)
-      expect(result.stats.requests).toBe(24 + served429)
-      const body = fake.requests.find((r) => r.status === 429)
-      expect(body?.kind).toBe("values")
-    })
+  it.effect(
+    "when the server's quota is lower than requestsPerMinute, 429s are retried until the minute rolls over",
+    () =>
+      Effect.gen(function* () {
+        fake.clearLog()
+        fake.setQuota(10)
+        const result = yield* readDriven({ pageSize: 100, maxRetries: 10 }).pipe(
+          Effect.ensuring(Effect.sync(() => fake.setQuota(undefined)))
+        )
+        expect(rowsOf(result.exit)).toHaveLength(1000)
+        const served429 = fake.countStatus(429)
+        expect(served429).toBeGreaterThan(0)
+        expect(result.stats.rateLimited).toBe(served429)
+        expect(result.stats.retries).toBe(served429)
+        expect(result.stats.requests).toBe(24 + served429)
+        const body = fake.requests.find((r) => r.status === 429)
+        expect(body?.kind).toBe("values")
+      })
   )
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { SheetDates } from "../src/index.ts"
+import * as SheetDates from "../src/SheetDates.ts"
 
 describe("SheetDates", () => {
   it("counts serial numbers from the 1899-12-30 epoch", () => {

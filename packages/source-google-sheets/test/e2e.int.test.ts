@@ -27,13 +27,37 @@ const staff: ReadonlyArray<ReadonlyArray<FakeSheetsServer.CellInput>> = [
   ["ACME staff list — edited by People Ops, please keep the header as is"],
   [],
   ["Employee ID", "Name", "", "Work e-mail", "Start date", "Department", "Status"],
-  ["E1001", "Ada", "Lovelace", "Ada@ACME.example ", dateCell("2021-04-12", "2021-04-12"), "Engineering", "Active"],
-  ["E1002", "Grace", "Hopper", "grace@acme.example", dateCell("2022-11-03", "11/3/2022"), "Engineering", "Left"],
+  [
+    "E1001",
+    "Ada",
+    "Lovelace",
+    "Ada@ACME.example ",
+    dateCell("2021-04-12", "2021-04-12"),
+    "Engineering",
+    "Active"
+  ],
+  [
+    "E1002",
+    "Grace",
+    "Hopper",
+    "grace@acme.example",
+    dateCell("2022-11-03", "11/3/2022"),
+    "Engineering",
+    "Left"
+  ],
   [],
   ["E1003", "Zoë", "Ångström", "zoe@acme.example", dateCell("2024-03-01", "1 Mar 2024"), "Forschung"],
   ["E1004", "Alan", "Turing", "alan@acme.example", "6/23/2023", "Research", "Active"],
   ["  ", "", " "],
-  ["E1005", "Katherine", "Johnson", "katherine@acme.example", dateCell("2020-01-06", "2020-01-06"), "Research", "Active"]
+  [
+    "E1005",
+    "Katherine",
+    "Johnson",
+    "katherine@acme.example",
+    dateCell("2020-01-06", "2020-01-06"),
+    "Research",
+    "Active"
+  ]
 ]
 
 let emu: RunningEmulator
@@ -41,9 +65,19 @@ let fake: FakeSheetsServer.FakeSheetsServer
 let secrets = ""
 
 beforeAll(async () => {
-  emu = await startEmulator({ processingDelayMs: 20, identitySources: [{ id: IDENTITY_SOURCE, name: "Staff sheet" }] })
+  emu = await startEmulator({
+    processingDelayMs: 20,
+    identitySources: [{ id: IDENTITY_SOURCE, name: "Staff sheet" }]
+  })
   fake = await startFake({
-    spreadsheets: [{ id: SPREADSHEET_ID, title: "ACME staff", readers: [serviceAccount.email], sheets: [{ title: "Staff", rows: staff, merges: ["A1:G1", "B3:C3"], rowCount: 14, columnCount: 7 }] }]
+    spreadsheets: [
+      {
+        id: SPREADSHEET_ID,
+        title: "ACME staff",
+        readers: [serviceAccount.email],
+        sheets: [{ title: "Staff", rows: staff, merges: ["A1:G1", "B3:C3"], rowCount: 14, columnCount: 7 }]
+      }
+    ]
   })
   secrets = Fs.mkdtempSync(Path.join(Os.tmpdir(), "anysource-sheets-e2e-"))
   Fs.writeFileSync(Path.join(secrets, "sa.json"), serviceAccount.keyJson())
@@ -58,12 +92,19 @@ afterAll(async () => {
 /** The example config, pointed at the fake and the emulator; `source` overrides on top. */
 const loadExample = (source: Record<string, unknown> = {}) =>
   Effect.gen(function* () {
-    const raw = parseYaml(Fs.readFileSync(Path.join(exampleDir, "anysource.yaml"), "utf8")) as Record<string, any>
+    const raw = parseYaml(Fs.readFileSync(Path.join(exampleDir, "anysource.yaml"), "utf8")) as Record<
+      string,
+      any
+    >
     raw.okta = { ...raw.okta, orgUrl: emu.url, auth: { type: "ssws", token: "${OKTA_API_TOKEN}" } }
     raw.source = { ...raw.source, rootUrl: fake.url, tokenUrl: fake.tokenUrl, ...source }
     raw.state = { type: "memory" }
     return yield* ConfigLoader.parse(raw, {
-      env: { STAFF_SHEET_URL: SHEET_URL, GOOGLE_SA_KEY_FILE: Path.join(secrets, "sa.json"), OKTA_API_TOKEN: DEFAULT_API_TOKEN },
+      env: {
+        STAFF_SHEET_URL: SHEET_URL,
+        GOOGLE_SA_KEY_FILE: Path.join(secrets, "sa.json"),
+        OKTA_API_TOKEN: DEFAULT_API_TOKEN
+      },
       sources: [GoogleSheetsSource],
       baseDir: exampleDir,
       file: "examples/sheets/anysource.yaml"
@@ -76,27 +117,38 @@ it.live(
     Effect.gen(function* () {
       const store = yield* StateStore.makeMemory(IDENTITY_SOURCE)
       const layer = Layer.mergeAll(
-        OktaClient.layer({ orgUrl: emu.url, identitySourceId: IDENTITY_SOURCE, auth: { type: "ssws", token: Redacted.make(DEFAULT_API_TOKEN) }, maxRetries: 2 }).pipe(
-          Layer.orDie
-        ),
+        OktaClient.layer({
+          orgUrl: emu.url,
+          identitySourceId: IDENTITY_SOURCE,
+          auth: { type: "ssws", token: Redacted.make(DEFAULT_API_TOKEN) },
+          maxRetries: 2
+        }).pipe(Layer.orDie),
         Layer.succeed(StateStore.StateStore, store)
       )
       const sync = (mode: "plan" | "apply", source: Record<string, unknown> = {}) =>
-        Effect.flatMap(loadExample(source), (loaded) => Sync.runWithReport({ loaded, mode })).pipe(Effect.provide(layer))
+        Effect.flatMap(loadExample(source), (loaded) => Sync.runWithReport({ loaded, mode })).pipe(
+          Effect.provide(layer)
+        )
 
       // 1. plan: four people (Grace has left), two departments; nothing reaches Okta.
       const planned = yield* sync("plan")
       expect(Option.getOrUndefined(planned.error)).toBeUndefined()
       expect(planned.report.outcome).toBe("planned")
       expect(planned.report.summary?.users).toMatchObject({ create: 4 })
-      expect(planned.report.sourceFingerprint).toMatch(/^google-sheets 1PeopleSheet_0123456789abcdef Staff gid=0 A3:G14 rows=5 sha256=/)
+      expect(planned.report.sourceFingerprint).toMatch(
+        /^google-sheets 1PeopleSheet_0123456789abcdef Staff gid=0 A3:G14 rows=5 sha256=/
+      )
       expect(emu.directory.users(IDENTITY_SOURCE)).toHaveLength(0)
 
       // 2. apply: the users land with ISO start dates (serials, and one typed as text) and trimmed, lower-cased emails.
       const applied = yield* sync("apply")
       expect(applied.report.outcome).toBe("applied")
-      const users = emu.directory.users(IDENTITY_SOURCE).sort((a, b) => a.externalId.localeCompare(b.externalId))
-      expect(users.map((u) => [u.externalId, u.profile["email"], u.profile["lastName"], u.profile["startDate"]])).toEqual([
+      const users = emu.directory
+        .users(IDENTITY_SOURCE)
+        .sort((a, b) => a.externalId.localeCompare(b.externalId))
+      expect(
+        users.map((u) => [u.externalId, u.profile["email"], u.profile["lastName"], u.profile["startDate"]])
+      ).toEqual([
         ["E1001", "ada@acme.example", "Lovelace", "2021-04-12"],
         ["E1003", "zoe@acme.example", "Ångström", "2024-03-01"],
         ["E1004", "alan@acme.example", "Turing", "2023-06-23"],
@@ -108,26 +160,37 @@ it.live(
       fake.setCell(SPREADSHEET_ID, "Staff", "C4", "Byron")
       const updated = yield* sync("apply")
       expect(updated.report.summary?.users).toMatchObject({ create: 0, update: 1, unchanged: 3 })
-      expect(emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1001")?.profile["lastName"]).toBe("Byron")
+      expect(
+        emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1001")?.profile["lastName"]
+      ).toBe("Byron")
 
       // 4. an edit lands while a paged read (pages of 3 rows) is in flight: the run fails Consistency; Okta is untouched.
       const sessionsBefore = emu.sessions(IDENTITY_SOURCE).length
       let values = 0
       const off = fake.onRequest((entry) => {
-        if (entry.kind === "values" && ++values === 2) fake.setCell(SPREADSHEET_ID, "Staff", "C7", "Ångström-Berg")
+        if (entry.kind === "values" && ++values === 2)
+          fake.setCell(SPREADSHEET_ID, "Staff", "C7", "Ångström-Berg")
       })
       const raced = yield* sync("apply", { pageSize: 3 }).pipe(Effect.ensuring(Effect.sync(off)))
       expect(raced.report.outcome).toBe("failed")
-      expect(Option.getOrThrow(raced.error)).toMatchObject({ _tag: "SourceError", source: "google-sheets", reason: "Consistency" })
+      expect(Option.getOrThrow(raced.error)).toMatchObject({
+        _tag: "SourceError",
+        source: "google-sheets",
+        reason: "Consistency"
+      })
       expect(raced.report.error?.message).toContain("changed while it was being read")
       expect(emu.sessions(IDENTITY_SOURCE)).toHaveLength(sessionsBefore)
-      expect(emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1003")?.profile["lastName"]).toBe("Ångström")
+      expect(
+        emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1003")?.profile["lastName"]
+      ).toBe("Ångström")
 
       // 5. once nobody is editing, the next paged run applies the edit.
       const settled = yield* sync("apply", { pageSize: 3 })
       expect(settled.report.outcome).toBe("applied")
       expect(settled.report.summary?.users).toMatchObject({ update: 1, unchanged: 3 })
-      expect(emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1003")?.profile["lastName"]).toBe("Ångström-Berg")
+      expect(
+        emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1003")?.profile["lastName"]
+      ).toBe("Ångström-Berg")
     }),
   60_000
 )

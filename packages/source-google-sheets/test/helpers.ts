@@ -32,7 +32,11 @@ export const serviceAccount = (() => {
 })()
 
 export const API_KEY = "AIzaFakeKey-not-a-secret-0001"
-export const oauth = { clientId: "client-1.apps.googleusercontent.com", clientSecret: "oauth-secret", refreshToken: "1//refresh-token" }
+export const oauth = {
+  clientId: "client-1.apps.googleusercontent.com",
+  clientSecret: "oauth-secret",
+  refreshToken: "1//refresh-token"
+}
 
 /** A fake with every credential kind registered. */
 export const startFake = (options: FakeSheetsServer.Options = {}) =>
@@ -44,7 +48,10 @@ export const startFake = (options: FakeSheetsServer.Options = {}) =>
   })
 
 /** A raw config (as written in YAML) using the fake's URLs and the service account. */
-export const rawConfig = (fake: FakeSheetsServer.FakeSheetsServer, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+export const rawConfig = (
+  fake: FakeSheetsServer.FakeSheetsServer,
+  over: Record<string, unknown> = {}
+): Record<string, unknown> => ({
   spreadsheetId: SPREADSHEET_ID,
   auth: { type: "serviceAccount", key: serviceAccount.keyJson() },
   rootUrl: fake.url,
@@ -61,7 +68,8 @@ export const readAll = (raw: unknown, baseDir = process.cwd()) =>
   Effect.scoped(
     Effect.gen(function* () {
       const made = yield* Effect.exit(makeSheetsSource(parse(raw), { baseDir }))
-      if (Exit.isFailure(made)) return { exit: made as Exit.Exit<never, SourceError>, stats: noStats, fingerprint: undefined }
+      if (Exit.isFailure(made))
+        return { exit: made as Exit.Exit<never, SourceError>, stats: noStats, fingerprint: undefined }
       const source = made.value
       const exit = yield* Effect.exit(Stream.runCollect(source.read))
       const stats = yield* source.stats
@@ -70,7 +78,9 @@ export const readAll = (raw: unknown, baseDir = process.cwd()) =>
     })
   )
 
-export const rowsOf = (exit: Exit.Exit<ReadonlyArray<Model.SourceRow>, SourceError>): ReadonlyArray<Model.SourceRow> => {
+export const rowsOf = (
+  exit: Exit.Exit<ReadonlyArray<Model.SourceRow>, SourceError>
+): ReadonlyArray<Model.SourceRow> => {
   if (Exit.isFailure(exit)) throw new Error(`read failed: ${Cause.pretty(exit.cause)}`)
   return exit.value
 }

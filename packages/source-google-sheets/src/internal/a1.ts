@@ -24,7 +24,9 @@ export const columnIndex = (letters: string): number => {
 
 /** Quote a sheet title for A1 notation when it needs it (`My sheet` → `'My sheet'`, `It's` → `'It''s'`). */
 export const quoteSheet = (title: string): string =>
-  /^[A-Za-z_][A-Za-z0-9_]*$/.test(title) && !/^[A-Za-z]{1,3}[0-9]+$/.test(title) && !/^R[0-9]*C[0-9]*$/i.test(title)
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(title) &&
+  !/^[A-Za-z]{1,3}[0-9]+$/.test(title) &&
+  !/^R[0-9]*C[0-9]*$/i.test(title)
     ? title
     : `'${title.replaceAll("'", "''")}'`
 
@@ -83,7 +85,10 @@ export const splitSheet = (text: string): { readonly sheet?: string; readonly ce
  * Parse an A1 range. `knownSheet` tells whether a bare word is a sheet title (Google reads `People` as the
  * whole sheet when such a sheet exists). Returns undefined when the text is not A1 notation.
  */
-export const parseRange = (text: string, isSheet: (name: string) => boolean = () => false): A1Range | undefined => {
+export const parseRange = (
+  text: string,
+  isSheet: (name: string) => boolean = () => false
+): A1Range | undefined => {
   const { sheet, cells } = splitSheet(text)
   if (cells === undefined) return sheet === undefined ? undefined : { sheet }
   if (sheet === undefined && isSheet(cells.trim())) return { sheet: cells.trim() }
@@ -107,8 +112,15 @@ export const parseRange = (text: string, isSheet: (name: string) => boolean = ()
 }
 
 /** `'My sheet'!B3:F120` from a title and closed bounds (rows 1-based, columns 0-based). */
-export const formatRange = (sheet: string, startColumn: number, startRow: number, endColumn: number, endRow: number): string =>
+export const formatRange = (
+  sheet: string,
+  startColumn: number,
+  startRow: number,
+  endColumn: number,
+  endRow: number
+): string =>
   `${quoteSheet(sheet)}!${columnLetter(startColumn)}${startRow}:${columnLetter(endColumn)}${endRow}`
 
 /** `'My sheet'!B12`: the location of one cell. */
-export const formatCell = (sheet: string, column: number, row: number): string => `${quoteSheet(sheet)}!${columnLetter(column)}${row}`
+export const formatCell = (sheet: string, column: number, row: number): string =>
+  `${quoteSheet(sheet)}!${columnLetter(column)}${row}`

@@ -12,7 +12,12 @@ import * as Http from "node:http"
 import * as Https from "node:https"
 import * as Path from "node:path"
 import { z } from "zod"
-import { DEFAULT_ROOT_URL, GOOGLE_TOKEN_URL, READONLY_SCOPE, type GoogleSheetsConfig } from "../GoogleSheetsConfig.ts"
+import {
+  DEFAULT_ROOT_URL,
+  GOOGLE_TOKEN_URL,
+  READONLY_SCOPE,
+  type GoogleSheetsConfig
+} from "../GoogleSheetsConfig.ts"
 import { fromUnknown, SOURCE, type Context as ErrorContext } from "./errors.ts"
 import * as Pacer from "./pacer.ts"
 
@@ -41,12 +46,18 @@ export interface Api {
     readonly fields: string
   }) => Effect.Effect<sheets_v4.Schema$Spreadsheet, SourceError>
   readonly values: (range: string, doing: string) => Effect.Effect<sheets_v4.Schema$ValueRange, SourceError>
-  readonly batchGet: (ranges: ReadonlyArray<string>, doing: string) => Effect.Effect<ReadonlyArray<sheets_v4.Schema$ValueRange>, SourceError>
+  readonly batchGet: (
+    ranges: ReadonlyArray<string>,
+    doing: string
+  ) => Effect.Effect<ReadonlyArray<sheets_v4.Schema$ValueRange>, SourceError>
   readonly stats: Effect.Effect<Stats>
 }
 
 /** A failed attempt, before the retry decision. */
-class Attempt extends Data.TaggedError("Attempt")<{ readonly error: SourceError; readonly retryAfterMillis?: number }> {}
+class Attempt extends Data.TaggedError("Attempt")<{
+  readonly error: SourceError
+  readonly retryAfterMillis?: number
+}> {}
 
 const ServiceAccountKey = z.object({
   type: z.literal("service_account").optional(),
@@ -56,9 +67,13 @@ const ServiceAccountKey = z.object({
   token_uri: z.string().optional()
 })
 
-const authError = (message: string) => new SourceErrorClass({ source: SOURCE, reason: "Auth", message, retryable: false })
+const authError = (message: string) =>
+  new SourceErrorClass({ source: SOURCE, reason: "Auth", message, retryable: false })
 
-const readKey = (config: GoogleSheetsConfig, baseDir: string): Effect.Effect<z.output<typeof ServiceAccountKey>, SourceError> =>
+const readKey = (
+  config: GoogleSheetsConfig,
+  baseDir: string
+): Effect.Effect<z.output<typeof ServiceAccountKey>, SourceError> =>
   Effect.gen(function* () {
     if (config.auth.type !== "serviceAccount") return yield* Effect.dieMessage("not a service account")
     const { key, keyFile } = config.auth
@@ -68,7 +83,8 @@ const readKey = (config: GoogleSheetsConfig, baseDir: string): Effect.Effect<z.o
         ? yield* Effect.tryPromise({
             try: () => Fs.readFile(Path.resolve(baseDir, keyFile), "utf8"),
             catch: (error) => {
-              const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "error"
+              const code =
+                typeof error === "object" && error !== null && "code" in error ? String(error.code) : "error"
               return new SourceErrorClass({
                 source: SOURCE,
                 reason: code === "ENOENT" ? "NotFound" : code === "EACCES" ? "Permission" : "Auth",
@@ -83,18 +99,27 @@ const readKey = (config: GoogleSheetsConfig, baseDir: string): Effect.Effect<z.o
       json = JSON.parse(text)
     } catch {
       // Never echo the text: it is a private key.
-      return yield* Effect.fail(authError(`${where} is not JSON: expected the service account key file downloaded from Google Cloud`))
+      return yield* Effect.fail(
+        authError(`${where} is not JSON: expected the service account key file downloaded from Google Cloud`)
+      )
     }
     const parsed = ServiceAccountKey.safeParse(json)
     if (!parsed.success) {
       const missing = parsed.error.issues.map((i) => i.path.join(".")).join(", ")
-      return yield* Effect.fail(authError(`${where} is not a service account key (missing or wrong: ${missing})`))
+      return yield* Effect.fail(
+        authError(`${where} is not a service account key (missing or wrong: ${missing})`)
+      )
     }
     return parsed.data
   })
 
 /** Build the API over the configured auth. Opens no connection; agents are destroyed when the scope closes. */
-export const make = (config: GoogleSheetsConfig, spreadsheetId: string, gid: number | undefined, baseDir: string): Effect.Effect<Api, SourceError, Scope.Scope> =>
+export const make = (
+  config: GoogleSheetsConfig,
+  spreadsheetId: string,
+  gid: number | undefined,
+  baseDir: string
+): Effect.Effect<Api, SourceError, Scope.Scope> =>
   Effect.gen(function* () {
     const rootUrl = config.rootUrl ?? DEFAULT_ROOT_URL
     const host = new URL(rootUrl).host
@@ -112,9 +137,21 @@ export const make = (config: GoogleSheetsConfig, spreadsheetId: string, gid: num
     const agent = (url: URL) => (url.protocol === "http:" ? agents.http : agents.https)
 
     /** Token requests: our agent, no hidden gaxios retries (ours own them), and the token URL override. */
-    const tuneTransporter = (client: { transporter: { interceptors: { request: { add: (i: { resolved: (o: any) => Promise<any> }) => void } } } }, tokenUrl: string | undefined) => {
+    const tuneTransporter = (
+      client: {
+        transporter: {
+          interceptors: { request: { add: (i: { resolved: (o: any) => Promise<any> }) => void } }
+        }
+      },
+      tokenUrl: string | undefined
+    ) => {
       client.transporter.interceptors.request.add({
-        resolved: async (opts: { url?: unknown; agent?: unknown; retry?: boolean; retryConfig?: Record<string, unknown> }) => {
+        resolved: async (opts: {
+          url?: unknown
+          agent?: unknown
+          retry?: boolean
+          retryConfig?: Record<string, unknown>
+        }) => {
           // gaxios has already made the URL a URL object (its error redactor relies on that)
           if (tokenUrl !== undefined && String(opts.url) === GOOGLE_TOKEN_URL) opts.url = new URL(tokenUrl)
           opts.agent ??= agent
@@ -182,7 +219,11 @@ export const make = (config: GoogleSheetsConfig, spreadsheetId: string, gid: num
       ...(principal !== undefined ? { principal } : {})
     })
 
-    const call = <A>(endpoint: string, doing: string, send: (signal: AbortSignal) => Promise<{ data: A }>): Effect.Effect<A, SourceError> => {
+    const call = <A>(
+      endpoint: string,
+      doing: string,
+      send: (signal: AbortSignal) => Promise<{ data: A }>
+    ): Effect.Effect<A, SourceError> => {
       const attempt = pace(
         Effect.tryPromise({
           try: (signal) => send(signal),
@@ -190,13 +231,19 @@ export const make = (config: GoogleSheetsConfig, spreadsheetId: string, gid: num
             const failure = fromUnknown(thrown, errorContext(doing))
             return new Attempt({
               error: failure.error,
-              ...(failure.retryAfterMillis !== undefined ? { retryAfterMillis: failure.retryAfterMillis } : {})
+              ...(failure.retryAfterMillis !== undefined
+                ? { retryAfterMillis: failure.retryAfterMillis }
+                : {})
             })
           }
         })
       ).pipe(
         Effect.ensuring(Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1 }))),
-        Effect.tapError((a) => (a.error.reason === "RateLimited" ? Ref.update(stats, (s) => ({ ...s, rateLimited: s.rateLimited + 1 })) : Effect.void))
+        Effect.tapError((a) =>
+          a.error.reason === "RateLimited"
+            ? Ref.update(stats, (s) => ({ ...s, rateLimited: s.rateLimited + 1 }))
+            : Effect.void
+        )
       )
       const schedule = Schedule.identity<Attempt>().pipe(
         Schedule.intersect(Retry.backoff(policy)),
@@ -205,12 +252,22 @@ export const make = (config: GoogleSheetsConfig, spreadsheetId: string, gid: num
         Schedule.modifyDelayEffect(([[a], n], delay) =>
           Effect.gen(function* () {
             const wait = a.retryAfterMillis ?? Duration.toMillis(delay)
-            yield* Ref.update(stats, (s) => ({ ...s, retries: s.retries + 1, waitedMillis: s.waitedMillis + wait }))
+            yield* Ref.update(stats, (s) => ({
+              ...s,
+              retries: s.retries + 1,
+              waitedMillis: s.waitedMillis + wait
+            }))
             const observer = yield* FiberRef.get(Retry.currentRetryObserver)
             yield* observer(
               a.error.reason === "RateLimited"
                 ? { _tag: "RateLimited", endpoint: `${SOURCE} ${endpoint}`, waitMillis: wait, attempt: n + 1 }
-                : { _tag: "Retrying", endpoint: `${SOURCE} ${endpoint}`, attempt: n + 1, reason: a.error.reason, waitMillis: wait }
+                : {
+                    _tag: "Retrying",
+                    endpoint: `${SOURCE} ${endpoint}`,
+                    attempt: n + 1,
+                    reason: a.error.reason,
+                    waitMillis: wait
+                  }
             )
             yield* Effect.logDebug(`google-sheets: retrying ${endpoint} in ${wait} ms (${a.error.reason})`)
             return Duration.millis(wait)
@@ -231,7 +288,10 @@ export const make = (config: GoogleSheetsConfig, spreadsheetId: string, gid: num
       principal,
       metadata: ({ doing, ranges, fields }) =>
         call("spreadsheets.get", doing, (signal) =>
-          api.spreadsheets.get({ spreadsheetId, fields, ...(ranges && ranges.length > 0 ? { ranges: [...ranges] } : {}) }, { signal })
+          api.spreadsheets.get(
+            { spreadsheetId, fields, ...(ranges && ranges.length > 0 ? { ranges: [...ranges] } : {}) },
+            { signal }
+          )
         ),
       values: (range, doing) =>
         call("values.get", doing, (signal) =>

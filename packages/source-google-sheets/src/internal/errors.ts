@@ -44,7 +44,10 @@ const googleBody = (data: unknown): GoogleErrorBody | undefined => {
 /** `{ error: "invalid_grant", error_description }` from an OAuth token endpoint. */
 const tokenBody = (data: unknown): { readonly error: string; readonly description?: string } | undefined =>
   isObject(data) && typeof data.error === "string"
-    ? { error: data.error, ...(typeof data.error_description === "string" ? { description: data.error_description } : {}) }
+    ? {
+        error: data.error,
+        ...(typeof data.error_description === "string" ? { description: data.error_description } : {})
+      }
     : undefined
 
 const headerOf = (headers: unknown, name: string): string | undefined => {
@@ -66,7 +69,16 @@ const retryAfter = (headers: unknown): number | undefined => {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined
 }
 
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_SOCKET", "ECONNABORTED"])
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "ECONNABORTED"
+])
 
 export interface Context {
   /** What was being done, for the message: `reading 'People'!A1:F5000 of spreadsheet 1AbC…`. */
@@ -81,7 +93,12 @@ export interface Context {
   readonly principal?: string
 }
 
-const make = (reason: Errors.SourceErrorReason, message: string, retryable: boolean, cause?: unknown): SourceError =>
+const make = (
+  reason: Errors.SourceErrorReason,
+  message: string,
+  retryable: boolean,
+  cause?: unknown
+): SourceError =>
   new SourceError({ source: SOURCE, reason, message, retryable, ...(cause !== undefined ? { cause } : {}) })
 
 const shareHint = (ctx: Context): string =>
@@ -95,19 +112,33 @@ const shareHint = (ctx: Context): string =>
 export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
   const e = isObject(thrown) ? thrown : {}
   const response = isObject(e.response) ? e.response : undefined
-  const status = typeof response?.status === "number" ? response.status : typeof e.status === "number" ? e.status : undefined
+  const status =
+    typeof response?.status === "number"
+      ? response.status
+      : typeof e.status === "number"
+        ? e.status
+        : undefined
   // gaxios wraps the fetch failure: its code or name may sit on the error, its `error` or its `cause`.
   const inner = [e, isObject(e.error) ? e.error : {}, isObject(e.cause) ? e.cause : {}]
   const code = inner.map((x) => x.code).find((c): c is string => typeof c === "string")
   const aborted = inner.some((x) => x.name === "AbortError" || x.name === "TimeoutError")
   const configUrl = isObject(e.config) && e.config.url !== undefined ? String(e.config.url) : undefined
-  const summary = { status, code, ...(response ? { google: googleBody(response.data) ?? tokenBody(response.data) } : {}) }
+  const summary = {
+    status,
+    code,
+    ...(response ? { google: googleBody(response.data) ?? tokenBody(response.data) } : {})
+  }
 
   // The OAuth token endpoint refused or failed.
   const token = response ? tokenBody(response.data) : undefined
-  if (token !== undefined || (ctx.tokenUrl !== undefined && configUrl !== undefined && configUrl.split("?")[0] === ctx.tokenUrl)) {
+  if (
+    token !== undefined ||
+    (ctx.tokenUrl !== undefined && configUrl !== undefined && configUrl.split("?")[0] === ctx.tokenUrl)
+  ) {
     const transient = status === undefined || status === 429 || status >= 500
-    const what = token ? `${token.error}${token.description ? ` (${token.description})` : ""}` : `HTTP ${status ?? code ?? "error"}`
+    const what = token
+      ? `${token.error}${token.description ? ` (${token.description})` : ""}`
+      : `HTTP ${status ?? code ?? "error"}`
     const hint =
       token?.error === "invalid_grant"
         ? ctx.authType === "oauth"
@@ -116,7 +147,14 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
         : token?.error === "invalid_client"
           ? ": check clientId and clientSecret"
           : ""
-    return { error: make("Auth", `Google's token endpoint refused the ${ctx.authType} credentials while ${ctx.doing}: ${what}${hint}`, transient, summary) }
+    return {
+      error: make(
+        "Auth",
+        `Google's token endpoint refused the ${ctx.authType} credentials while ${ctx.doing}: ${what}${hint}`,
+        transient,
+        summary
+      )
+    }
   }
 
   if (status !== undefined && response !== undefined) {
@@ -124,28 +162,62 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
     const said = body?.message ? `: ${body.message}` : ""
     const reasons = new Set(body?.reasons ?? [])
     const base = `Google Sheets answered ${status}${body?.status ? ` ${body.status}` : ""} while ${ctx.doing}${said}`
-    if (status === 429 || reasons.has("RATE_LIMIT_EXCEEDED") || reasons.has("rateLimitExceeded") || reasons.has("userRateLimitExceeded")) {
+    if (
+      status === 429 ||
+      reasons.has("RATE_LIMIT_EXCEEDED") ||
+      reasons.has("rateLimitExceeded") ||
+      reasons.has("userRateLimitExceeded")
+    ) {
       const after = retryAfter(response.headers)
       return {
-        error: make("RateLimited", `${base} (read quota exceeded; lower requestsPerMinute or raise the project's Sheets API quota)`, true, summary),
+        error: make(
+          "RateLimited",
+          `${base} (read quota exceeded; lower requestsPerMinute or raise the project's Sheets API quota)`,
+          true,
+          summary
+        ),
         ...(after !== undefined ? { retryAfterMillis: after } : {})
       }
     }
-    if (status === 401 || reasons.has("API_KEY_INVALID") || reasons.has("CREDENTIALS_MISSING") || reasons.has("ACCESS_TOKEN_EXPIRED")) {
+    if (
+      status === 401 ||
+      reasons.has("API_KEY_INVALID") ||
+      reasons.has("CREDENTIALS_MISSING") ||
+      reasons.has("ACCESS_TOKEN_EXPIRED")
+    ) {
       return { error: make("Auth", `${base} — check the ${ctx.authType} credentials`, false, summary) }
     }
     if (status === 403) {
       if (reasons.has("ACCESS_TOKEN_SCOPE_INSUFFICIENT")) {
-        return { error: make("Permission", `${base} — the credentials lack the spreadsheets.readonly scope; grant it and authorize again`, false, summary) }
+        return {
+          error: make(
+            "Permission",
+            `${base} — the credentials lack the spreadsheets.readonly scope; grant it and authorize again`,
+            false,
+            summary
+          )
+        }
       }
       if (reasons.has("SERVICE_DISABLED") || reasons.has("accessNotConfigured")) {
-        return { error: make("Permission", `${base} — enable the Google Sheets API in the Google Cloud project of these credentials`, false, summary) }
+        return {
+          error: make(
+            "Permission",
+            `${base} — enable the Google Sheets API in the Google Cloud project of these credentials`,
+            false,
+            summary
+          )
+        }
       }
       return { error: make("Permission", `${base} — ${shareHint(ctx)}`, false, summary) }
     }
     if (status === 404) {
       return {
-        error: make("NotFound", `spreadsheet ${ctx.spreadsheetId} was not found while ${ctx.doing} — check spreadsheetId; ${shareHint(ctx)}`, false, summary)
+        error: make(
+          "NotFound",
+          `spreadsheet ${ctx.spreadsheetId} was not found while ${ctx.doing} — check spreadsheetId; ${shareHint(ctx)}`,
+          false,
+          summary
+        )
       }
     }
     if (status === 400 && body?.message !== undefined && /unable to parse range/i.test(body.message)) {
@@ -169,7 +241,21 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
   // google-auth-library's own errors (a malformed key, "No key or keyFile set") carry no secret in their message.
   const message = thrown instanceof Error ? thrown.message : String(thrown)
   if (/private key|PEM|DECODER|asn1|key or keyFile|client_email|invalid_grant/i.test(message)) {
-    return { error: make("Auth", `the ${ctx.authType} credentials are unusable while ${ctx.doing}: ${message.split("\n")[0]}`, false, summary) }
+    return {
+      error: make(
+        "Auth",
+        `the ${ctx.authType} credentials are unusable while ${ctx.doing}: ${message.split("\n")[0]}`,
+        false,
+        summary
+      )
+    }
   }
-  return { error: make("Http", `request failed while ${ctx.doing} (${code ?? name ?? "unknown error"})`, false, summary) }
+  return {
+    error: make(
+      "Http",
+      `request failed while ${ctx.doing} (${code ?? name ?? "unknown error"})`,
+      false,
+      summary
+    )
+  }
 }

@@ -27,11 +27,18 @@ export interface Header {
 }
 
 const decode = (message: string, location?: string) =>
-  new SourceError({ source: SOURCE, reason: "Decode", message, ...(location !== undefined ? { location } : {}), retryable: false })
+  new SourceError({
+    source: SOURCE,
+    reason: "Decode",
+    message,
+    ...(location !== undefined ? { location } : {}),
+    retryable: false
+  })
 
 const text = (value: unknown): string => (value === undefined || value === null ? "" : String(value)).trim()
 
-const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === "string" && value.trim() === "")
+const isBlank = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === "string" && value.trim() === "")
 
 /**
  * Build the header from the header row's cells. `dateColumnIndexes` are 0-based offsets from `startColumn`
@@ -54,7 +61,9 @@ export const buildHeader = (
       formatCell(layout.sheet, layout.startColumn, layout.headerRow)
     )
   }
-  const original = raw.slice(0, last + 1).map((name, i) => (name === "" ? columnLetter(layout.startColumn + i) : name))
+  const original = raw
+    .slice(0, last + 1)
+    .map((name, i) => (name === "" ? columnLetter(layout.startColumn + i) : name))
   const width = layout.endColumn - layout.startColumn + 1
   const letters = new Set(Array.from({ length: width }, (_, i) => columnLetter(layout.startColumn + i)))
   for (const key of Object.keys(renames)) {
@@ -143,7 +152,11 @@ export const toRow = (
 
 /** Offsets (from `startColumn`) of the columns a format probe found to hold dates. */
 export const dateColumnsFromProbe = (
-  rowData: ReadonlyArray<{ readonly values?: ReadonlyArray<{ readonly effectiveFormat?: { readonly numberFormat?: { readonly type?: string | null } | null } | null }> | null }>
+  rowData: ReadonlyArray<{
+    readonly values?: ReadonlyArray<{
+      readonly effectiveFormat?: { readonly numberFormat?: { readonly type?: string | null } | null } | null
+    }> | null
+  }>
 ): ReadonlySet<number> => {
   const found = new Set<number>()
   for (const row of rowData) {
@@ -154,5 +167,3 @@ export const dateColumnsFromProbe = (
   }
   return found
 }
-
-

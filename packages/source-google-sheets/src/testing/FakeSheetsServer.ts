@@ -39,7 +39,15 @@ export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 // ---------------------------------------------------------------------------------------------------------------
 // data model
 
-export type NumberFormatType = "TEXT" | "NUMBER" | "PERCENT" | "CURRENCY" | "DATE" | "TIME" | "DATE_TIME" | "SCIENTIFIC"
+export type NumberFormatType =
+  | "TEXT"
+  | "NUMBER"
+  | "PERCENT"
+  | "CURRENCY"
+  | "DATE"
+  | "TIME"
+  | "DATE_TIME"
+  | "SCIENTIFIC"
 
 /** One cell: its value, how Sheets displays it (`formatted`), and its number format type. */
 export interface Cell {
@@ -195,7 +203,12 @@ export interface FakeSheetsServer {
   /** Set one cell (`"B7"`); grows the grid when needed. */
   setCell(spreadsheetId: string, sheet: string, cell: string, value: CellInput): void
   /** Replace rows from `startRow` (1-based), growing the grid when needed. */
-  setRows(spreadsheetId: string, sheet: string, startRow: number, rows: ReadonlyArray<ReadonlyArray<CellInput>>): void
+  setRows(
+    spreadsheetId: string,
+    sheet: string,
+    startRow: number,
+    rows: ReadonlyArray<ReadonlyArray<CellInput>>
+  ): void
   /** Insert `count` empty rows before `beforeRow` (rows shift down; the grid grows). */
   insertRows(spreadsheetId: string, sheet: string, beforeRow: number, count?: number): void
   /** Delete `count` rows from `row` (rows shift up; the grid shrinks). */
@@ -232,12 +245,17 @@ const toCell = (v: CellInput): Cell | undefined => {
 const formattedOf = (cell: Cell): string =>
   cell.formatted ?? (typeof cell.value === "boolean" ? (cell.value ? "TRUE" : "FALSE") : String(cell.value))
 
-const isDateType = (type: NumberFormatType | undefined) => type === "DATE" || type === "TIME" || type === "DATE_TIME"
+const isDateType = (type: NumberFormatType | undefined) =>
+  type === "DATE" || type === "TIME" || type === "DATE_TIME"
 
 type ValueRender = "FORMATTED_VALUE" | "UNFORMATTED_VALUE" | "FORMULA"
 type DateRender = "SERIAL_NUMBER" | "FORMATTED_STRING"
 
-const render = (cell: Cell | undefined, valueRender: ValueRender, dateRender: DateRender): string | number | boolean => {
+const render = (
+  cell: Cell | undefined,
+  valueRender: ValueRender,
+  dateRender: DateRender
+): string | number | boolean => {
   if (cell === undefined) return ""
   if (valueRender === "FORMATTED_VALUE") return formattedOf(cell)
   if (isDateType(cell.type) && dateRender === "FORMATTED_STRING") return formattedOf(cell)
@@ -313,7 +331,11 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
   const apiKeys = new Set(options.apiKeys ?? [])
   const tokens = new Map<string, { principal: string; scopes: ReadonlyArray<string>; expiresAt: number }>()
   for (const t of options.accessTokens ?? []) {
-    tokens.set(t.token, { principal: t.principal, scopes: t.scopes ?? [READONLY_SCOPE], expiresAt: t.expiresAt ?? Number.POSITIVE_INFINITY })
+    tokens.set(t.token, {
+      principal: t.principal,
+      scopes: t.scopes ?? [READONLY_SCOPE],
+      expiresAt: t.expiresAt ?? Number.POSITIVE_INFINITY
+    })
   }
   const oauthClients = new Map((options.oauthClients ?? []).map((c) => [c.clientId, c]))
   const revoked = new Set<string>()
@@ -385,27 +407,31 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
         )
       }
       if (!entry.scopes.some((s) => READ_SCOPES.has(s))) {
-        throw problem(403, "Request had insufficient authentication scopes.", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", {
-          method: "google.apps.sheets.v4.SpreadsheetsService.GetSpreadsheet"
-        })
+        throw problem(
+          403,
+          "Request had insufficient authentication scopes.",
+          "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+          {
+            method: "google.apps.sheets.v4.SpreadsheetsService.GetSpreadsheet"
+          }
+        )
       }
       return { principal: entry.principal, credential: "bearer" }
     }
     const key = query.get("key")
     if (key !== null) {
-      if (!apiKeys.has(key)) throw problem(400, "API key not valid. Please pass a valid API key.", "API_KEY_INVALID")
+      if (!apiKeys.has(key))
+        throw problem(400, "API key not valid. Please pass a valid API key.", "API_KEY_INVALID")
       return { principal: "apikey", credential: "key" }
     }
-    throw problem(
-      403,
-      "The request is missing a valid API key.",
-      "CREDENTIALS_MISSING"
-    )
+    throw problem(403, "The request is missing a valid API key.", "CREDENTIALS_MISSING")
   }
 
   const authorize = (caller: Caller, spreadsheet: Spreadsheet) => {
     const allowed =
-      caller.credential === "key" ? spreadsheet.public : spreadsheet.public || spreadsheet.readers === undefined || spreadsheet.readers.has(caller.principal)
+      caller.credential === "key"
+        ? spreadsheet.public
+        : spreadsheet.public || spreadsheet.readers === undefined || spreadsheet.readers.has(caller.principal)
     if (!allowed) throw problem(403, "The caller does not have permission", "PERMISSION_DENIED")
   }
 
@@ -432,7 +458,9 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     delay: number
   }
   const takeFault = (kind: RequestKind, pending: Pending) => {
-    const i = faults.findIndex((f) => f.remaining > 0 && (f.kind === undefined ? kind !== "token" : f.kind === kind))
+    const i = faults.findIndex(
+      (f) => f.remaining > 0 && (f.kind === undefined ? kind !== "token" : f.kind === kind)
+    )
     if (i < 0) return
     const fault = faults[i]!
     fault.remaining--
@@ -442,7 +470,11 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     if (status === 200) return
     throw new HttpProblem(
       status,
-      googleError(status, faultMessages[status] ?? `Injected fault ${status}`, status === 429 ? "RATE_LIMIT_EXCEEDED" : undefined),
+      googleError(
+        status,
+        faultMessages[status] ?? `Injected fault ${status}`,
+        status === 429 ? "RATE_LIMIT_EXCEEDED" : undefined
+      ),
       fault.headers
     )
   }
@@ -508,13 +540,20 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     const valueRender = (query.get("valueRenderOption") ?? "FORMATTED_VALUE") as ValueRender
     const dateRender = (query.get("dateTimeRenderOption") ?? "SERIAL_NUMBER") as DateRender
     if (!["FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA"].includes(valueRender)) {
-      throw problem(400, `Invalid value at 'value_render_option' (type.googleapis.com/google.apps.sheets.v4.ValueRenderOption), "${valueRender}"`)
+      throw problem(
+        400,
+        `Invalid value at 'value_render_option' (type.googleapis.com/google.apps.sheets.v4.ValueRenderOption), "${valueRender}"`
+      )
     }
     if (!["SERIAL_NUMBER", "FORMATTED_STRING"].includes(dateRender)) {
-      throw problem(400, `Invalid value at 'date_time_render_option' (type.googleapis.com/google.apps.sheets.v4.DateTimeRenderOption), "${dateRender}"`)
+      throw problem(
+        400,
+        `Invalid value at 'date_time_render_option' (type.googleapis.com/google.apps.sheets.v4.DateTimeRenderOption), "${dateRender}"`
+      )
     }
     const majorDimension = query.get("majorDimension")
-    if (majorDimension !== null && majorDimension !== "ROWS") throw problem(400, "fake: only majorDimension=ROWS is implemented")
+    if (majorDimension !== null && majorDimension !== "ROWS")
+      throw problem(400, "fake: only majorDimension=ROWS is implemented")
     return { valueRender, dateRender }
   }
 
@@ -532,7 +571,12 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
         }
         const v = cell.value
         values.push({
-          effectiveValue: typeof v === "number" ? { numberValue: v } : typeof v === "boolean" ? { boolValue: v } : { stringValue: v },
+          effectiveValue:
+            typeof v === "number"
+              ? { numberValue: v }
+              : typeof v === "boolean"
+                ? { boolValue: v }
+                : { stringValue: v },
           formattedValue: formattedOf(cell),
           ...(cell.type !== undefined ? { effectiveFormat: { numberFormat: { type: cell.type } } } : {})
         })
@@ -646,19 +690,28 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
   const issue = (principal: string, scopes: ReadonlyArray<string>): Answer => {
     const token = `ya29.fake-${randomBytes(18).toString("base64url")}`
     tokens.set(token, { principal, scopes, expiresAt: now() + lifetime * 1000 })
-    return { status: 200, body: { access_token: token, expires_in: lifetime, scope: scopes.join(" "), token_type: "Bearer" } }
+    return {
+      status: 200,
+      body: { access_token: token, expires_in: lifetime, scope: scopes.join(" "), token_type: "Bearer" }
+    }
   }
 
-  const handleToken = (form: URLSearchParams, note: (patch: Partial<Omit<RequestLogEntry, "seq">>) => void, pending: Pending): Answer => {
+  const handleToken = (
+    form: URLSearchParams,
+    note: (patch: Partial<Omit<RequestLogEntry, "seq">>) => void,
+    pending: Pending
+  ): Answer => {
     const grant = form.get("grant_type")
     note({ kind: "token", ...(grant !== null ? { grantType: grant } : {}) })
     takeFault("token", pending)
     if (grant === "refresh_token") {
       const client = oauthClients.get(form.get("client_id") ?? "")
       if (!client) throw tokenError(401, "invalid_client", "The OAuth client was not found.")
-      if (client.clientSecret !== form.get("client_secret")) throw tokenError(401, "invalid_client", "Unauthorized")
+      if (client.clientSecret !== form.get("client_secret"))
+        throw tokenError(401, "invalid_client", "Unauthorized")
       const refresh = form.get("refresh_token") ?? ""
-      if (refresh !== client.refreshToken || revoked.has(refresh)) throw tokenError(400, "invalid_grant", "Token has been expired or revoked.")
+      if (refresh !== client.refreshToken || revoked.has(refresh))
+        throw tokenError(400, "invalid_grant", "Token has been expired or revoked.")
       const principal = client.principal ?? "user@example.com"
       const scopes = client.scopes ?? [READONLY_SCOPE]
       note({ principal, scopes })
@@ -667,7 +720,8 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     if (grant === "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       const assertion = form.get("assertion") ?? ""
       const [h, p, s, extra] = assertion.split(".")
-      if (h === undefined || p === undefined || s === undefined || extra !== undefined) throw tokenError(400, "invalid_grant", "Invalid JWT.")
+      if (h === undefined || p === undefined || s === undefined || extra !== undefined)
+        throw tokenError(400, "invalid_grant", "Invalid JWT.")
       let header: { alg?: string }
       let payload: { iss?: string; scope?: string; aud?: string; exp?: number; iat?: number }
       try {
@@ -679,12 +733,27 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
       const account = serviceAccounts.get(payload.iss ?? "")
       if (!account) throw tokenError(400, "invalid_grant", "Invalid grant: account not found")
       if (header.alg !== "RS256") throw tokenError(400, "invalid_grant", "Invalid JWT Signature.")
-      const valid = verifySignature("RSA-SHA256", Buffer.from(`${h}.${p}`), createPublicKey(account.publicKey), Buffer.from(s, "base64url"))
+      const valid = verifySignature(
+        "RSA-SHA256",
+        Buffer.from(`${h}.${p}`),
+        createPublicKey(account.publicKey),
+        Buffer.from(s, "base64url")
+      )
       if (!valid) throw tokenError(400, "invalid_grant", "Invalid JWT Signature.")
       const nowSeconds = Math.floor(now() / 1000)
-      if (payload.aud !== GOOGLE_TOKEN_URL && payload.aud !== tokenUrl) throw tokenError(400, "invalid_grant", "Invalid JWT: audience")
-      if (typeof payload.exp !== "number" || typeof payload.iat !== "number" || payload.exp <= nowSeconds - 300 || payload.exp - payload.iat > 3600) {
-        throw tokenError(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
+      if (payload.aud !== GOOGLE_TOKEN_URL && payload.aud !== tokenUrl)
+        throw tokenError(400, "invalid_grant", "Invalid JWT: audience")
+      if (
+        typeof payload.exp !== "number" ||
+        typeof payload.iat !== "number" ||
+        payload.exp <= nowSeconds - 300 ||
+        payload.exp - payload.iat > 3600
+      ) {
+        throw tokenError(
+          400,
+          "invalid_grant",
+          "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."
+        )
       }
       const scopes = (payload.scope ?? "").split(/\s+/).filter((x) => x.length > 0)
       note({ principal: account.email, scopes })
@@ -709,7 +778,11 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
         path: url.pathname,
         kind: "other",
         ranges: [],
-        query: Object.fromEntries([...new Set(url.searchParams.keys())].filter((k) => k !== "key").map((k) => [k, url.searchParams.getAll(k)]))
+        query: Object.fromEntries(
+          [...new Set(url.searchParams.keys())]
+            .filter((k) => k !== "key")
+            .map((k) => [k, url.searchParams.getAll(k)])
+        )
       }
       const note = (patch: Partial<Omit<RequestLogEntry, "seq">>) => {
         entry = { ...entry, ...patch }
@@ -748,7 +821,11 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
       res.end(text)
     })().catch((error: unknown) => {
       res.writeHead(500, { "content-type": "application/json; charset=UTF-8" })
-      res.end(JSON.stringify(googleError(500, `fake server bug: ${error instanceof Error ? error.message : String(error)}`)))
+      res.end(
+        JSON.stringify(
+          googleError(500, `fake server bug: ${error instanceof Error ? error.message : String(error)}`)
+        )
+      )
     })
   })
 
@@ -772,7 +849,9 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     get requests() {
       return log
     },
-    count: (kind) => log.filter((e) => (kind === undefined ? e.kind !== "token" && e.kind !== "other" : e.kind === kind)).length,
+    count: (kind) =>
+      log.filter((e) => (kind === undefined ? e.kind !== "token" && e.kind !== "other" : e.kind === kind))
+        .length,
     countStatus: (status) => log.filter((e) => e.status === status).length,
     clearLog: () => {
       log.length = 0
@@ -784,7 +863,8 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
     setCell: (id, title, cell, value) => {
       const sheet = sheetOf(id, title)
       const p = parseRange(cell)
-      if (!p || p.startRow === undefined || p.startColumn === undefined) throw new Error(`fake: not a cell: ${cell}`)
+      if (!p || p.startRow === undefined || p.startColumn === undefined)
+        throw new Error(`fake: not a cell: ${cell}`)
       ensureRows(sheet, p.startRow, p.startColumn + 1)
       const row = (sheet.rows[p.startRow - 1] ??= [])
       row[p.startColumn] = toCell(value)
@@ -796,7 +876,11 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
       rows.forEach((row, i) => {
         sheet.rows[startRow - 1 + i] = row.map(toCell)
       })
-      ensureRows(sheet, startRow - 1 + rows.length, rows.reduce((w, r) => Math.max(w, r.length), 0))
+      ensureRows(
+        sheet,
+        startRow - 1 + rows.length,
+        rows.reduce((w, r) => Math.max(w, r.length), 0)
+      )
     },
     insertRows: (id, title, beforeRow, count = 1) => {
       const sheet = sheetOf(id, title)
@@ -831,7 +915,8 @@ export const start = async (options: Options = {}): Promise<FakeSheetsServer> =>
       revoked.add(token)
     },
     expireTokens: () => {
-      for (const [token, entry] of tokens) tokens.set(token, { ...entry, expiresAt: Math.min(entry.expiresAt, now()) })
+      for (const [token, entry] of tokens)
+        tokens.set(token, { ...entry, expiresAt: Math.min(entry.expiresAt, now()) })
     },
     onRequest: (listener) => {
       listeners.add(listener)
