@@ -1,14 +1,15 @@
 import { defineConfig } from "tsup"
 
 /**
- * One self-contained file, `dist/main.mjs`: every JavaScript dependency is bundled in; only native
- * addons (and optional native accelerators that their packages load in try/catch) stay external.
- * The Dockerfile's final stage copies this file plus the external packages that exist
- * (`better-sqlite3`), nothing else — keep `external` and the Dockerfile in step
- * (test/Dockerfile.int.test.ts checks it).
+ * One file, `dist/main.mjs`: the workspace packages and every pure-JS dependency are bundled in.
+ * External: the native better-sqlite3 and jiti (it loads its own files lazily, for pipeline configs
+ * written as anysource.config.ts) — the worker's runtime `dependencies`, which `pnpm deploy --prod`
+ * puts next to the bundle in the image — and optional native accelerators that their packages load
+ * in try/catch and that are never installed. test/Dockerfile.int.test.ts checks the bundle needs
+ * nothing else.
  */
-export const external = [
-  "better-sqlite3", // native (SQLite state, sql source): copied into the image
+export const runtimeDependencies = ["better-sqlite3", "jiti"]
+export const optionalNative = [
   "pg-native", // optional in pg, never installed
   "cpu-features", // optional in ssh2
   "bufferutil", // optional in ws
@@ -16,6 +17,7 @@ export const external = [
   "msgpackr-extract", // optional in msgpackr
   "@parcel/watcher" // optional in @effect/platform-node's file watcher
 ]
+export const external = [...runtimeDependencies, ...optionalNative]
 
 export default defineConfig({
   entry: { main: "src/main.ts" },
@@ -24,10 +26,10 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   dts: false,
-  sourcemap: true,
+  sourcemap: false,
   clean: true,
   splitting: false,
-  noExternal: [/.*/],
+  noExternal: [new RegExp(`^(?!(${external.map((e) => e.replace(/[/]/g, "\\/")).join("|")})(/|$))`)],
   external,
   banner: {
     js: 'import { createRequire as __anysourceCreateRequire } from "node:module"; const require = __anysourceCreateRequire(import.meta.url);'
