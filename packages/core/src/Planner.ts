@@ -6,7 +6,7 @@
  * location, for duplicate reports) and a content hash; full profiles are held only for records that
  * changed, and the stored entries (for field-level diffs) are loaded only for those.
  *
- * Decisions (see the package README):
+ * Decisions:
  * - A duplicate externalId fails the run (`ValidationError` naming both locations): picking one is unsafe.
  * - A record whose row was invalid or could not be mapped, but is ACTIVE in state, is HELD: never
  *   deactivated, its memberships untouched (`summary.*.held`). The same goes for groups.
@@ -197,7 +197,9 @@ class Accumulator {
         return o.error
       case "excluded": {
         this.excludedCounts.set(o.rule, (this.excludedCounts.get(o.rule) ?? 0) + 1)
-        if (o.externalId !== undefined && !this.excludedIds.has(o.externalId)) this.excludedIds.set(o.externalId, o.rule)
+        // remembered only for ACTIVE records (to say "filtered" when deactivating): bounded by the state
+        if (o.externalId !== undefined && !this.excludedIds.has(o.externalId) && this.users.status(o.externalId) === "ACTIVE")
+          this.excludedIds.set(o.externalId, o.rule)
         return undefined
       }
       case "invalid": {
