@@ -1,0 +1,3 @@
+import { appConfig } from "@anysource/eslint-config"
+
+export default appConfig
