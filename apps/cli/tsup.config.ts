@@ -5,7 +5,7 @@ import { library } from "@anysource/tsup-config"
 // modules to resolve). Only the native better-sqlite3 and jiti (it loads its own files lazily, for
 // anysource.config.ts) stay external; they are the CLI's runtime dependencies (test/Packaging.test.ts).
 // The banner gives bundled CommonJS modules a `require`. bin.js and index.js share one chunk.
-export const external = ["better-sqlite3", "jiti"]
+export const external = ["better-sqlite3", "jiti", "ssh2"]
 
 export default library({
   entry: { index: "src/index.ts", bin: "src/bin.ts" },

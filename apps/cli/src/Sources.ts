@@ -4,7 +4,11 @@
  */
 import type { Source } from "@anysource/core"
 import { FileSource } from "@anysource/source-file"
+import { GoogleSheetsSource } from "@anysource/source-google-sheets"
+import { RestSource } from "@anysource/source-rest"
+import { SftpSource } from "@anysource/source-sftp"
+import { sqlSource } from "@anysource/source-sql"
 
-export const sources: ReadonlyArray<Source.SourceDefinition> = [FileSource]
+export const sources: ReadonlyArray<Source.SourceDefinition> = [FileSource, sqlSource, SftpSource, GoogleSheetsSource, RestSource]
 
 export const find = (id: string): Source.SourceDefinition | undefined => sources.find((s) => s.id === id)

@@ -21,35 +21,45 @@ const sourceBlocks: Record<SourceType, string> = {
   sql: `source:
   type: sql
   # PostgreSQL, MySQL/MariaDB or SQLite. The query runs read-only. See \`anysource sources sql\`.
-  dialect: postgres
-  url: \${HR_DATABASE_URL}          # never paste credentials here: use an env var or HR_DATABASE_URL_FILE
+  dialect: postgres                 # postgres | mysql | sqlite
+  url: \${HR_DATABASE_URL}          # never paste credentials here: an env var, or HR_DATABASE_URL_FILE
   query: |
     SELECT employee_id, first_name, last_name, email, department, title, manager_id, status
     FROM employees
-  keyColumn: employee_id`,
+  keyColumn: employee_id            # stable order; rows are located as employee_id=E1042`,
   sftp: `source:
   type: sftp
   # A file dropped on an SFTP server. See \`anysource sources sftp\` for readiness rules and archiving.
   host: sftp.example.com
-  port: 22
   username: okta-sync
-  privateKey: \${SFTP_PRIVATE_KEY}  # or SFTP_PRIVATE_KEY_FILE=/run/secrets/sftp_key
-  hostKey: "SHA256:pin-the-servers-key-here"
-  directory: /exports
-  glob: "people-*.csv"
-  pick: newest`,
+  privateKey: \${SFTP_KEY}          # or SFTP_KEY_FILE=/run/secrets/sftp_key
+  # The server's host key, verified on every connection: a known_hosts file next to this config
+  # (ssh-keyscan sftp.example.com > known_hosts, then check it), or hostKey: { fingerprint: "SHA256:…" }.
+  hostKey: { knownHosts: known_hosts }
+  path: outbound/people-*.csv       # relative to the login directory; the newest match is read
+  pick: newest
+  ready: { marker: "{name}.done" }  # only read a file once the HR system wrote people-….csv.done`,
   "google-sheets": `source:
   type: google-sheets
-  # The first row is the header. See \`anysource sources google-sheets\`.
+  # One tab of a spreadsheet shared with the service account. See \`anysource sources google-sheets\`.
   spreadsheetId: your-spreadsheet-id
-  range: "Employees!A1:J"
-  credentials: \${GOOGLE_SERVICE_ACCOUNT_JSON}`,
+  sheet: Employees                  # the first row is the header
+  auth:
+    type: serviceAccount
+    key: \${GOOGLE_SA_KEY}          # the key JSON, or GOOGLE_SA_KEY_FILE=/run/secrets/sa.json`,
   rest: `source:
   type: rest
   # Any paginated JSON API. See \`anysource sources rest\` for pagination and auth options.
-  url: https://hr.example.com/api/v1/employees
-  token: \${HR_API_TOKEN}
-  records: data`
+  baseUrl: https://hr.example.com/api/v1
+  path: /employees
+  records: $.data[*]                # where the records are in each page (JSONPath or JSON Pointer)
+  auth:
+    type: bearer
+    token: \${HR_API_TOKEN}
+  pagination:
+    type: cursor
+    cursorPath: $.next_cursor
+    cursorParam: cursor`
 }
 
 const oktaBlock = (o: StarterOptions): string =>
