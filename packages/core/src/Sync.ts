@@ -18,6 +18,7 @@ import {
 import { OktaClient } from "./OktaClient.ts"
 import * as Orchestrator from "./Orchestrator.ts"
 import * as Pipeline from "./Pipeline.ts"
+import * as Retry from "./Retry.ts"
 import { isEmpty, type Plan } from "./Plan.ts"
 import { describeError, emptyOktaUsage, type OktaUsage, type RunOutcome, type RunReport } from "./RunReport.ts"
 import * as Safeguards from "./Safeguards.ts"
@@ -39,6 +40,8 @@ export interface SyncOptions {
   readonly onEvent?: (event: SyncEvent) => Effect.Effect<void>
   /** Checked before each new Okta session (Lambda deadline, SIGTERM): true = stop at this boundary. */
   readonly stopBefore?: Effect.Effect<boolean>
+  /** How many times a read that failed with a retryable SourceError is started again (default 3). */
+  readonly sourceRetries?: number
   /** Lock lease for the identity source (default 15 minutes; a dead holder's lease expires). */
   readonly lockTtlMillis?: number
 }
@@ -121,27 +124,37 @@ export const runWithReport = (
           }
         }
 
-        const source = yield* options.loaded.source.make(options.loaded.sourceConfig, {
-          baseDir: options.loaded.baseDir
+        // Read and plan. Nothing is sent to Okta before the whole source was read, so a read that fails
+        // with a transient (retryable) SourceError is simply read again from the start, a bounded number of times.
+        const readAndPlan = Effect.gen(function* () {
+          const source = yield* options.loaded.source.make(options.loaded.sourceConfig, {
+            baseDir: options.loaded.baseDir
+          })
+          let rows = 0
+          const read = source.read.pipe(
+            Stream.tap(() => {
+              rows++
+              return rows % READ_PROGRESS_EVERY === 0 ? emit({ _tag: "ReadProgress", rows }) : Effect.void
+            })
+          )
+          const plan = yield* Pipeline.plan({
+            config: options.loaded.config,
+            rows: read,
+            identitySourceId,
+            configHash: options.loaded.configHash
+          })
+          yield* emit({ _tag: "ReadProgress", rows })
+          const fingerprint = source.fingerprint ? yield* source.fingerprint : undefined
+          return { source, plan, fingerprint }
         })
-        let rows = 0
-        const read = source.read.pipe(
-          Stream.tap(() => {
-            rows++
-            return rows % READ_PROGRESS_EVERY === 0 ? emit({ _tag: "ReadProgress", rows }) : Effect.void
+        const { source, plan, fingerprint } = yield* readAndPlan.pipe(
+          Effect.retry({
+            schedule: Retry.backoff(),
+            times: options.sourceRetries ?? 3,
+            while: (e) => e._tag === "SourceError" && e.retryable === true
           })
         )
-        const plan = yield* Pipeline.plan({
-          config: options.loaded.config,
-          rows: read,
-          identitySourceId,
-          configHash: options.loaded.configHash
-        })
-        yield* emit({ _tag: "ReadProgress", rows })
-        if (source.fingerprint) {
-          const fp = yield* source.fingerprint
-          if (fp !== undefined) progress.sourceFingerprint = fp
-        }
+        if (fingerprint !== undefined) progress.sourceFingerprint = fingerprint
         progress.plan = plan
         yield* emit({ _tag: "Planned", plan })
 
