@@ -59,8 +59,6 @@ export interface RunnerOptions {
   readonly metrics: Metrics.Metrics
   readonly replicaId: string
   readonly recentRuns: number
-  /** Builds the Okta client of one run (tests may substitute their own). */
-  readonly oktaLayer?: (loaded: ConfigLoader.LoadedConfig) => ReturnType<typeof Layers.oktaLayer>
 }
 
 export interface Runner {
@@ -133,10 +131,10 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
     const entries = new Map<string, RunEntry>() // runId → entry (insertion order = start order)
     const stopping = yield* Ref.make(false)
     const fibers = yield* FiberSet.make<void, never>()
-    const buildOkta = options.oktaLayer ?? ((loaded: ConfigLoader.LoadedConfig) => Layers.oktaLayer(loaded, `anysource-worker/0.1 (${options.replicaId})`))
+    const userAgent = `anysource-worker/0.1 (${options.replicaId})`
 
+    /** Add or update (in place: the map keeps start order) a run. */
     const remember = (entry: RunEntry) => {
-      entries.delete(entry.runId)
       entries.set(entry.runId, entry)
       while (entries.size > options.recentRuns) {
         const oldest = entries.keys().next().value
@@ -236,7 +234,7 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
         }
         const outcome = yield* Effect.scoped(
           Effect.gen(function* () {
-            const okta = yield* Effect.either(Layer.build(buildOkta(p.loaded)))
+            const okta = yield* Effect.either(Layer.build(Layers.oktaLayer(p.loaded, userAgent)))
             if (okta._tag === "Left") {
               const end = yield* Clock.currentTimeMillis
               return { report: failedReport(runId, p.loaded.config.okta.identitySourceId, mode, startMillis, end, okta.left), error: Option.some<unknown>(okta.left) }
@@ -324,6 +322,7 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
           return { _tag: "Busy", runId: current } as const
         }
         running.set(pipeline, runId)
+        remember({ runId, pipeline, trigger: request.trigger, replica: options.replicaId, mode, status: "running", startedAt: iso(now) })
         yield* FiberSet.run(fibers, execute(p, runId, request, mode))
         return { _tag: "Started", runId, mode } as const
       })
