@@ -79,6 +79,7 @@ if [ -n "${STATE:-}" ]; then
   mkdir -p "$STATE"
   STATE=$(cd "$STATE" && pwd)
   bash "$repo/scripts/services-down.sh" --state "$STATE"
+  mkdir -p "$STATE" # services-down removes an empty state directory
 fi
 shopt -s nullglob
 for f in "$registry"/*; do
