@@ -108,6 +108,7 @@ export const runWithReport = (
       Effect.gen(function* () {
         if (options.mode === "apply") {
           yield* store.lock(runId, options.lockTtlMillis ?? 15 * 60 * 1000)
+          const pending = yield* store.journal
           const resumed = yield* Orchestrator.resumePending({
             onEvent: (event) => emit({ _tag: "Apply", event }),
             ...(options.stopBefore ? { stopBefore: options.stopBefore } : {}),
@@ -115,7 +116,7 @@ export const runWithReport = (
             sessionTimeoutMs: options.loaded.config.okta.sessionTimeoutMs
           })
           if (Option.isSome(resumed)) {
-            progress.resumedRunId = "journal"
+            if (Option.isSome(pending)) progress.resumedRunId = pending.value.runId
             progress.sessions = resumed.value.sessions
             if (!resumed.value.completed) {
               progress.outcome = "partial"
