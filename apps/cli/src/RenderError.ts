@@ -67,6 +67,8 @@ export const messageLines = (message: string, indent = "  ", max = 12): string =
   return shown.map((l) => `${indent}${l}`).join("\n")
 }
 
+const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1))
+
 const header = (s: Style.Style, title: string, code: number) => `${s.red(s.bold(`Error: ${title}`))} ${s.dim(`(exit ${code})`)}`
 
 /** Render any failure; `configFile` is named for config errors that carry no file. */
@@ -112,7 +114,7 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
     case "SafeguardTripped": {
       const lines = [header(s, "a safeguard stopped the run", code), messageLines(e.message)]
       for (const v of e.violations)
-        lines.push(`  ${s.bold(`${v.entity}.${v.rule}`)}: ${safe(v.message)} ${s.dim(`(limit ${v.limit}, actual ${v.actual})`)}`)
+        lines.push(`  ${s.bold(`${v.entity}.${v.rule}`)}: ${safe(v.message)} ${s.dim(`(limit ${num(v.limit)}, actual ${num(v.actual)})`)}`)
       lines.push(s.yellow("  Nothing was sent to Okta."))
       lines.push(
         s.dim(

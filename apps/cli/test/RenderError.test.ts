@@ -52,7 +52,7 @@ describe("renderError", () => {
         message: "This run would deactivate 250 of 296 users.",
         override: "--allow-deletes",
         violations: [
-          { entity: "users", rule: "maxDeactivationPercent", limit: 10, actual: 84.5, message: "84.5% of active users" },
+          { entity: "users", rule: "maxDeactivationPercent", limit: 10, actual: 84.4594, message: "84.5% of active users" },
           { entity: "users", rule: "minRecords", limit: 148, actual: 46, message: "46 valid records, fewer than 50%" }
         ]
       })
