@@ -3,7 +3,7 @@
  * read-only reader (`stmt.readonly && stmt.reader`), rows come from `stmt.iterate()` with `safeIntegers` so
  * 64-bit integers stay exact. SQLite has no server-side statement timeout: the deadline is checked between rows.
  */
-import Database from "better-sqlite3"
+import type Database from "better-sqlite3"
 import type { PreparedQuery } from "../SqlGuard.ts"
 import {
   type Classified,
@@ -25,8 +25,14 @@ import { plain } from "./values.ts"
 type Db = InstanceType<typeof Database>
 type Statement = ReturnType<Db["prepare"]>
 
-const openDatabase = (settings: SqliteSettings): Db =>
-  new Database(settings.file, { readonly: true, fileMustExist: true, timeout: settings.connectTimeoutMs })
+// Loaded on first use: better-sqlite3 is a native module, and bundles that never read SQLite (the Lambda)
+// must not need it.
+let driver: Promise<typeof Database> | undefined
+const openDatabase = async (settings: SqliteSettings): Promise<Db> => {
+  driver ??= import("better-sqlite3").then((m) => m.default)
+  const Driver = await driver
+  return new Driver(settings.file, { readonly: true, fileMustExist: true, timeout: settings.connectTimeoutMs })
+}
 
 const prepare = (db: Db, query: PreparedQuery): Statement => {
   const statement = db.prepare(query.text)
@@ -36,7 +42,7 @@ const prepare = (db: Db, query: PreparedQuery): Statement => {
 }
 
 const open = async (settings: SqliteSettings, query: PreparedQuery): Promise<RowCursor> => {
-  const db = openDatabase(settings)
+  const db = await openDatabase(settings)
   let iterator: IterableIterator<unknown> | undefined
   const release = () => {
     try {
@@ -87,7 +93,7 @@ const open = async (settings: SqliteSettings, query: PreparedQuery): Promise<Row
 }
 
 const columns = async (settings: SqliteSettings, query: PreparedQuery): Promise<ReadonlyArray<string>> => {
-  const db = openDatabase(settings)
+  const db = await openDatabase(settings)
   try {
     const names = prepare(db, query)
       .columns()
