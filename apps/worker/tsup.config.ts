@@ -29,8 +29,15 @@ export default defineConfig({
   sourcemap: false,
   clean: true,
   splitting: false,
-  noExternal: [new RegExp(`^(?!(${external.map((e) => e.replace(/[/]/g, "\\/")).join("|")})(/|$))`)],
-  external,
+  // keep `node:` imports as written (undici lazily loads `node:sqlite`, which has no unprefixed form)
+  removeNodeProtocol: false,
+  // __dirname / __filename for bundled CommonJS modules (ssh2 uses __dirname)
+  shims: true,
+  // bundle everything except the externals and compiled addons (`*.node`)
+  noExternal: [new RegExp(`^(?!(${external.map((e) => e.replace(/[/]/g, "\\/")).join("|")})(/|$))(?!.*\\.node$)`)],
+  // ssh2 loads its optional compiled crypto binding in try/catch (built only where allowed); bundled, the
+  // relative path finds nothing and ssh2 uses its JavaScript implementation
+  external: [...external, /sshcrypto\.node$/],
   banner: {
     js: 'import { createRequire as __anysourceCreateRequire } from "node:module"; const require = __anysourceCreateRequire(import.meta.url);'
   }

@@ -9,6 +9,9 @@ import * as Env from "./Env.ts"
 import * as Logging from "./Logging.ts"
 import * as Worker from "./Worker.ts"
 
+// a closed stdout (a log shipper gone) must not take the worker down
+process.stdout.on("error", () => {})
+
 const env = Env.fromProcess()
 const redactor = Logging.makeRedactor()
 

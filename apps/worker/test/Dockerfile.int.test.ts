@@ -73,7 +73,7 @@ describe("Dockerfile review", () => {
     expect(copies).toEqual(["--from=build /prod/node_modules ./node_modules", "--from=build /prod/dist/main.mjs ./dist/main.mjs"])
     expect(Object.keys(packageJson.dependencies).sort()).toEqual([...runtimeDependencies].sort())
     const options = typeof tsupConfig === "function" ? undefined : (tsupConfig as { external?: Array<string> })
-    expect(options?.external).toEqual([...runtimeDependencies, ...optionalNative])
+    expect(options?.external).toEqual([...runtimeDependencies, ...optionalNative, /sshcrypto\.node$/])
 
     const bundle = readFileSync(bundlePath, "utf8")
     const specifiers = new Set<string>()
@@ -82,8 +82,7 @@ describe("Dockerfile review", () => {
     const packageName = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/[\w./-]*)?$/
     const bare = [...specifiers].filter((s) => packageName.test(s) && !s.startsWith(".") && !builtins.has(s))
     const root = (s: string) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0]!)
-    // undici lazily loads node:sqlite (Node 22+) only for its SQLite cache store; esbuild drops the prefix
-    const allowed = new Set([...runtimeDependencies, ...optionalNative, "sqlite"])
+    const allowed = new Set([...runtimeDependencies, ...optionalNative])
     expect([...new Set(bare.map(root))].filter((s) => !allowed.has(s)).sort()).toEqual([])
     expect(bare.map(root)).toEqual(expect.arrayContaining(["better-sqlite3", "jiti"]))
   })
