@@ -3,10 +3,11 @@
  * - config: `ConfigLoader.load` with the source registry and the process environment;
  * - Okta: `OktaClient.layer` against the real org, or against an in-process emulator when
  *   `okta.orgUrl: embedded` (persisted under `.anysource/emulator.json` next to the config);
- * - state: SQLite (default), or memory.
+ * - state: SQLite (default), PostgreSQL (shared with Lambda and workers), or memory.
  */
 import { ConfigError, ConfigLoader, OktaClient, StateStore } from "@anysource/core"
 import { startEmulator } from "@anysource/okta-emulator"
+import { PostgresStateStore } from "@anysource/state-postgres"
 import { SqliteStateStore } from "@anysource/state-sqlite"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import * as path from "node:path"
@@ -107,13 +108,16 @@ export const stateLayer = (loaded: LoadedConfig): Layer.Layer<StateStore.StateSt
     case "memory":
       return StateStore.layerMemory(identitySourceId)
     case "postgres":
-      return Layer.fail(
-        new ConfigError({
-          reason: "Unsupported",
-          path: "state.type",
-          file: loaded.file,
-          message: "state.type postgres is not available in this CLI build yet; use sqlite (default) or memory."
-        })
+      return PostgresStateStore.layer({ url: state.url, schema: state.schema, identitySourceId }).pipe(
+        Layer.mapError(
+          (e) =>
+            new ConfigError({
+              reason: "Invalid",
+              path: "state.url",
+              file: loaded.file,
+              message: `Could not open the PostgreSQL state store (schema ${state.schema}): ${e.message}`
+            })
+        )
       )
   }
 }
