@@ -32,6 +32,8 @@ export interface Compiled {
   /** What was configured: `column "Employee ID"`, `const "x"` or the expression text. */
   readonly source: string
   readonly kind: "column" | "const" | "expression"
+  /** For `kind: "column"`: the column it copies. */
+  readonly column?: string
   /** True when every evaluation is synchronous (never returns a Promise). */
   readonly alwaysSync: boolean
   /** The value for `row`, an `EvalError`, or a Promise of either (only for expressions outside the sync subset). */
@@ -52,6 +54,7 @@ const column = (name: string, path: string): Compiled => ({
   path,
   source: `column ${JSON.stringify(name)}`,
   kind: "column",
+  column: name,
   alwaysSync: true,
   evaluate: (row) => (hasOwn.call(row, name) ? row[name] : undefined)
 })

@@ -464,10 +464,23 @@ export const plan = (
       return VOID
     }
 
+    // Columns the mapping copies that no row has yet: a wrong column name (or a wrong delimiter) would
+    // otherwise show up as every row being invalid. Checked until each has been seen once.
+    const missingColumns = new Map<string, string>()
+    for (const compiled of [c.mapping.externalId, ...c.mapping.values])
+      if (compiled.column !== undefined && !missingColumns.has(compiled.column)) missingColumns.set(compiled.column, compiled.path)
+    let firstRow: SourceRow | undefined
+
     yield* Stream.runForEachChunk(rows, (chunk) =>
       Effect.suspend(() => {
         const arr = Chunk.toReadonlyArray(chunk)
         acc.rowsRead += arr.length
+        if (firstRow === undefined) firstRow = arr[0]
+        if (missingColumns.size > 0)
+          for (const row of arr) {
+            for (const name of missingColumns.keys()) if (Object.prototype.hasOwnProperty.call(row.data, name)) missingColumns.delete(name)
+            if (missingColumns.size === 0) break
+          }
         const outcomes: Array<Maybe<RowOutcome>> = new Array(arr.length)
         let pending = false
         for (let i = 0; i < arr.length; i++) {
@@ -587,6 +600,23 @@ export const plan = (
         membershipChanges.push({ groupExternalId: g, memberExternalIds: remove.sort(), op: "remove" })
         removes += remove.length
       }
+    }
+
+    if (firstRow !== undefined && missingColumns.size > 0) {
+      const [column, path] = [...missingColumns][0]!
+      const others = [...missingColumns.keys()].slice(1)
+      const has = Object.keys(firstRow.data)
+      return yield* Effect.fail(
+        new ConfigError({
+          reason: "Invalid",
+          path,
+          message:
+            `${path} copies the column ${JSON.stringify(column)}, but no row of the source has it ` +
+            `(${firstRow.location} has ${has.length === 0 ? "no columns" : `the columns ${has.slice(0, 12).map((k) => JSON.stringify(k)).join(", ")}${has.length > 12 ? ", …" : ""}`}).` +
+            (others.length > 0 ? ` Also missing: ${others.map((k) => JSON.stringify(k)).join(", ")}.` : "") +
+            " Fix the column name in the config, or check the file's header row and delimiter. Nothing was sent to Okta."
+        })
+      )
     }
 
     const excluded: Record<string, number> = {}

@@ -383,3 +383,27 @@ describe("Planner: groups and memberships", () => {
     })
   )
 })
+
+describe("Planner: a mapping that names a column the source does not have", () => {
+  it.effect("fails with one ConfigError naming the config path, the column and the columns the rows have", () =>
+    Effect.gen(function* () {
+      const store = yield* makeMemory()
+      const c = config({ mapping: { externalId: "employee_id", profile: { userName: "email", email: "email", firstName: "first", lastName: "last" } } })
+      const error = failure(yield* Effect.exit(plan(store, c, rows([ann, bob]))))
+      expect(error._tag).toBe("ConfigError")
+      if (error._tag !== "ConfigError") return
+      expect(error.path).toBe("mapping.externalId")
+      expect(error.message).toContain('copies the column "employee_id"')
+      expect(error.message).toContain('people.csv:2 has the columns "id", "email"')
+    })
+  )
+
+  it.effect("a column present in some rows only (sparse JSON) is not an error", () =>
+    Effect.gen(function* () {
+      const store = yield* makeMemory()
+      const c = config({ mapping: { externalId: "id", profile: { userName: "email", email: "email", firstName: "first", lastName: "last", department: "dept" } }, schema: { users: { attributes: { department: {} } } } })
+      const p = yield* plan(store, c, rows([{ id: "E9", email: "x@x.co", first: "X", last: "Y" }, ann]))
+      expect(p.summary.users.create).toBe(2)
+    })
+  )
+})
