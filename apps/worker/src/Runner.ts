@@ -247,7 +247,8 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
         const { report, error } = outcome
 
         if (Option.isSome(error) && isLocked(error.value)) {
-          // Lost the race for the lock between the probe and Sync's own lock: same as a locked tick.
+          // Sync could not take the lock although this run holds it (a store that does not let the same
+          // owner take it again, or the lease was lost): count it as a locked tick, not a failure.
           options.metrics.runAborted(name)
           entries.delete(runId)
           return yield* skip(p, runId, request, mode, "locked", report.error?.message ?? "identity source locked")
