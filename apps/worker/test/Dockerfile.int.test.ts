@@ -5,9 +5,10 @@
  *   a numeric non-root user, exec-form CMD and HEALTHCHECK);
  * - the bundle needs nothing at run time beyond Node's built-ins and the packages the runtime stage
  *   copies (`pnpm deploy --prod` = the worker's `dependencies`);
- * - the build stage's deploy and prune commands run here (with /prod in a temp dir), the runtime
- *   stage's COPY lines lay out /app, and EXACTLY the Dockerfile's CMD starts the worker there: it
- *   answers /healthz, the HEALTHCHECK command passes, and a run with SQLite state (the native module)
+ * - the build is replayed here in temp directories: `turbo prune`, the frozen-lockfile install of
+ *   the pruned workspace, the bundle build, `pnpm deploy --prod` and the cleanup; the runtime stage's
+ *   COPY lines lay out /app, and EXACTLY the Dockerfile's CMD starts the worker there: it answers
+ *   /healthz, the HEALTHCHECK command passes, and a run with SQLite state (the native module)
  *   applies into the emulator.
  */
 import { spawnSync } from "node:child_process"
@@ -88,7 +89,7 @@ describe("Dockerfile review", () => {
   })
 })
 
-describe("the image, replayed on this machine", () => {
+describe("the image, replayed on this machine", { timeout: 180_000 }, () => {
   let okta: Emulator
   let tmp: ReturnType<typeof tempDir>
   let worker: WorkerProcess | undefined
@@ -96,24 +97,50 @@ describe("the image, replayed on this machine", () => {
 
   beforeAll(async () => {
     tmp = tempDir("image")
-    const prod = join(tmp.dir, "prod")
-    appDir = join(tmp.dir, "app")
-    const build = stage(dockerfile, "build").instructions.filter((i) => i.keyword === "RUN" && i.args.includes("/prod"))
-    expect(build.map((i) => i.args.split(" ").slice(0, 4).join(" "))).toEqual(["pnpm --filter @anysource/worker deploy", "cd /prod/node_modules/better-sqlite3 && rm"])
-    for (const ins of build) {
-      const command = ins.args.replaceAll("/prod", prod)
-      const result = spawnSync("sh", ["-c", command], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, CI: "true" } })
-      if (result.status !== 0) throw new Error(`Dockerfile line ${ins.line} failed here: ${command}\n${result.stdout}\n${result.stderr}`)
+    const out = join(tmp.dir, "out") // the prune stage's /repo/out
+    const repo = join(tmp.dir, "repo") // the build stage's /repo
+    const prod = join(tmp.dir, "prod") // the build stage's /prod
+    appDir = join(tmp.dir, "app") // the runtime stage's /app
+    const sh = (command: string, cwd: string, line: number) => {
+      // node headers live in /usr/include/node here, in /usr/local/include/node in the node image
+      const result = spawnSync("sh", ["-c", command], { cwd, encoding: "utf8", env: { ...process.env, CI: "true", npm_config_nodedir: "/usr" } })
+      if (result.status !== 0) throw new Error(`Dockerfile line ${line} failed here: ${command}\n${result.stdout}\n${result.stderr}`)
     }
+
+    // prune: `COPY . .` is the repository itself; turbo writes to a temp dir instead of /repo/out
+    const prune = stage(dockerfile, "prune").instructions
+    expect(prune.map((i) => i.keyword)).toEqual(["WORKDIR", "COPY", "RUN"])
+    expect(prune[1]!.args).toBe(". .")
+    sh(`${prune[2]!.args} --out-dir ${out}`, repoRoot, prune[2]!.line)
+
+    // build: every instruction but the apt-get line (python3, make and g++ are on this machine already)
+    let cwd = repo
+    const fromPrune = (path: string) => path.replace(/^\/repo\/out/, out)
+    for (const ins of stage(dockerfile, "build").instructions) {
+      if (ins.keyword === "WORKDIR") {
+        expect(ins.args).toBe("/repo")
+        mkdirSync((cwd = repo), { recursive: true })
+      } else if (ins.keyword === "COPY") {
+        const [, from, to] = /^--from=prune\s+(\S+)\s+(\S+)$/.exec(ins.args)!
+        cpSync(fromPrune(from!), resolve(cwd, to!), { recursive: true, verbatimSymlinks: true })
+      } else if (ins.keyword === "RUN") {
+        if (ins.args.startsWith("apt-get")) continue
+        sh(ins.args.replaceAll("/prod", prod), cwd, ins.line)
+      } else throw new Error(`unexpected ${ins.keyword} in the build stage`)
+    }
+
+    // runtime: lay out /app from the build stage's files
     const workdir = runtimeOf("WORKDIR").at(-1)!.args
     expect(workdir).toBe("/app")
     for (const ins of runtimeOf("COPY")) {
       const [, from, to] = /^--from=build\s+(\S+)\s+(\S+)$/.exec(ins.args)!
-      const source = from!.replace(/^\/prod/, prod)
+      const source = from!.replace(/^\/prod/, prod).replace(/^\/repo/, repo)
       const target = resolve(appDir, to!)
       mkdirSync(dirname(target), { recursive: true })
       cpSync(source, target, { recursive: true, verbatimSymlinks: true })
     }
+    // the bundle built in the pruned tree is the one the image runs
+    expect(readFileSync(join(appDir, "dist/main.mjs")).length).toBeGreaterThan(1_000_000)
     expect(existsSync(join(appDir, "node_modules/better-sqlite3/build/Release/better_sqlite3.node"))).toBe(true)
     expect(existsSync(join(appDir, "node_modules/better-sqlite3/deps"))).toBe(false)
 
