@@ -21,6 +21,8 @@ export interface FieldIssue {
 export interface Validator {
   /** Mapped user attributes, sorted. */
   readonly userFields: ReadonlyArray<string>
+  /** The zod schemas the checks are built from (the source of truth for messages). */
+  readonly schemas: { readonly user: z.ZodType; readonly group: z.ZodType }
   readonly user: (profile: Readonly<Record<string, string | null>>) => ReadonlyArray<FieldIssue>
   readonly group: (profile: Readonly<Record<string, string | null>>) => ReadonlyArray<FieldIssue>
   /** `undefined` when valid, otherwise why not. */
@@ -54,13 +56,23 @@ const baseGroupLimits: Record<string, Limits> = {
 const configError = (path: string, message: string) =>
   new ConfigError({ reason: "Invalid", path, message: `${path}: ${message}` })
 
+/** The email pattern (zod's), shared by the schema and the fast check so they cannot disagree. */
+const emailPattern: RegExp = z.regexes.email
+
+interface Attribute {
+  /** The zod schema: the source of truth, and of the messages. */
+  readonly schema: z.ZodType<string | null>
+  /** The same rules as a plain predicate, for the per-row hot path (zod runs only when it says no). */
+  readonly check: (value: string | null | undefined) => boolean
+}
+
 const attributeSchema = (
   name: string,
   base: Limits | undefined,
   spec: AttributeSpec | undefined,
   required: boolean,
   specPath: string
-): Effect.Effect<z.ZodType<string | null>, ConfigError> =>
+): Effect.Effect<Attribute, ConfigError> =>
   Effect.gen(function* () {
     const min = Math.max(base?.min ?? 0, spec?.minLength ?? 0)
     const max = Math.min(base?.max ?? Number.POSITIVE_INFINITY, spec?.maxLength ?? Number.POSITIVE_INFINITY)
@@ -68,11 +80,12 @@ const attributeSchema = (
       return yield* Effect.fail(
         configError(`${specPath}.minLength`, `minLength ${min} is greater than the maximum length ${max} of ${name}`)
       )
-    let s: z.ZodType<string> = base?.email || spec?.format === "email" ? z.email() : z.string()
+    const email = base?.email === true || spec?.format === "email"
+    let s: z.ZodType<string> = email ? z.email({ pattern: emailPattern }) : z.string()
     if (min > 0) s = (s as z.ZodString).min(min)
     if (Number.isFinite(max)) s = (s as z.ZodString).max(max)
+    let re: RegExp | undefined
     if (spec?.pattern !== undefined) {
-      let re: RegExp
       try {
         re = new RegExp(spec.pattern, "u")
       } catch (e) {
@@ -81,11 +94,16 @@ const attributeSchema = (
       s = (s as z.ZodString).regex(re)
     }
     let out: z.ZodType<string> = s
-    if (spec?.enum !== undefined) {
-      const allowed = new Set(spec.enum)
-      out = s.refine((v) => allowed.has(v), { params: { enum: spec.enum } })
+    const allowed = spec?.enum !== undefined ? new Set(spec.enum) : undefined
+    if (allowed !== undefined) out = s.refine((v) => allowed.has(v), { params: { enum: spec?.enum } })
+    const check = (v: string | null | undefined): boolean => {
+      if (typeof v !== "string") return v === null && !required
+      if (v.length < min || v.length > max) return false
+      if (email && !emailPattern.test(v)) return false
+      if (re !== undefined && !re.test(v)) return false
+      return allowed === undefined || allowed.has(v)
     }
-    return required ? out : out.nullable()
+    return { schema: required ? out : out.nullable(), check }
   })
 
 const quote = (v: unknown): string => {
@@ -115,9 +133,28 @@ const describeIssue = (issue: z.core.$ZodIssue, value: unknown): string => {
   }
 }
 
-const runner =
-  (schema: z.ZodType<Record<string, string | null>>) =>
-  (profile: Readonly<Record<string, string | null>>): ReadonlyArray<FieldIssue> => {
+const NO_ISSUES: ReadonlyArray<FieldIssue> = []
+
+const objectSchema = (attributes: Readonly<Record<string, Attribute>>) => {
+  const shape: Record<string, z.ZodType<string | null>> = {}
+  for (const [name, a] of Object.entries(attributes)) shape[name] = a.schema
+  return z.object(shape)
+}
+
+const runner = (attributes: Readonly<Record<string, Attribute>>) => {
+  const checks: Array<readonly [string, Attribute["check"]]> = []
+  for (const [name, a] of Object.entries(attributes)) checks.push([name, a.check])
+  const schema = objectSchema(attributes)
+  return (profile: Readonly<Record<string, string | null>>): ReadonlyArray<FieldIssue> => {
+    let ok = true
+    for (let i = 0; i < checks.length; i++) {
+      const [name, check] = checks[i]!
+      if (!check(profile[name])) {
+        ok = false
+        break
+      }
+    }
+    if (ok) return NO_ISSUES
     const r = schema.safeParse(profile)
     if (r.success) return []
     return r.error.issues.map((issue) => ({
@@ -125,6 +162,7 @@ const runner =
       message: describeIssue(issue, profile[String(issue.path[0] ?? "")])
     }))
   }
+}
 
 const idCheck = (kind: string, max: number) => (id: string) =>
   id.length === 0
@@ -170,7 +208,7 @@ export const make = (
         )
     }
     const userFields = [...mapped].sort()
-    const userShape: Record<string, z.ZodType<string | null>> = {}
+    const userShape: Record<string, Attribute> = {}
     for (const name of userFields)
       userShape[name] = yield* attributeSchema(
         name,
@@ -190,7 +228,14 @@ export const make = (
           )
         )
     }
-    const groupShape: Record<string, z.ZodType<string | null>> = {
+    const description = yield* attributeSchema(
+      "description",
+      baseGroupLimits.description,
+      groupDeclared.description,
+      groupDeclared.description?.required ?? false,
+      "schema.groups.attributes.description"
+    )
+    const groupShape: Record<string, Attribute> = {
       displayName: yield* attributeSchema(
         "displayName",
         baseGroupLimits.displayName,
@@ -198,13 +243,11 @@ export const make = (
         true,
         "schema.groups.attributes.displayName"
       ),
-      description: (yield* attributeSchema(
-        "description",
-        baseGroupLimits.description,
-        groupDeclared.description,
-        groupDeclared.description?.required ?? false,
-        "schema.groups.attributes.description"
-      )).optional() as unknown as z.ZodType<string | null>
+      // absent when the group rule maps no description
+      description: {
+        schema: description.schema.optional() as unknown as z.ZodType<string | null>,
+        check: (v) => v === undefined || description.check(v)
+      }
     }
     if (groupDeclared.description?.required && config.groups.some((g) => g.description === undefined)) {
       const i = config.groups.findIndex((g) => g.description === undefined)
@@ -213,8 +256,9 @@ export const make = (
 
     return {
       userFields,
-      user: runner(z.object(userShape) as unknown as z.ZodType<Record<string, string | null>>),
-      group: runner(z.object(groupShape) as unknown as z.ZodType<Record<string, string | null>>),
+      schemas: { user: objectSchema(userShape), group: objectSchema(groupShape) },
+      user: runner(userShape),
+      group: runner(groupShape),
       userExternalId: idCheck("externalId", OktaLimits.userExternalIdMax),
       groupExternalId: idCheck("group externalId", OktaLimits.groupExternalIdMax),
       memberExternalId: (id) =>

@@ -57,3 +57,17 @@ describe("Hash", () => {
     expect(ab.digest()).not.toBe(a.digest())
   })
 })
+
+describe("Hash.profileHash fast path", () => {
+  it("equals sha256 of the stable JSON for any flat profile", () => {
+    const str = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom('a"b', "back\\slash", "tab\t", "\u0000", "\ud800", "😀", "é"))
+    fc.assert(
+      fc.property(fc.dictionary(fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom("10", "9", "é", '"')), fc.oneof(str, fc.constant(null))), (profile) => {
+        const sorted = Object.fromEntries(Object.keys(profile).sort().map((k) => [k, profile[k]!]))
+        expect(Hash.profileHash(sorted)).toBe(Hash.sha256(Hash.stableStringify(profile)))
+        expect(Hash.profileHash(profile)).toBe(Hash.sha256(Hash.stableStringify(profile)))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+})

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import fc from "fast-check"
 import { PipelineConfig } from "../src/Config.ts"
 import type { ConfigError } from "../src/Errors.ts"
 import * as Validate from "../src/Validate.ts"
@@ -130,5 +131,41 @@ describe("Validate group profiles", () => {
     expect(v.group({ displayName: "Eng", description: "x".repeat(21) })).toEqual([
       { field: "description", message: "description is 21 characters; the limit is 20" }
     ])
+  })
+})
+
+describe("Validate fast path", () => {
+  it("agrees with the zod schema on every profile", () => {
+    const v = make(
+      config(
+        {
+          schema: {
+            users: {
+              attributes: {
+                costCenter: { pattern: "^CC-[0-9]+$", required: true },
+                level: { enum: ["junior", "senior"] },
+                badge: { minLength: 2, maxLength: 4 },
+                workEmail: { format: "email" }
+              }
+            }
+          }
+        },
+        { costCenter: "cc", level: "level", badge: "badge", workEmail: "w" }
+      )
+    )
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom("a@b.co", "x@y", "CC-12", "CC-x", "junior", "senior", "ab", "abcde", "u".repeat(51), "é@b.co", ".a@b.co")
+    )
+    fc.assert(
+      fc.property(
+        fc.record({ costCenter: value, email: value, firstName: value, lastName: value, userName: value, level: value, badge: value, workEmail: value }),
+        (profile) => {
+          expect(v.user(profile).length === 0).toBe(v.schemas.user.safeParse(profile).success)
+        }
+      ),
+      { numRuns: 2000 }
+    )
   })
 })
