@@ -59,7 +59,14 @@ export class ValidationError extends Data.TaggedError("ValidationError")<{
 
 export interface SafeguardViolation {
   readonly entity: "users" | "groups" | "memberships"
-  readonly rule: "maxDeactivations" | "maxDeactivationPercent" | "minRecords" | "emptySource"
+  readonly rule:
+    | "maxDeactivations"
+    | "maxDeactivationPercent"
+    | "minRecords"
+    | "minRecordsPercent"
+    | "maxRemovals"
+    | "maxRemovalPercent"
+    | "emptySource"
   readonly limit: number
   readonly actual: number
   readonly message: string

@@ -105,7 +105,7 @@ const entityViolations = (
     if (have < rules.minRecordsPercent)
       out.push({
         entity,
-        rule: "minRecords",
+        rule: "minRecordsPercent",
         limit: rules.minRecordsPercent,
         actual: round4(have),
         override: `--allow-deletes or ${key}.minRecordsPercent`,
@@ -133,7 +133,7 @@ export const violations = (
     if (m.maxRemovals !== undefined && removals > m.maxRemovals)
       out.push({
         entity: "memberships",
-        rule: "maxDeactivations",
+        rule: "maxRemovals",
         limit: m.maxRemovals,
         actual: removals,
         override: `--allow-deletes or ${key}.maxRemovals`,
@@ -143,7 +143,7 @@ export const violations = (
     if (m.maxRemovalPercent !== undefined && removals > 0 && share > m.maxRemovalPercent)
       out.push({
         entity: "memberships",
-        rule: "maxDeactivationPercent",
+        rule: "maxRemovalPercent",
         limit: m.maxRemovalPercent,
         actual: round4(share),
         override: `--allow-deletes or ${key}.maxRemovalPercent`,

@@ -132,10 +132,14 @@ export const runWithReport = (
             baseDir: options.loaded.baseDir
           })
           let rows = 0
+          // Counted per chunk, not per row (one Effect per row is measurable at a million rows).
           const read = source.read.pipe(
-            Stream.tap(() => {
-              rows++
-              return rows % READ_PROGRESS_EVERY === 0 ? emit({ _tag: "ReadProgress", rows }) : Effect.void
+            Stream.mapChunksEffect((chunk) => {
+              const before = rows
+              rows += chunk.length
+              return Math.floor(rows / READ_PROGRESS_EVERY) > Math.floor(before / READ_PROGRESS_EVERY)
+                ? Effect.as(emit({ _tag: "ReadProgress", rows }), chunk)
+                : Effect.succeed(chunk)
             })
           )
           const plan = yield* Pipeline.plan({

@@ -94,7 +94,7 @@ describe("Safeguards", () => {
     // with the defaults both the deactivation % and the minimum % trip
     expect(tripped(plan({ users: { unchanged: 300, deactivate: 700 } })).violations.map((v) => v.rule)).toEqual([
       "maxDeactivationPercent",
-      "minRecords"
+      "minRecordsPercent"
     ])
   })
 
@@ -131,6 +131,7 @@ describe("Safeguards", () => {
       "would remove 600 group memberships; limit is 500 (safeguards.memberships.maxRemovals), 100 over",
       "would remove 600 group memberships (30% of 2,000); limit is 25% (safeguards.memberships.maxRemovalPercent)"
     ])
+    expect(e.violations.map((v) => v.rule)).toEqual(["maxRemovals", "maxRemovalPercent"])
     expect(e.message).toContain("raise the limit (safeguards.memberships.maxRemovals, safeguards.memberships.maxRemovalPercent)")
   })
 
