@@ -90,6 +90,8 @@ export interface ChangeSpec {
   /** Fraction of N added as new rows (joiners). */
   readonly joiners: number
   readonly seed?: number
+  /** Index of the first joiner (default `n`); pass a higher one when changing an already changed dataset, so ids stay unique. */
+  readonly joinerStart?: number
 }
 
 /** Apply a change spec to a stream of employees: what the next day's export looks like. */
@@ -104,7 +106,8 @@ export function* withChanges(rows: Iterable<Employee>, n: number, spec: ChangeSp
   }
   const joinRand = prng((spec.seed ?? 7) + 1)
   const joiners = Math.round(n * spec.joiners)
-  for (let j = 0; j < joiners; j++) yield employee(n + j, joinRand)
+  const start = spec.joinerStart ?? n
+  for (let j = 0; j < joiners; j++) yield employee(start + j, joinRand)
 }
 
 const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)

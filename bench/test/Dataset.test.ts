@@ -13,7 +13,7 @@ describe("Dataset", () => {
     const rows = [...employees(5000)]
     expect(new Set(rows.map((r) => r.employee_id)).size).toBe(5000)
     expect(new Set(rows.map((r) => r.email)).size).toBe(5000)
-    expect(rows.some((r) => /[^\x00-\x7f]/.test(r.first_name + r.last_name))).toBe(true)
+    expect(rows.some((r) => [...(r.first_name + r.last_name)].some((c) => c.codePointAt(0)! > 0x7f))).toBe(true)
     const ids = new Set(rows.map((r) => r.employee_id))
     expect(rows.filter((r) => r.manager_id !== "").every((r) => ids.has(r.manager_id))).toBe(true)
   })
@@ -32,5 +32,15 @@ describe("Dataset", () => {
     expect(leavers / n).toBeLessThan(0.025)
     expect(updated / n).toBeGreaterThan(0.007)
     expect(updated / n).toBeLessThan(0.013)
+  })
+})
+
+describe("withChanges joinerStart", () => {
+  it("keeps ids unique when a changed dataset is changed again", () => {
+    const n = 2_000
+    const day1 = [...withChanges(employees(n), n, { updates: 0, leavers: 0, joiners: 0.05, seed: 1 })]
+    const day2 = [...withChanges(day1, n, { updates: 0, leavers: 0, joiners: 0.05, seed: 2, joinerStart: 2 * n })]
+    expect(new Set(day2.map((r) => r.employee_id)).size).toBe(day2.length)
+    expect(day2.length).toBe(n + 200)
   })
 })

@@ -1,0 +1,113 @@
+/**
+ * The jobs of the plan benchmark (plan.ts runs each in a fresh child process, plan-child.ts): csv-parse alone,
+ * better-sqlite3 alone, read → plan against the prepared state, and building that state.
+ */
+import { rmSync } from "node:fs"
+import { resolve } from "node:path"
+import { ConfigLoader, Pipeline, Planner, StateStore } from "@anysource/core"
+import { FileSource } from "@anysource/source-file"
+import { sqlSource } from "@anysource/source-sql"
+import { SqliteStateStore } from "@anysource/state-sqlite"
+import { Chunk, Effect, Stream } from "effect"
+import { leftOut, stateFile, type ChildJob } from "./PlanFiles.ts"
+
+/** The identity source the bench state is kept for (no Okta is called). */
+const SOURCE_ID = "0oaBENCH000000000001"
+
+/** The bench pipeline: the quickstart's shape (mapping of eight attributes, a filter, one group per department). */
+export const benchConfig = (job: Pick<ChildJob, "source" | "n" | "dataDir" | "groups">) => ({
+  version: 1,
+  okta: { orgUrl: "embedded", identitySourceId: SOURCE_ID },
+  source:
+    job.source === "csv"
+      ? { type: "file", path: `employees-${job.n}.csv` }
+      : { type: "sql", dialect: "sqlite", database: `employees-${job.n}.db`, query: "SELECT * FROM employees", keyColumn: "employee_id" },
+  mapping: {
+    externalId: "employee_id",
+    profile: {
+      userName: "email",
+      email: "email",
+      firstName: "first_name",
+      lastName: "last_name",
+      department: "department",
+      title: "title",
+      city: "location",
+      managerId: "manager_id"
+    }
+  },
+  filter: [{ name: "terminated", include: "status != 'terminated'" }],
+  groups: job.groups ? [{ name: "departments", externalId: "'dept-' & $lowercase(department)", displayName: "department & ' (HR)'" }] : [],
+  schema: {
+    users: {
+      required: ["userName", "email", "firstName", "lastName"],
+      attributes: { department: { maxLength: 50 }, title: { maxLength: 100 }, city: { maxLength: 50 }, managerId: { pattern: "^E[0-9]+$" } }
+    }
+  }
+})
+
+const load = (job: ChildJob) =>
+  ConfigLoader.parse(benchConfig(job), { env: {}, sources: [FileSource, sqlSource], baseDir: resolve(job.dataDir) })
+
+const rowsOf = (loaded: ConfigLoader.LoadedConfig) =>
+  Stream.unwrapScoped(Effect.map(loaded.source.make(loaded.sourceConfig, { baseDir: loaded.baseDir }), (s) => s.read))
+
+export const planOnce = (job: ChildJob): Effect.Effect<{ rows: number; detail: Record<string, number> }, unknown> =>
+  Effect.gen(function* () {
+    const loaded = yield* load(job)
+    const plan = yield* Pipeline.plan({ config: loaded.config, rows: rowsOf(loaded), identitySourceId: SOURCE_ID, configHash: loaded.configHash })
+    const s = plan.summary
+    return {
+      rows: s.rowsRead,
+      detail: {
+        create: s.users.create,
+        update: s.users.update,
+        unchanged: s.users.unchanged,
+        deactivate: s.users.deactivate,
+        invalid: s.invalid,
+        groupsUnchanged: s.groups.unchanged,
+        membershipAdds: s.memberships.add
+      }
+    }
+  }).pipe(Effect.provide(SqliteStateStore.layer({ path: stateFile(job.dataDir, job.n, job.groups), identitySourceId: SOURCE_ID })))
+
+/**
+ * The state of N−1%: plan the source against an empty store slice by slice (all creates, so a slice's plan does
+ * not depend on the others), and commit every change except the left-out users and their memberships.
+ */
+export const buildState = (job: ChildJob): Effect.Effect<{ rows: number; detail: Record<string, number> }, unknown> =>
+  Effect.gen(function* () {
+    const path = stateFile(job.dataDir, job.n, job.groups)
+    rmSync(path, { force: true })
+    rmSync(`${path}-wal`, { force: true })
+    rmSync(`${path}-shm`, { force: true })
+    const loaded = yield* load(job)
+    const compiled = yield* Planner.compile(loaded.config)
+    const target = yield* SqliteStateStore.make({ path, identitySourceId: SOURCE_ID })
+    let index = 0
+    let committed = 0
+    const skipped = new Set<string>()
+    yield* Stream.runForEach(Stream.grouped(rowsOf(loaded), 50_000), (chunk) =>
+      Effect.gen(function* () {
+        const rows = Chunk.toReadonlyArray(chunk)
+        for (const r of rows) {
+          if (leftOut(index)) skipped.add(String(r.data["employee_id"]))
+          index++
+        }
+        const plan = yield* Planner.plan(compiled, Stream.fromIterable(rows), {
+          identitySourceId: SOURCE_ID,
+          configHash: loaded.configHash,
+          createdAt: new Date().toISOString()
+        }).pipe(Effect.provide(StateStore.layerMemory(SOURCE_ID)))
+        const changes = Planner.committedChanges(plan).flatMap((c): Array<StateStore.CommittedChange> => {
+          if (c.kind === "membership") {
+            const members = c.memberExternalIds.filter((m) => !skipped.has(m))
+            return members.length === 0 ? [] : [{ ...c, memberExternalIds: members }]
+          }
+          return c.kind === "user" && skipped.has(c.externalId) ? [] : [c]
+        })
+        yield* target.commit({ runId: "bench-setup", at: new Date().toISOString(), changes })
+        committed += changes.length
+      })
+    )
+    return { rows: index, detail: { committed, leftOut: skipped.size } }
+  }).pipe(Effect.scoped)

@@ -1,0 +1,3 @@
+export * as Corpus from "./Corpus.ts"
+export * as Scenario from "./Scenario.ts"
+export * as Secrets from "./Secrets.ts"
