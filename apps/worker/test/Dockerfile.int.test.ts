@@ -102,8 +102,9 @@ describe("the image, replayed on this machine", { timeout: 180_000 }, () => {
     const prod = join(tmp.dir, "prod") // the build stage's /prod
     appDir = join(tmp.dir, "app") // the runtime stage's /app
     const sh = (command: string, cwd: string, line: number) => {
-      // node headers live in /usr/include/node here, in /usr/local/include/node in the node image
-      const result = spawnSync("sh", ["-c", command], { cwd, encoding: "utf8", env: { ...process.env, CI: "true", npm_config_nodedir: "/usr" } })
+      // node headers live in /usr/include/node here, in /usr/local/include/node in the node image; turbo is
+      // the repository's (the image installs it globally), pnpm the machine's
+      const result = spawnSync("sh", ["-c", command], { cwd, encoding: "utf8", env: { ...process.env, PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`, CI: "true", npm_config_nodedir: "/usr" } })
       if (result.status !== 0) throw new Error(`Dockerfile line ${line} failed here: ${command}\n${result.stdout}\n${result.stderr}`)
     }
 
