@@ -8,8 +8,8 @@
  * - `commit` is one `BEGIN IMMEDIATE` transaction holding all entity changes of the batch and the journal
  *   checkpoint. A process killed before COMMIT leaves the previous state; SQLite rolls the WAL back on open.
  * - Every table is keyed by the identity source id: one file can hold several identity sources.
- * - The lock is a lease row (owner, expires_at). A live holder keeps it for `ttlMillis`; it is not renewed
- *   while held (see README): pick a TTL longer than the longest apply. A dead holder's lease simply expires.
+ * - The lock is a lease row (owner, expires_at). A live holder renews it every ttl/3 (at least every second)
+ *   while its scope is open, so an apply may run longer than the TTL; a dead holder's lease expires after the TTL.
  * - better-sqlite3 is synchronous: every call blocks the event loop for its duration (reading the index
  *   of 1,000,000 users takes about two seconds of CPU on a small machine; see README).
  */
@@ -28,6 +28,8 @@ export interface Options {
   readonly identitySourceId: string
   /** How long a statement waits for another connection's write lock before failing with `Locked`. Default 5000. */
   readonly busyTimeoutMillis?: number
+  /** Renew a held lease every ttl/3 while the lock's scope is open (default true; false models a holder that stopped). */
+  readonly renewLeases?: boolean
 }
 
 /** Where the CLI puts the file when `state.path` is not set. */
@@ -218,7 +220,8 @@ export const make = (
          ON CONFLICT (identity_source_id) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,
            expires_at = excluded.expires_at`
       ),
-      releaseLock: db.prepare("DELETE FROM locks WHERE identity_source_id = ? AND owner = ?")
+      releaseLock: db.prepare("DELETE FROM locks WHERE identity_source_id = ? AND owner = ?"),
+      renewLock: db.prepare("UPDATE locks SET expires_at = ? WHERE identity_source_id = ? AND owner = ?")
     }))
 
     // Register the identity source (the parent row every table references). Only writes when missing, so
@@ -327,6 +330,35 @@ export const make = (
       return undefined
     })
 
+    const takeLock = (owner: string, ttlMillis: number) =>
+      Effect.acquireRelease(
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const holder = yield* attempt(`take the lock of identity source ${sourceId}`, () =>
+            takeLease.immediate(owner, now, ttlMillis)
+          )
+          if (holder !== undefined) {
+            return yield* Effect.fail(
+              new StateError({
+                reason: "Locked",
+                message:
+                  `Identity source ${sourceId} is locked by ${holder.owner} (since ` +
+                  `${new Date(holder.acquired_at).toISOString()}); another run is in progress. If that run died, ` +
+                  `its lease expires at ${new Date(holder.expires_at).toISOString()}.`
+              })
+            )
+          }
+        }),
+        () =>
+          attempt(`release the lock of identity source ${sourceId}`, () => {
+            stmts.releaseLock.run(sourceId, owner)
+          }).pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning(`${error.message} The lease stays until it expires.`)
+            )
+          )
+      )
+
     const service: StateStore.StateStoreService = {
       index: (kind) =>
         attempt(`read the ${kind} index from the state database`, () => {
@@ -422,32 +454,22 @@ export const make = (
         ),
 
       lock: (owner, ttlMillis) =>
-        Effect.acquireRelease(
-          Effect.gen(function* () {
-            const now = yield* Clock.currentTimeMillis
-            const holder = yield* attempt(`take the lock of identity source ${sourceId}`, () =>
-              takeLease.immediate(owner, now, ttlMillis)
-            )
-            if (holder !== undefined) {
-              return yield* Effect.fail(
-                new StateError({
-                  reason: "Locked",
-                  message:
-                    `Identity source ${sourceId} is locked by ${holder.owner} (since ` +
-                    `${new Date(holder.acquired_at).toISOString()}); another run is in progress. If that run died, ` +
-                    `its lease expires at ${new Date(holder.expires_at).toISOString()}.`
-                })
+        Effect.zipLeft(
+          takeLock(owner, ttlMillis),
+          options.renewLeases === false
+            ? Effect.void
+            : Effect.forkScoped(
+                Effect.forever(
+                  Effect.delay(
+                    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                      attempt(`renew the lock of identity source ${sourceId}`, () => {
+                        stmts.renewLock.run(now + ttlMillis, sourceId, owner)
+                      })
+                    ).pipe(Effect.catchAll((error) => Effect.logWarning(error.message))),
+                    Math.max(1000, Math.floor(ttlMillis / 3))
+                  )
+                )
               )
-            }
-          }),
-          () =>
-            attempt(`release the lock of identity source ${sourceId}`, () => {
-              stmts.releaseLock.run(sourceId, owner)
-            }).pipe(
-              Effect.catchAll((error) =>
-                Effect.logWarning(`${error.message} The lease stays until it expires.`)
-              )
-            )
         )
     }
     return service

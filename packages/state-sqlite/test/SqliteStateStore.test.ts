@@ -228,7 +228,10 @@ describe("SqliteStateStore", () => {
         const path = freshDbPath(dir)
         // The dead holder: its store and lock scopes are never closed, so the lease is never released.
         const deadStore = yield* Scope.make()
-        const dead = yield* open(path).pipe(Scope.extend(deadStore))
+        // (a crashed process renews nothing: renewal is off for it)
+        const dead = yield* SqliteStateStore.make({ path, identitySourceId: "0oaSQLITE", renewLeases: false }).pipe(
+          Scope.extend(deadStore)
+        )
         const deadLock = yield* Scope.make()
         yield* dead.lock("crashed-run", 30_000).pipe(Scope.extend(deadLock))
 
@@ -245,6 +248,22 @@ describe("SqliteStateStore", () => {
         yield* Scope.close(taken, Exit.void)
         yield* Effect.scoped(next.lock("third-run", 30_000))
         yield* Scope.close(deadStore, Exit.void)
+      })
+    )
+
+    it.scoped("a live holder renews its lease: nobody takes it over while its scope is open (TestClock)", () =>
+      Effect.gen(function* () {
+        const path = freshDbPath(dir)
+        const holder = yield* open(path)
+        const held = yield* Scope.make()
+        yield* holder.lock("long-apply", 30_000).pipe(Scope.extend(held))
+        const other = yield* open(path)
+        for (let i = 0; i < 12; i++) {
+          yield* TestClock.adjust("10 seconds")
+          expect((yield* failure(other.lock("other-run", 30_000))).reason).toBe("Locked")
+        }
+        yield* Scope.close(held, Exit.void)
+        yield* Effect.scoped(other.lock("other-run", 30_000))
       })
     )
 
