@@ -9,12 +9,16 @@
 import { Redacted } from "effect"
 import { z } from "zod"
 
-/** A secret value: kept `Redacted` from the moment it is read. Use `${ENV}` / `${ENV}` with `ENV_FILE` in config. */
+/** A secret value: kept `Redacted` from the moment it is read. Write `${ENV_VAR}` in config (or set `ENV_VAR_FILE` to a file holding it). */
 export const secret = () =>
   z
     .union([z.string().min(1), z.custom<Redacted.Redacted<string>>((v) => Redacted.isRedacted(v))])
     .transform((v) => (typeof v === "string" ? Redacted.make(v) : v))
-    .meta({ description: "A secret. Write `${ENV_VAR}` (or set ENV_VAR_FILE to a file holding it); never a literal.", "x-secret": true })
+    .meta({
+      description:
+        "A secret. Write `${ENV_VAR}` (or set ENV_VAR_FILE to a file holding it); never a literal.",
+      "x-secret": true
+    })
 
 export const ValueExpr = z
   .union([
@@ -28,23 +32,34 @@ export type ValueExpr = z.infer<typeof ValueExpr>
 
 export const MappingConfig = z.strictObject({
   externalId: ValueExpr.meta({ description: "The immutable HR key (≤512 chars). Decides create vs update." }),
-  profile: z.record(z.string(), ValueExpr).meta({ description: "Okta profile attribute → value. Must include userName and email." })
+  profile: z
+    .record(z.string(), ValueExpr)
+    .meta({ description: "Okta profile attribute → value. Must include userName and email." })
 })
 export type MappingConfig = z.infer<typeof MappingConfig>
 
 export const FilterRule = z.strictObject({
   name: z.string().min(1).meta({ description: "Reason reported for rows this rule excludes." }),
-  include: z.string().min(1).meta({ description: "JSONata expression; rows where it is not true are excluded." })
+  include: z
+    .string()
+    .min(1)
+    .meta({ description: "JSONata expression; rows where it is not true are excluded." })
 })
 export const FilterConfig = z.union([z.string().min(1), z.array(FilterRule).min(1)])
 export type FilterConfig = z.infer<typeof FilterConfig>
 
 export const GroupRule = z.strictObject({
   name: z.string().min(1).optional(),
-  externalId: ValueExpr.meta({ description: "Group externalId per row (≤255), e.g. \"'dept-' & $lowercase(department)\"." }),
+  externalId: ValueExpr.meta({
+    description: "Group externalId per row (≤255), e.g. \"'dept-' & $lowercase(department)\"."
+  }),
   displayName: ValueExpr,
   description: ValueExpr.optional(),
-  when: z.string().min(1).optional().meta({ description: "JSONata: the row joins the group only where this is true." })
+  when: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "JSONata: the row joins the group only where this is true." })
 })
 export type GroupRule = z.infer<typeof GroupRule>
 
@@ -66,42 +81,68 @@ export const SchemaConfig = z.strictObject({
       required: z.array(z.string()).default(["userName", "email"])
     })
     .default({ attributes: {}, required: ["userName", "email"] }),
-  groups: z.strictObject({ attributes: z.record(z.string(), AttributeSpec).default({}) }).default({ attributes: {} })
+  groups: z
+    .strictObject({ attributes: z.record(z.string(), AttributeSpec).default({}) })
+    .default({ attributes: {} })
 })
 export type SchemaConfig = z.infer<typeof SchemaConfig>
 
-export const EntitySafeguards = z.strictObject({
-  maxDeactivations: z.number().int().min(0).optional().meta({ description: "Most deactivations one run may send." }),
-  maxDeactivationPercent: z
-    .number()
-    .min(0)
-    .max(100)
-    .optional()
-    .meta({ description: "Most deactivations as % of currently active records." }),
-  minRecords: z.number().int().min(0).optional().meta({ description: "Fewest valid source records for a run to go ahead." }),
-  minRecordsPercent: z
-    .number()
-    .min(0)
-    .max(100)
-    .optional()
-    .meta({ description: "Fewest valid source records as % of currently active records (truncated-file guard)." }),
-  allowEmptySource: z.boolean().default(false).meta({ description: "An empty source deactivates everyone only when true." })
+/** A limit that has a default: set a number to change it, `null` to turn the rule off. Absent = the default. */
+const limit = (schema: z.ZodNumber, fallback: number | undefined, description: string) =>
+  (fallback === undefined ? schema.nullable().optional() : schema.nullable().default(fallback))
+    .transform((v) => v ?? undefined)
+    .meta({
+      description:
+        fallback === undefined ? description : `${description} Default ${fallback}; null turns it off.`
+    })
+
+const count = () => z.number().int().min(0)
+const percent = () => z.number().min(0).max(100)
+
+/**
+ * Safeguards for one entity type. Defaults apply per key: writing `users: { maxDeactivations: 50 }` keeps
+ * the default percentage rules (a safety rule never disappears because a neighbour was set).
+ */
+const entitySafeguards = (defaults: {
+  readonly maxDeactivationPercent?: number
+  readonly minRecordsPercent?: number
+}) =>
+  z.strictObject({
+    maxDeactivations: limit(count(), undefined, "Most deactivations one run may send."),
+    maxDeactivationPercent: limit(
+      percent(),
+      defaults.maxDeactivationPercent,
+      "Most deactivations as % of currently active records."
+    ),
+    minRecords: limit(count(), undefined, "Fewest valid source records for a run to go ahead."),
+    minRecordsPercent: limit(
+      percent(),
+      defaults.minRecordsPercent,
+      "Fewest valid source records as % of currently active records (truncated-file guard)."
+    ),
+    allowEmptySource: z
+      .boolean()
+      .default(false)
+      .meta({ description: "An empty source deactivates everyone only when true." })
+  })
+
+export const UserSafeguards = entitySafeguards({ maxDeactivationPercent: 10, minRecordsPercent: 50 })
+export const GroupSafeguards = entitySafeguards({ maxDeactivationPercent: 25 })
+/** The per-entity rules as the safeguards see them (after defaults). */
+export type EntitySafeguards = z.output<typeof UserSafeguards>
+
+export const MembershipSafeguards = z.strictObject({
+  maxRemovals: limit(count(), undefined, "Most membership removals one run may send."),
+  maxRemovalPercent: limit(percent(), 25, "Most membership removals as % of current memberships.")
 })
-export type EntitySafeguards = z.infer<typeof EntitySafeguards>
 
 export const SafeguardsConfig = z
   .strictObject({
-    users: EntitySafeguards.default({ maxDeactivationPercent: 10, minRecordsPercent: 50, allowEmptySource: false }),
-    groups: EntitySafeguards.default({ maxDeactivationPercent: 25, allowEmptySource: false }),
-    memberships: z
-      .strictObject({ maxRemovals: z.number().int().min(0).optional(), maxRemovalPercent: z.number().min(0).max(100).optional() })
-      .default({ maxRemovalPercent: 25 })
+    users: UserSafeguards.prefault({}),
+    groups: GroupSafeguards.prefault({}),
+    memberships: MembershipSafeguards.prefault({})
   })
-  .default({
-    users: { maxDeactivationPercent: 10, minRecordsPercent: 50, allowEmptySource: false },
-    groups: { maxDeactivationPercent: 25, allowEmptySource: false },
-    memberships: { maxRemovalPercent: 25 }
-  })
+  .prefault({})
 export type SafeguardsConfig = z.infer<typeof SafeguardsConfig>
 
 export const OktaAuthConfig = z.discriminatedUnion("type", [
@@ -121,12 +162,19 @@ export type OktaAuthConfig = z.infer<typeof OktaAuthConfig>
 export const OktaConfig = z.strictObject({
   orgUrl: z
     .union([z.literal("embedded"), z.url()])
-    .meta({ description: "https://your-org.okta.com, or `embedded` for the local emulator persisted under .anysource/." }),
+    .meta({
+      description:
+        "https://your-org.okta.com, or `embedded` for the local emulator persisted under .anysource/."
+    }),
   identitySourceId: z.string().min(1).meta({ description: "The Custom Identity Source app id (0oa…)." }),
   auth: OktaAuthConfig.optional().meta({ description: "Required unless orgUrl is `embedded`." }),
   foreignSessionPolicy: z.enum(["wait", "cancel"]).default("wait"),
   requestTimeoutMs: z.number().int().positive().default(30_000),
-  sessionTimeoutMs: z.number().int().positive().default(2 * 60 * 60 * 1000),
+  sessionTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * 60 * 60 * 1000),
   maxRetries: z.number().int().min(0).default(6)
 })
 export type OktaConfig = z.infer<typeof OktaConfig>
@@ -141,7 +189,9 @@ export const StateConfig = z
 export type StateConfig = z.infer<typeof StateConfig>
 
 export const SourceConfig = z
-  .looseObject({ type: z.string().min(1).meta({ description: "Adapter id: file, sftp, sql, google-sheets, rest, …" }) })
+  .looseObject({
+    type: z.string().min(1).meta({ description: "Adapter id: file, sftp, sql, google-sheets, rest, …" })
+  })
   .meta({ description: "The source adapter and its own settings (see `anysource sources`)." })
 export type SourceConfig = z.infer<typeof SourceConfig>
 
@@ -153,12 +203,20 @@ export const PipelineConfig = z.strictObject({
   mapping: MappingConfig,
   filter: FilterConfig.optional(),
   groups: z.array(GroupRule).default([]),
-  schema: SchemaConfig.default({ users: { attributes: {}, required: ["userName", "email"] }, groups: { attributes: {} } }),
+  schema: SchemaConfig.default({
+    users: { attributes: {}, required: ["userName", "email"] },
+    groups: { attributes: {} }
+  }),
   normalize: z
     .strictObject({
       trim: z.boolean().default(true),
       emptyAsNull: z.boolean().default(true),
-      lowercase: z.array(z.string()).optional().meta({ description: "Attributes to lower-case; default: email-like ones." })
+      lowercase: z
+        .array(z.string())
+        .optional()
+        .meta({
+          description: "More attributes to lower-case, besides the email-like ones (always lower-cased)."
+        })
     })
     .default({ trim: true, emptyAsNull: true }),
   validation: z.strictObject({ strict: z.boolean().default(false) }).default({ strict: false }),

@@ -1,3 +1,4 @@
+import { PipelineConfig as PipelineConfigForDefaults } from "../src/Config.ts"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { SafeguardsConfig } from "../src/Config.ts"
@@ -87,7 +88,7 @@ describe("Safeguards", () => {
     expect(count.violations.map((v) => v.message)).toEqual([
       "the source has 40 valid users; at least 100 are required (safeguards.users.minRecords), 60 short: is the source truncated?"
     ])
-    const pct = tripped(plan({ users: { unchanged: 300, deactivate: 700 } }), config({ users: { minRecordsPercent: 50 } }))
+    const pct = tripped(plan({ users: { unchanged: 300, deactivate: 700 } }), config({ users: { minRecordsPercent: 50, maxDeactivationPercent: null } }))
     expect(pct.violations.map((v) => v.message)).toEqual([
       "the source has 300 valid users, 30% of the 1,000 active; at least 50% is required (safeguards.users.minRecordsPercent): is the source truncated?"
     ])
@@ -109,8 +110,8 @@ describe("Safeguards", () => {
     expect(e.override).toBe("safeguards.users.allowEmptySource: true")
     expect(e.violations[0]?.rule).toBe("emptySource")
     const allowed = config({ users: { allowEmptySource: true, maxDeactivationPercent: 10 } })
-    // allowed as empty, but the deactivation limit still applies without --allow-deletes
-    expect(tripped(empty, allowed).violations.map((v) => v.rule)).toEqual(["maxDeactivationPercent"])
+    // allowed as empty, but the deactivation and minimum-records limits still apply without --allow-deletes
+    expect(tripped(empty, allowed).violations.map((v) => v.rule)).toEqual(["maxDeactivationPercent", "minRecordsPercent"])
     expect(passes(empty, allowed, true)).toBe(true)
   })
 
@@ -145,5 +146,30 @@ describe("Safeguards", () => {
     expect(tripped(p).violations[0]?.message).toBe(
       "would deactivate 12 users (12% of 100 active); limit is 10% (safeguards.users.maxDeactivationPercent)"
     )
+  })
+})
+
+describe("Safeguards config defaults", () => {
+  const parse = (safeguards?: unknown) =>
+    PipelineConfigForDefaults.parse({
+      version: 1,
+      okta: { orgUrl: "embedded", identitySourceId: "0oa1" },
+      source: { type: "file" },
+      mapping: { externalId: "id", profile: {} },
+      ...(safeguards === undefined ? {} : { safeguards })
+    }).safeguards
+
+  it("apply per key: setting one rule keeps the other defaults; null turns a rule off", () => {
+    expect(parse()).toEqual({
+      users: { maxDeactivationPercent: 10, minRecordsPercent: 50, allowEmptySource: false },
+      groups: { maxDeactivationPercent: 25, allowEmptySource: false },
+      memberships: { maxRemovalPercent: 25 }
+    })
+    const withCount = parse({ users: { maxDeactivations: 50 } })
+    expect(withCount.users).toMatchObject({ maxDeactivations: 50, maxDeactivationPercent: 10, minRecordsPercent: 50 })
+    expect(withCount.groups.maxDeactivationPercent).toBe(25)
+    const off = parse({ users: { maxDeactivationPercent: null } })
+    expect(off.users.maxDeactivationPercent).toBeUndefined()
+    expect(off.users.minRecordsPercent).toBe(50)
   })
 })
