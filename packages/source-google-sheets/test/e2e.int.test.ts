@@ -125,8 +125,10 @@ it.live(
         }).pipe(Layer.orDie),
         Layer.succeed(StateStore.StateStore, store)
       )
-      const sync = (mode: "plan" | "apply", source: Record<string, unknown> = {}) =>
-        Effect.flatMap(loadExample(source), (loaded) => Sync.runWithReport({ loaded, mode })).pipe(
+      const sync = (mode: "plan" | "apply", source: Record<string, unknown> = {}, sourceRetries?: number) =>
+        Effect.flatMap(loadExample(source), (loaded) =>
+          Sync.runWithReport({ loaded, mode, ...(sourceRetries !== undefined ? { sourceRetries } : {}) })
+        ).pipe(
           Effect.provide(layer)
         )
 
@@ -164,14 +166,15 @@ it.live(
         emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1001")?.profile["lastName"]
       ).toBe("Byron")
 
-      // 4. an edit lands while a paged read (pages of 3 rows) is in flight: the run fails Consistency; Okta is untouched.
+      // 4. an edit lands while a paged read (pages of 3 rows) is in flight, and re-reading is off: the run fails
+      //    Consistency; Okta is untouched.
       const sessionsBefore = emu.sessions(IDENTITY_SOURCE).length
       let values = 0
       const off = fake.onRequest((entry) => {
         if (entry.kind === "values" && ++values === 2)
           fake.setCell(SPREADSHEET_ID, "Staff", "C7", "Ångström-Berg")
       })
-      const raced = yield* sync("apply", { pageSize: 3 }).pipe(Effect.ensuring(Effect.sync(off)))
+      const raced = yield* sync("apply", { pageSize: 3 }, 0).pipe(Effect.ensuring(Effect.sync(off)))
       expect(raced.report.outcome).toBe("failed")
       expect(Option.getOrThrow(raced.error)).toMatchObject({
         _tag: "SourceError",
@@ -184,13 +187,21 @@ it.live(
         emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1003")?.profile["lastName"]
       ).toBe("Ångström")
 
-      // 5. once nobody is editing, the next paged run applies the edit.
-      const settled = yield* sync("apply", { pageSize: 3 })
+      // 5. by default core reads again from the start after a Consistency error (it is retryable): another edit
+      //    during the read is detected, the second read is consistent, and exactly the edits are applied.
+      let reads = 0
+      const off2 = fake.onRequest((entry) => {
+        if (entry.kind === "values" && ++reads === 2) fake.setCell(SPREADSHEET_ID, "Staff", "C4", "Lovelace")
+      })
+      const settled = yield* sync("apply", { pageSize: 3 }).pipe(Effect.ensuring(Effect.sync(off2)))
       expect(settled.report.outcome).toBe("applied")
-      expect(settled.report.summary?.users).toMatchObject({ update: 1, unchanged: 3 })
+      expect(settled.report.summary?.users).toMatchObject({ update: 2, unchanged: 2 })
       expect(
         emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1003")?.profile["lastName"]
       ).toBe("Ångström-Berg")
+      expect(
+        emu.directory.users(IDENTITY_SOURCE).find((u) => u.externalId === "E1001")?.profile["lastName"]
+      ).toBe("Lovelace")
     }),
   60_000
 )
