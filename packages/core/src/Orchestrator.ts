@@ -9,8 +9,9 @@
  * - a CREATED/IN_PROGRESS session continues with the batches not yet recorded (a batch that Okta accepted just
  *   before the crash is sent again: bulk upserts/deletes are idempotent by externalId);
  * - a TRIGGERED session is polled; COMPLETED-but-not-committed is committed;
- * - a session whose create was in flight (checkpoint CREATED without an id): the empty CREATED session found
- *   on the conflict is adopted rather than waited for;
+ * - a session whose create was in flight (checkpoint CREATED without an id): an empty CREATED session found
+ *   on the conflict, created after the journal started, is adopted rather than waited for (an older one is
+ *   someone else's); giving up on a foreign session resets the checkpoint, so the next run adopts nothing;
  * - ERROR/EXPIRED/CLOSED/vanished sessions are redone from scratch in a new Okta session (bounded attempts).
  * A non-retryable upload rejection (4xx validation) cancels the session so the identity source is not blocked,
  * marks the checkpoint FAILED and fails: the next run discards that journal and plans afresh.
@@ -141,6 +142,14 @@ const newestActivity = (sessions: ReadonlyArray<IdentitySourceSession>): number 
 const ignoreOktaErrors = <A, R>(self: Effect.Effect<A, OktaApiError, R>) => Effect.ignore(self)
 
 /** Create this plan session's Okta session, waiting out conflicts per policy. Returns the session id. */
+/** Allowed difference between our clock (the journal's start) and Okta's (a session's `created`). */
+const ADOPT_CLOCK_SKEW_MILLIS = 60_000
+
+const createdAtOrAfter = (s: IdentitySourceSession, millis: number): boolean => {
+  const created = s.created === undefined ? Number.NaN : Date.parse(String(s.created))
+  return !Number.isNaN(created) && created >= millis
+}
+
 const openSession = (run: Run, createInFlight: boolean): Effect.Effect<string, OktaApiError | ApplyError> =>
   Effect.gen(function* () {
     const { client, options } = run
@@ -175,7 +184,12 @@ const openSession = (run: Run, createInFlight: boolean): Effect.Effect<string, O
       const known = knownSessionIds(run)
       const active = listed.filter((s) => ACTIVE.has(s.status))
       if (inFlight) {
-        const orphan = active.find((s) => s.status === "CREATED" && !known.has(s.id))
+        // Only a session created after this journal started can be the one our lost create made: an older
+        // empty CREATED session is someone else's (it is what blocked us), never ours to upload into.
+        const notBefore = Date.parse(run.journal.startedAt) - ADOPT_CLOCK_SKEW_MILLIS
+        const orphan = active.find(
+          (s) => s.status === "CREATED" && !known.has(s.id) && createdAtOrAfter(s, notBefore)
+        )
         if (orphan) return orphan.id
       }
       const stale = active.filter((s) => known.has(s.id))
@@ -260,7 +274,14 @@ const attemptSession = (
         cp = { index: batches.index, uploadedBatches: [], status: "CREATED" }
         yield* saveCheckpoint(run, cp)
       }
-      sid = yield* openSession(run, inFlight || attempt > 1)
+      sid = yield* openSession(run, inFlight || attempt > 1).pipe(
+        // Gave up on a foreign session: no create of ours went through, so nothing is in flight any more.
+        Effect.tapError((e) =>
+          e._tag === "ApplyError" && e.reason === "ForeignSession"
+            ? saveCheckpoint(run, { index: batches.index, uploadedBatches: [], status: "PENDING" })
+            : Effect.void
+        )
+      )
       cp = { index: batches.index, oktaSessionId: sid, uploadedBatches: [], status: "CREATED" }
       yield* saveCheckpoint(run, cp)
       remoteStatus = "CREATED"
