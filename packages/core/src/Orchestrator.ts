@@ -19,7 +19,12 @@
 import { Clock, Duration, Effect, Option } from "effect"
 import * as Batching from "./Batching.ts"
 import { ApplyError, OktaApiError, StateError } from "./Errors.ts"
-import { OktaClient, makeUploadBudget, type IdentitySourceSession, type OktaClientService } from "./OktaClient.ts"
+import {
+  OktaClient,
+  makeUploadBudget,
+  type IdentitySourceSession,
+  type OktaClientService
+} from "./OktaClient.ts"
 import type { Plan } from "./Plan.ts"
 import * as Retry from "./Retry.ts"
 import { StateStore, type Journal, type SessionCheckpoint, type StateStoreService } from "./StateStore.ts"
@@ -28,7 +33,14 @@ import { stableStringify } from "./internal/oktaStableJson.ts"
 
 export type ApplyEvent =
   | { _tag: "SessionCreated"; index: number; total: number; sessionId: string }
-  | { _tag: "BatchUploaded"; sessionIndex: number; batch: number; batches: number; entities: number; bytes: number }
+  | {
+      _tag: "BatchUploaded"
+      sessionIndex: number
+      batch: number
+      batches: number
+      entities: number
+      bytes: number
+    }
   | { _tag: "SessionTriggered"; sessionId: string }
   | { _tag: "SessionStatus"; sessionId: string; status: string }
   | { _tag: "WaitingForSessionGap"; remainingMillis: number; reason: string } // 5-minute rule / foreign session; at least every 5 s
@@ -58,7 +70,14 @@ export interface ApplyOptions {
 export interface ApplyResult {
   /** false = stopped at a session boundary (`stopBefore`), journal saved. */
   completed: boolean
-  sessions: ReadonlyArray<{ index: number; oktaSessionId: string; uploads: number; entities: number; bytes: number; status: string }>
+  sessions: ReadonlyArray<{
+    index: number
+    oktaSessionId: string
+    uploads: number
+    entities: number
+    bytes: number
+    status: string
+  }>
   /** Uploads Okta accepted in this call. */
   uploads: number
   committedChanges: number
@@ -74,7 +93,11 @@ const ACTIVE = new Set(["CREATED", "IN_PROGRESS", "TRIGGERED"])
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
-const emptyCheckpoint = (index: number): SessionCheckpoint => ({ index, uploadedBatches: [], status: "PENDING" })
+const emptyCheckpoint = (index: number): SessionCheckpoint => ({
+  index,
+  uploadedBatches: [],
+  status: "PENDING"
+})
 
 /** Outcome of one attempt at one plan session. */
 type Attempt =
@@ -93,7 +116,8 @@ interface Run {
   lastCreatedAt?: number
 }
 
-const emitOf = (options: Pick<ApplyOptions, "onEvent">) => (e: ApplyEvent) => (options.onEvent ? options.onEvent(e) : Effect.void)
+const emitOf = (options: Pick<ApplyOptions, "onEvent">) => (e: ApplyEvent) =>
+  options.onEvent ? options.onEvent(e) : Effect.void
 
 const pollBase = (options: Pick<ApplyOptions, "pollInterval">) =>
   Duration.toMillis(Duration.decode(options.pollInterval ?? "2 seconds"))
@@ -227,7 +251,10 @@ const openSession = (run: Run, createInFlight: boolean): Effect.Effect<string, O
       // nothing active: the 5-minute rule
       const serverNow = yield* client.serverTime
       const last = newestActivity(listed) ?? run.lastCreatedAt
-      let remaining = last !== undefined ? last + SESSION_GAP_MILLIS - serverNow : SESSION_GAP_MILLIS - (now - firstConflictAt)
+      let remaining =
+        last !== undefined
+          ? last + SESSION_GAP_MILLIS - serverNow
+          : SESSION_GAP_MILLIS - (now - firstConflictAt)
       if (remaining <= 0) remaining = COUNTDOWN_MILLIS
       if (now - firstConflictAt > SESSION_GAP_MILLIS + options.sessionTimeoutMs)
         return yield* Effect.fail(
@@ -236,7 +263,11 @@ const openSession = (run: Run, createInFlight: boolean): Effect.Effect<string, O
             message: `Okta kept refusing a new import session (${e.errorSummary ?? e.message}) with no active session in sight.`
           })
         )
-      yield* countdown(run, Math.min(remaining, SESSION_GAP_MILLIS), "Okta allows one new import session per 5 minutes")
+      yield* countdown(
+        run,
+        Math.min(remaining, SESSION_GAP_MILLIS),
+        "Okta allows one new import session per 5 minutes"
+      )
     }
   })
 
@@ -266,7 +297,11 @@ const attemptSession = (
       }
       remoteStatus = got.right.status
       if (remoteStatus === "ERROR" || remoteStatus === "EXPIRED" || remoteStatus === "CLOSED")
-        return { _tag: "Redo", reason: `session ${sid} is ${remoteStatus}`, status: remoteStatus } satisfies Attempt
+        return {
+          _tag: "Redo",
+          reason: `session ${sid} is ${remoteStatus}`,
+          status: remoteStatus
+        } satisfies Attempt
     } else {
       const inFlight = cp.status === "CREATED"
       // mark "create in flight" before calling: a crash after Okta created it lets the next run adopt it
@@ -299,20 +334,28 @@ const attemptSession = (
     if (remoteStatus === "CREATED" || remoteStatus === "IN_PROGRESS") {
       const uploaded = new Set(cp.uploadedBatches)
       // resuming after a crash mid-upload: one more attempt than recorded may have reached Okta
-      const budget = yield* makeUploadBudget(OktaLimits.maxUploadsPerSession, uploaded.size + (resumed ? 1 : 0))
+      const budget = yield* makeUploadBudget(
+        OktaLimits.maxUploadsPerSession,
+        uploaded.size + (resumed ? 1 : 0)
+      )
       for (const batch of batches.batches) {
         if (uploaded.has(batch.index)) continue
-        if ((yield* budget.remaining) <= 0) return yield* redoAfterCancel("upload budget of 50 spent on retries")
+        if ((yield* budget.remaining) <= 0)
+          return yield* redoAfterCancel("upload budget of 50 spent on retries")
         const result = yield* Effect.either(client.upload(sessionId, batch.upload, { budget }))
         if (result._tag === "Left") {
           const e = result.left
           if (e.reason === "InvalidSessionState" || e.reason === "NotFound") {
             const now = yield* Effect.either(client.getSession(sessionId))
             const status = now._tag === "Right" ? now.right.status : "NOT_FOUND"
-            if (status === "CREATED" || status === "IN_PROGRESS") return yield* redoAfterCancel(`upload refused: ${e.message}`)
+            if (status === "CREATED" || status === "IN_PROGRESS")
+              return yield* redoAfterCancel(`upload refused: ${e.message}`)
             return { _tag: "Redo", reason: `session ${sessionId} is ${status}`, status } satisfies Attempt
           }
-          if ((e.reason === "Server" || e.reason === "Transport" || e.reason === "Timeout") && (yield* budget.remaining) <= 0)
+          if (
+            (e.reason === "Server" || e.reason === "Transport" || e.reason === "Timeout") &&
+            (yield* budget.remaining) <= 0
+          )
             return yield* redoAfterCancel(`upload budget of 50 spent on retries (${e.reason})`)
           if (e.reason === "Rejected") {
             yield* ignoreOktaErrors(client.cancelSession(sessionId))
@@ -323,7 +366,12 @@ const attemptSession = (
         uploaded.add(batch.index)
         uploadsHere++
         run.uploads++
-        cp = { index: batches.index, oktaSessionId: sessionId, uploadedBatches: [...uploaded].sort((a, b) => a - b), status: "UPLOADING" }
+        cp = {
+          index: batches.index,
+          oktaSessionId: sessionId,
+          uploadedBatches: [...uploaded].sort((a, b) => a - b),
+          status: "UPLOADING"
+        }
         yield* saveCheckpoint(run, cp)
         yield* emit({
           _tag: "BatchUploaded",
@@ -348,7 +396,11 @@ const attemptSession = (
           return yield* commitSession(run, batches, sessionId, uploadsHere, "COMPLETED")
         }
         if (status !== "TRIGGERED" && status !== "COMPLETED")
-          return { _tag: "Redo", reason: `start-import refused, session is ${status}`, status } satisfies Attempt
+          return {
+            _tag: "Redo",
+            reason: `start-import refused, session is ${status}`,
+            status
+          } satisfies Attempt
       }
       cp = { ...cp, oktaSessionId: sessionId, status: "TRIGGERED" }
       yield* saveCheckpoint(run, cp)
@@ -372,7 +424,11 @@ const attemptSession = (
         const got = yield* Effect.either(client.getSession(sessionId))
         if (got._tag === "Left") {
           if (got.left.reason === "NotFound")
-            return { _tag: "Redo", reason: `session ${sessionId} vanished`, status: "NOT_FOUND" } satisfies Attempt
+            return {
+              _tag: "Redo",
+              reason: `session ${sessionId} vanished`,
+              status: "NOT_FOUND"
+            } satisfies Attempt
           return yield* Effect.fail(got.left)
         }
         const status = got.right.status
@@ -396,12 +452,20 @@ const attemptSession = (
         delay = Math.min(cap, Math.ceil(delay * 1.5))
       }
     } else if (remoteStatus !== "COMPLETED") {
-      return { _tag: "Redo", reason: `session ${sessionId} is ${remoteStatus}`, status: remoteStatus ?? "UNKNOWN" } satisfies Attempt
+      return {
+        _tag: "Redo",
+        reason: `session ${sessionId} is ${remoteStatus}`,
+        status: remoteStatus ?? "UNKNOWN"
+      } satisfies Attempt
     }
     // We send start-import only once every batch is recorded, so a resumed session that is TRIGGERED/COMPLETED
     // while the journal misses batches was triggered by someone else: those batches never reached Okta.
     if (cp.uploadedBatches.length < batches.batches.length)
-      return { _tag: "Redo", reason: `session ${sessionId} was imported before all its batches were uploaded`, status: "INCOMPLETE" } satisfies Attempt
+      return {
+        _tag: "Redo",
+        reason: `session ${sessionId} was imported before all its batches were uploaded`,
+        status: "INCOMPLETE"
+      } satisfies Attempt
 
     // 5. commit (only after COMPLETED)
     return yield* commitSession(run, batches, sessionId, uploadsHere, "COMPLETED")
@@ -423,7 +487,10 @@ const commitSession = (
       uploadedBatches: batches.batches.map((b) => b.index),
       status: "COMPLETED"
     }
-    const journal: Journal = { ...run.journal, sessions: run.journal.sessions.map((c) => (c.index === cp.index ? cp : c)) }
+    const journal: Journal = {
+      ...run.journal,
+      sessions: run.journal.sessions.map((c) => (c.index === cp.index ? cp : c))
+    }
     const now = yield* Clock.currentTimeMillis
     yield* run.store.commit({ runId: run.journal.runId, at: iso(now), changes, journal })
     run.journal = journal
@@ -431,7 +498,14 @@ const commitSession = (
     yield* emit({ _tag: "Committed", index: batches.index, changes: changes.length })
     return {
       _tag: "Completed",
-      report: { index: batches.index, oktaSessionId: sessionId, uploads: uploadsHere, entities: batches.entities, bytes: batches.bytes, status },
+      report: {
+        index: batches.index,
+        oktaSessionId: sessionId,
+        uploads: uploadsHere,
+        entities: batches.entities,
+        bytes: batches.bytes,
+        status
+      },
       changes: changes.length
     } satisfies Attempt
   })
@@ -549,7 +623,8 @@ export const apply = (
       )
     }
     const sessions = Batching.pack(plan, rest.limits ?? Batching.defaultLimits)
-    if (sessions.length === 0) return { completed: true, sessions: [], uploads: 0, committedChanges: 0, waitedMillis: 0 }
+    if (sessions.length === 0)
+      return { completed: true, sessions: [], uploads: 0, committedChanges: 0, waitedMillis: 0 }
     const now = yield* Clock.currentTimeMillis
     const journal: Journal = {
       runId,
@@ -567,7 +642,12 @@ const parsePlan = (journal: Journal): Effect.Effect<Plan, StateError> =>
   Effect.try({
     try: () => {
       const plan = JSON.parse(journal.planJson) as Plan
-      if (plan.version !== 1 || !Array.isArray(plan.users) || !Array.isArray(plan.groups) || !Array.isArray(plan.memberships))
+      if (
+        plan.version !== 1 ||
+        !Array.isArray(plan.users) ||
+        !Array.isArray(plan.groups) ||
+        !Array.isArray(plan.memberships)
+      )
         throw new Error("not a version-1 plan")
       return plan
     },
@@ -581,7 +661,11 @@ const parsePlan = (journal: Journal): Effect.Effect<Plan, StateError> =>
 /** If the StateStore holds the journal of an unfinished apply, finish it first (its stored plan, not a new one). */
 export const resumePending = (
   options: Omit<ApplyOptions, "plan" | "runId">
-): Effect.Effect<Option.Option<ApplyResult>, OktaApiError | ApplyError | StateError, OktaClient | StateStore> =>
+): Effect.Effect<
+  Option.Option<ApplyResult>,
+  OktaApiError | ApplyError | StateError,
+  OktaClient | StateStore
+> =>
   Effect.gen(function* () {
     const client = yield* OktaClient
     const store = yield* StateStore
