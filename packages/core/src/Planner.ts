@@ -172,9 +172,9 @@ class Accumulator {
   rowsRead = 0
   invalidRows = 0
   unchangedUsers = 0
-  readonly locations = new LocationCodec()
   /** Every user in state, and where (whether) a row with its id was seen. */
   readonly users: UserTable
+  readonly locations: LocationCodec
   readonly excludedIds = new Map<string, string>()
   readonly excludedCounts = new Map<string, number>()
   /** Users to create/update/reactivate (ids are unique: `claim` rejects duplicates). */
@@ -186,9 +186,11 @@ class Accumulator {
 
   constructor(
     readonly c: Compiled,
-    userIndex: ReadonlyMap<string, IndexEntry>
+    users: UserTable,
+    locations: LocationCodec
   ) {
-    this.users = new UserTable(userIndex, this.locations)
+    this.users = users
+    this.locations = locations
   }
 
   add(o: RowOutcome): ConfigError | undefined {
@@ -205,19 +207,26 @@ class Accumulator {
       case "invalid": {
         this.invalidRows++
         for (const i of o.issues) this.issues.add(i)
+        let key: string | number | undefined
         if (o.externalId !== undefined) {
           const slot = this.claim(o.externalId, o.location)
-          if (slot !== DUPLICATE) this.users.markInvalid(o.externalId, slot)
+          if (slot !== DUPLICATE) {
+            this.users.markInvalid(o.externalId, slot)
+            key = this.users.locationKey
+          }
         }
-        this.addGroups(o.groups, undefined, o.location)
+        if (o.groups.length > 0) this.addGroups(o.groups, undefined, o.location, key, undefined)
         return undefined
       }
       case "user": {
         for (const i of o.issues) this.issues.add(i)
         const slot = this.claim(o.externalId, o.location)
         if (slot === DUPLICATE) return undefined
-        const memberOf = this.addGroups(o.groups, o.externalId, o.location)
-        if (!this.users.isUnchanged(slot, o.hash))
+        // the groups a user is in are kept only for users that change (most rows are unchanged)
+        const unchanged = this.users.isUnchanged(slot, o.hash)
+        const memberOf: Array<string> | undefined = unchanged ? undefined : []
+        if (o.groups.length > 0) this.addGroups(o.groups, o.externalId, o.location, this.users.locationKey, memberOf)
+        if (memberOf !== undefined)
           this.changed.push({
             externalId: o.externalId,
             profile: o.profile,
@@ -279,22 +288,23 @@ class Accumulator {
     return invalid
   }
 
+  /** Record the row's groups (and `member`'s memberships, also pushed to `memberOf` when given). */
   private addGroups(
     groups: ReadonlyArray<Mapping.MappedGroup>,
     member: string | undefined,
-    location: SourceLocation
-  ): ReadonlyArray<string> {
-    if (groups.length === 0) return []
-    const memberOf: Array<string> = []
+    location: SourceLocation,
+    encoded: string | number | undefined,
+    memberOf: Array<string> | undefined
+  ): void {
     let memberIssue = false
-    let locationKey: string | number | undefined
-    for (const g of groups) {
+    const locationKey = encoded ?? this.locations.encode(location)
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!
       const known = this.groups.get(g.externalId)
-      if (locationKey === undefined) locationKey = this.locations.encode(location)
       if (known === undefined) {
         this.groups.set(g.externalId, { profile: g.profile, location, locationKey, ruleIndex: g.rule.index, conflict: false })
       } else {
-        if (!sameGroupProfile(known.profile, g.profile)) known.conflict = true
+        if (known.profile !== g.profile && !sameGroupProfile(known.profile, g.profile)) known.conflict = true
         const smaller =
           typeof locationKey === "number" && typeof known.locationKey === "number"
             ? locationKey < known.locationKey
@@ -318,11 +328,10 @@ class Accumulator {
           let set = this.members.get(g.externalId)
           if (set === undefined) this.members.set(g.externalId, (set = new Set()))
           set.add(member)
-          memberOf.push(g.externalId)
+          memberOf?.push(g.externalId)
         }
       }
     }
-    return memberOf
   }
 }
 
@@ -453,7 +462,10 @@ export const plan = (
 ): Effect.Effect<Plan, ValidationError | ConfigError | SourceError | StateError, StateStore> =>
   Effect.gen(function* () {
     const store = yield* StateStore
-    const acc = new Accumulator(c, yield* store.index("user"))
+    const locations = new LocationCodec()
+    // the index Map is only an argument here: once the table is built nothing refers to it
+    const users = yield* Effect.map(store.index("user"), (index) => new UserTable(index, locations))
+    const acc = new Accumulator(c, users, locations)
     const groupIndex = yield* store.index("group")
 
     const addAll = (outcomes: ReadonlyArray<RowOutcome>): Effect.Effect<void, ConfigError> => {

@@ -13,8 +13,8 @@ export const DUPLICATE = -2
 
 export class UserTable {
   private readonly slot = new Map<string, number>()
-  private readonly ids: Array<string> = []
-  private readonly hashes: Array<string> = []
+  private readonly ids: Array<string>
+  private readonly hashes: Array<string>
   private readonly active: Uint8Array
   private readonly seenAt: Array<string | number | undefined>
   private readonly invalid: Uint8Array
@@ -24,6 +24,8 @@ export class UserTable {
   readonly digest: string
   /** After `claim` returned DUPLICATE: where the id was first seen. */
   previousLocation = ""
+  /** After `claim` returned a slot or NEW: the claimed location, compacted (see LocationCodec). */
+  locationKey: string | number = 0
 
   constructor(
     index: ReadonlyMap<string, IndexEntry>,
@@ -32,18 +34,25 @@ export class UserTable {
     const n = index.size
     this.active = new Uint8Array(n)
     this.invalid = new Uint8Array(n)
-    this.seenAt = new Array(n)
+    // filled by push: `new Array(n)` of this size would start out as a slow dictionary-mode array
+    const seenAt: Array<string | number | undefined> = (this.seenAt = [])
+    const ids: Array<string> = (this.ids = [])
+    const hashes: Array<string> = (this.hashes = [])
+    const slot = this.slot
+    const active = this.active
     const d = new Hash.MultisetDigest()
     let i = 0
-    for (const [id, e] of index) {
-      this.slot.set(id, i)
-      this.ids.push(id)
-      this.hashes.push(e.hash)
-      this.active[i] = e.status === "ACTIVE" ? 1 : 0
+    // nothing here keeps `index`: the caller can let it go once the table is built
+    index.forEach((e, id) => {
+      slot.set(id, i)
+      ids.push(id)
+      hashes.push(e.hash)
+      seenAt.push(undefined)
+      active[i] = e.status === "ACTIVE" ? 1 : 0
       // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
       d.add(id, e.status, e.hash, 24)
       i++
-    }
+    })
     this.digest = d.digest()
   }
 
@@ -60,7 +69,7 @@ export class UserTable {
         this.previousLocation = this.codec.decode(prev)
         return DUPLICATE
       }
-      this.seenAt[s] = this.codec.encode(location)
+      this.seenAt[s] = this.locationKey = this.codec.encode(location)
       return s
     }
     const prev = this.newSeen.get(id)
@@ -68,7 +77,7 @@ export class UserTable {
       this.previousLocation = this.codec.decode(prev)
       return DUPLICATE
     }
-    this.newSeen.set(id, this.codec.encode(location))
+    this.newSeen.set(id, (this.locationKey = this.codec.encode(location)))
     return NEW
   }
 
