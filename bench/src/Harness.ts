@@ -200,7 +200,7 @@ export const runSync = async (o: RunOptions): Promise<RunResult> => {
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.stopBefore ? { stopBefore: o.stopBefore } : {})
   }).pipe(Effect.provide(layer))
-  if ((o.time ?? "virtual") === "virtual") program = program.pipe(Effect.withClock(o.org.vt.clock))
+  if ((o.time ?? "virtual") === "virtual") program = o.org.vt.run(program)
   const exit = await Effect.runPromiseExit(program)
   if (Exit.isFailure(exit)) throw new Error(`the run crashed (defect or layer failure):\n${Cause.pretty(exit.cause)}`)
   return { ...exit.value, virtualMillis: (o.time ?? "virtual") === "virtual" ? o.org.clock.now() - before : 0 }

@@ -111,3 +111,16 @@ export const buildState = (job: ChildJob): Effect.Effect<{ rows: number; detail:
     )
     return { rows: index, detail: { committed, leftOut: skipped.size } }
   }).pipe(Effect.scoped)
+
+/** Only what the planner loads from the state before reading a row (the user and group index, the memberships). */
+export const stateIndexOnly = (job: ChildJob): Effect.Effect<{ rows: number; detail: Record<string, number> }, unknown> =>
+  Effect.gen(function* () {
+    const store = yield* StateStore.StateStore
+    const users = yield* store.index("user")
+    const groups = yield* store.index("group")
+    const members = yield* store.memberships
+    let pairs = 0
+    for (const m of members.values()) pairs += m.size
+    const heap = process.memoryUsage().heapUsed
+    return { rows: users.size, detail: { groups: groups.size, membershipPairs: pairs, heapUsedMiB: Math.round(heap / 2 ** 20) } }
+  }).pipe(Effect.provide(SqliteStateStore.layer({ path: stateFile(job.dataDir, job.n, job.groups), identitySourceId: SOURCE_ID })))

@@ -3,20 +3,26 @@
  *
  * The emulator runs on a `ManualClock`; anysource runs on an Effect `Clock` that reads the same manual clock.
  * A sleep (poll interval, backoff, the 5-minute countdown, a 429 wait) does not wait in real time: when the
- * process is idle — no HTTP request in flight and nothing else happened for a few event-loop turns — the
- * clock jumps to the earliest pending sleep and wakes it. Requests take the real time they take and add no
- * virtual time, so at the end `elapsedMillis()` is exactly the time the session rules, polls and waits forced,
- * as the emulator's clock counts it.
+ * process is idle — no HTTP request in flight, no fiber runnable (the Effect `Scheduler` has no task queued)
+ * and nothing happened for a few event-loop turns and at least 5 ms — the clock jumps to the earliest pending
+ * sleep and wakes it. Requests and CPU work take the real time they take and add no virtual time, so at the end
+ * `elapsedMillis()` is exactly the time the session rules, polls and waits forced, as the emulator counts it.
  *
- * Requests must go through `fetch` (give it to `FetchHttpClient.Fetch`): a request in flight holds time
- * still, so a request timeout never fires because of a jump.
+ * Run the program with `Effect.withClock(vt.clock)` and `Effect.withScheduler(vt.scheduler)`, and send requests
+ * through `vt.fetch` (give it to `FetchHttpClient.Fetch`): a request in flight holds time still, so a request
+ * timeout never fires because of a jump, and a fiber busy planning is never mistaken for an idle one (a
+ * background sleeper, such as a lock lease renewal, would otherwise be woken early).
  */
 import type { ManualClock } from "@anysource/okta-emulator"
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Scheduler } from "effect"
 
 export interface VirtualTime {
   /** The Effect clock to run anysource on (`Effect.withClock(vt.clock)`). */
   readonly clock: Clock.Clock
+  /** The Effect scheduler to run anysource on (`Effect.withScheduler(vt.scheduler)`): it tells runnable from idle. */
+  readonly scheduler: Scheduler.Scheduler
+  /** `Effect.withClock` + `Effect.withScheduler` in one. */
+  readonly run: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** A fetch that holds virtual time still while a request is in flight (for `FetchHttpClient.Fetch`). */
   readonly fetch: typeof globalThis.fetch
   /** The manual clock both sides read. */
@@ -34,14 +40,18 @@ interface Sleeper {
   readonly wake: () => void
 }
 
-/** Event-loop turns with no request and no new activity before the clock may jump. */
+/** Event-loop turns with no request, no runnable fiber and no new activity before the clock may jump… */
 const QUIET_TURNS = 3
+/** …spanning at least this many real milliseconds (a read from disk is not idleness). */
+const QUIET_MS = 5
 
 export const make = (manual: ManualClock): VirtualTime => {
   const start = manual.now()
   const sleepers = new Set<Sleeper>()
   let inflight = 0
+  let runnable = 0
   let activity = 0
+  let quietSince = 0
   let jumps = 0
   let closed = false
   let timer: NodeJS.Timeout | undefined
@@ -52,11 +62,12 @@ export const make = (manual: ManualClock): VirtualTime => {
     timer = undefined
     if (closed || sleepers.size === 0) return
     if (inflight > 0) return // the request's completion reschedules
-    if (activity !== seen) {
+    if (activity !== seen || runnable > 0) {
       seen = activity
       quiet = 0
+      quietSince = Date.now()
     } else quiet++
-    if (quiet < QUIET_TURNS) {
+    if (quiet < QUIET_TURNS || Date.now() - quietSince < QUIET_MS) {
       timer = setTimeout(check, 0)
       return
     }
@@ -97,6 +108,24 @@ export const make = (manual: ManualClock): VirtualTime => {
       })
     })
 
+  const inner = Scheduler.defaultScheduler
+  const scheduler: Scheduler.Scheduler = {
+    shouldYield: (fiber) => inner.shouldYield(fiber),
+    scheduleTask: (task, priority, fiber) => {
+      runnable++
+      activity++
+      inner.scheduleTask(
+        () => {
+          runnable--
+          activity++
+          task()
+        },
+        priority,
+        fiber
+      )
+    }
+  }
+
   const clock: Clock.Clock = {
     [Clock.ClockTypeId]: Clock.ClockTypeId,
     unsafeCurrentTimeMillis: () => manual.now(),
@@ -124,6 +153,8 @@ export const make = (manual: ManualClock): VirtualTime => {
 
   return {
     clock,
+    scheduler,
+    run: (self) => self.pipe(Effect.withClock(clock), Effect.withScheduler(scheduler)),
     fetch: fetchVirtual,
     manual,
     elapsedMillis: () => manual.now() - start,

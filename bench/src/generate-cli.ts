@@ -6,6 +6,8 @@ import { parseArgs } from "node:util"
 import { csvHeader, csvLine, employees, withChanges } from "./Dataset.ts"
 
 const { values } = parseArgs({
+  // `pnpm --filter @anysource/bench <script> -- --n 10` passes the "--" through
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     n: { type: "string", default: "1000" },
     out: { type: "string", default: ".data/people.csv" },

@@ -17,10 +17,12 @@ const prepare = async (job: ChildJob): Promise<() => Promise<Outcome>> => {
     case "sqlite-read":
       return async () => ({ rows: sqliteReadAlone(sqliteFile(job.dataDir, job.n)) })
     case "plan":
-    case "build-state": {
+    case "build-state":
+    case "state-index": {
       const { Effect } = await import("effect")
       const jobs = await import("./PlanJobs.ts")
-      return () => Effect.runPromise(job.job === "plan" ? jobs.planOnce(job) : jobs.buildState(job))
+      const run = job.job === "plan" ? jobs.planOnce : job.job === "build-state" ? jobs.buildState : jobs.stateIndexOnly
+      return () => Effect.runPromise(run(job))
     }
   }
 }

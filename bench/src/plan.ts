@@ -23,6 +23,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 const benchDir = resolve(here, "..")
 
 const { values } = parseArgs({
+  // `pnpm --filter @anysource/bench <script> -- --n 10` passes the "--" through
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     n: { type: "string", default: "10000,100000,1000000" },
     sources: { type: "string", default: "csv,sqlite" },

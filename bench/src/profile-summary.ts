@@ -18,7 +18,9 @@ interface Profile {
   readonly timeDeltas: ReadonlyArray<number>
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "25" } } })
+const { values, positionals } = parseArgs({
+  // `pnpm --filter @anysource/bench <script> -- --n 10` passes the "--" through
+  args: process.argv.slice(2).filter((a) => a !== "--"), allowPositionals: true, options: { top: { type: "string", default: "25" } } })
 const top = Number(values.top)
 
 /** `…/packages/core/src/Planner.ts` → `core/src/Planner.ts`; node_modules → the package name. */

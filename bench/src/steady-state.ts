@@ -24,6 +24,8 @@ import { employees, withChanges, type Employee } from "./Dataset.ts"
 import * as H from "./Harness.ts"
 
 const { values } = parseArgs({
+  // `pnpm --filter @anysource/bench <script> -- --n 10` passes the "--" through
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     n: { type: "string", default: "100000" },
     change: { type: "string", default: "0.01" },

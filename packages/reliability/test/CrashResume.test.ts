@@ -175,5 +175,6 @@ describe("crash-resume of the built CLI", () => {
       RELIABILITY_CLOCK_SKEW_MS: String(kills * LEASE_SKIP_MS)
     })
     expect(plan.code, Cli.show(plan)).toBe(0)
+    console.info(`${kills} kills (${requestKills} at a request count), ${log.length} CLI runs:\n${log.join("\n")}`)
   })
 })

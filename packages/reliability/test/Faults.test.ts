@@ -7,11 +7,29 @@
  */
 import { API_TOKEN, SOURCE_ID } from "@anysource/bench/Harness"
 import * as Scenario from "../src/Scenario.ts"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
 
 const open: Array<Scenario.Scenario> = []
+/** Per test: the faults the emulator really applied (from its request log and sessions), for docs/reliability.md. */
+const fired: Array<string> = []
 afterEach(async () => {
+  const counts = new Map<string, number>()
+  for (const s of open) {
+    for (const r of s.org.emu.requests) {
+      if (r.fault === undefined) continue
+      const kind = r.fault.replace(/ \d+ ?ms$/, "")
+      counts.set(kind, (counts.get(kind) ?? 0) + 1)
+    }
+    const errors = s.org.emu.sessions().filter((x) => x.status === "ERROR").length
+    if (errors > 0) counts.set("session ERROR", (counts.get("session ERROR") ?? 0) + errors)
+    const expired = s.org.emu.sessions().filter((x) => x.status === "EXPIRED").length
+    if (expired > 0) counts.set("session EXPIRED", (counts.get("session EXPIRED") ?? 0) + expired)
+  }
+  fired.push(`${expect.getState().currentTestName}: ${[...counts].map(([k, v]) => `${k} ×${v}`).join(", ") || "—"}`)
   for (const s of open.splice(0)) await s.close()
+})
+afterAll(() => {
+  console.info(`faults applied:\n${fired.join("\n")}`)
 })
 
 /** A scenario with day 0 already synced. */
