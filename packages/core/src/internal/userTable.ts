@@ -11,10 +11,18 @@ import type { LocationCodec } from "./locations.ts"
 export const NEW = -1
 export const DUPLICATE = -2
 
+/** Value of a lowercase hex digit, or -1. */
+const nibble = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1)
+
+/** Content hashes are sha256 hex (64 lowercase hex chars): kept as 32 bytes each; anything else as a string. */
+const HASH_BYTES = 32
+
 export class UserTable {
   private readonly slot = new Map<string, number>()
   private readonly ids: Array<string>
-  private readonly hashes: Array<string>
+  /** 32 bytes per slot (see HASH_BYTES); slots whose hash is not 64 lowercase hex chars are in `otherHashes`. */
+  private readonly hashBytes: Uint8Array
+  private readonly otherHashes = new Map<number, string>()
   private readonly active: Uint8Array
   private readonly seenAt: Array<string | number | undefined>
   private readonly invalid: Uint8Array
@@ -37,7 +45,8 @@ export class UserTable {
     // filled by push: `new Array(n)` of this size would start out as a slow dictionary-mode array
     const seenAt: Array<string | number | undefined> = (this.seenAt = [])
     const ids: Array<string> = (this.ids = [])
-    const hashes: Array<string> = (this.hashes = [])
+    const bytes = (this.hashBytes = new Uint8Array(n * HASH_BYTES))
+    const other = this.otherHashes
     const slot = this.slot
     const active = this.active
     const d = new Hash.MultisetDigest()
@@ -46,7 +55,7 @@ export class UserTable {
     index.forEach((e, id) => {
       slot.set(id, i)
       ids.push(id)
-      hashes.push(e.hash)
+      if (!writeHex(e.hash, bytes, i * HASH_BYTES)) other.set(i, e.hash)
       seenAt.push(undefined)
       active[i] = e.status === "ACTIVE" ? 1 : 0
       // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
@@ -88,7 +97,12 @@ export class UserTable {
 
   /** ACTIVE in state with exactly this content. */
   isUnchanged(slot: number, hash: string): boolean {
-    return slot >= 0 && this.active[slot] === 1 && this.hashes[slot] === hash
+    if (slot < 0 || this.active[slot] !== 1) return false
+    if (this.otherHashes.size > 0) {
+      const o = this.otherHashes.get(slot)
+      if (o !== undefined) return o === hash
+    }
+    return equalsHex(hash, this.hashBytes, slot * HASH_BYTES)
   }
 
   status(id: string): EntityStatus | undefined {
@@ -110,4 +124,23 @@ export class UserTable {
       f(this.ids[i]!, this.seenAt[i] !== undefined, this.invalid[i] === 1)
     }
   }
+}
+
+/** Write `hex` (64 lowercase hex chars) as 32 bytes at `at`; false (nothing written) for any other string. */
+const writeHex = (hex: string, out: Uint8Array, at: number): boolean => {
+  if (hex.length !== HASH_BYTES * 2) return false
+  for (let i = 0; i < HASH_BYTES * 2; i++) if (nibble(hex.charCodeAt(i)) < 0) return false
+  for (let i = 0; i < HASH_BYTES; i++) out[at + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
+  return true
+}
+
+/** `hex` is 64 lowercase hex chars spelling the 32 bytes at `at`. */
+const equalsHex = (hex: string, bytes: Uint8Array, at: number): boolean => {
+  if (hex.length !== HASH_BYTES * 2) return false
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i))
+    const lo = nibble(hex.charCodeAt(2 * i + 1))
+    if (hi < 0 || lo < 0 || ((hi << 4) | lo) !== bytes[at + i]) return false
+  }
+  return true
 }
