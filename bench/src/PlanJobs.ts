@@ -2,7 +2,7 @@
  * The jobs of the plan benchmark (plan.ts runs each in a fresh child process, plan-child.ts): csv-parse alone,
  * better-sqlite3 alone, read → plan against the prepared state, and building that state.
  */
-import { rmSync } from "node:fs"
+import { existsSync, renameSync, rmSync } from "node:fs"
 import { resolve } from "node:path"
 import { ConfigLoader, Pipeline, Planner, StateStore } from "@anysource/core"
 import { FileSource } from "@anysource/source-file"
@@ -51,6 +51,13 @@ const load = (job: ChildJob) =>
 const rowsOf = (loaded: ConfigLoader.LoadedConfig) =>
   Stream.unwrapScoped(Effect.map(loaded.source.make(loaded.sourceConfig, { baseDir: loaded.baseDir }), (s) => s.read))
 
+/** Opening a missing SQLite file would create an empty state (and a plan of N creates): refuse instead. */
+const requireState = (job: ChildJob) =>
+  Effect.suspend(() => {
+    const path = stateFile(job.dataDir, job.n, job.groups)
+    return existsSync(path) ? Effect.void : Effect.fail(new Error(`${path} is missing: run plan.ts, which builds it first`))
+  })
+
 export const planOnce = (job: ChildJob): Effect.Effect<{ rows: number; detail: Record<string, number> }, unknown> =>
   Effect.gen(function* () {
     const loaded = yield* load(job)
@@ -68,7 +75,10 @@ export const planOnce = (job: ChildJob): Effect.Effect<{ rows: number; detail: R
         membershipAdds: s.memberships.add
       }
     }
-  }).pipe(Effect.provide(SqliteStateStore.layer({ path: stateFile(job.dataDir, job.n, job.groups), identitySourceId: SOURCE_ID })))
+  }).pipe(
+    Effect.provide(SqliteStateStore.layer({ path: stateFile(job.dataDir, job.n, job.groups), identitySourceId: SOURCE_ID })),
+    (body) => Effect.zipRight(requireState(job), body) // checked before the layer opens (and would create) the file
+  )
 
 /**
  * The state of N−1%: plan the source against an empty store slice by slice (all creates, so a slice's plan does
@@ -76,10 +86,10 @@ export const planOnce = (job: ChildJob): Effect.Effect<{ rows: number; detail: R
  */
 export const buildState = (job: ChildJob): Effect.Effect<{ rows: number; detail: Record<string, number> }, unknown> =>
   Effect.gen(function* () {
-    const path = stateFile(job.dataDir, job.n, job.groups)
-    rmSync(path, { force: true })
-    rmSync(`${path}-wal`, { force: true })
-    rmSync(`${path}-shm`, { force: true })
+    // built under a temporary name and renamed when complete, so no reader ever sees a half-built state
+    const final = stateFile(job.dataDir, job.n, job.groups)
+    const path = `${final}.building`
+    for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { force: true })
     const loaded = yield* load(job)
     const compiled = yield* Planner.compile(loaded.config)
     const target = yield* SqliteStateStore.make({ path, identitySourceId: SOURCE_ID })
@@ -109,8 +119,16 @@ export const buildState = (job: ChildJob): Effect.Effect<{ rows: number; detail:
         committed += changes.length
       })
     )
-    return { rows: index, detail: { committed, leftOut: skipped.size } }
-  }).pipe(Effect.scoped)
+    return { rows: index, detail: { committed, leftOut: skipped.size }, path, final }
+  }).pipe(
+    Effect.scoped,
+    // the store is closed (WAL checkpointed) when the scope ends: only then move the file into place
+    Effect.map(({ rows, detail, path, final }) => {
+      for (const p of [final, `${final}-wal`, `${final}-shm`]) rmSync(p, { force: true })
+      renameSync(path, final)
+      return { rows, detail }
+    })
+  )
 
 /** Only what the planner loads from the state before reading a row (the user and group index, the memberships). */
 export const stateIndexOnly = (job: ChildJob): Effect.Effect<{ rows: number; detail: Record<string, number> }, unknown> =>
@@ -123,4 +141,7 @@ export const stateIndexOnly = (job: ChildJob): Effect.Effect<{ rows: number; det
     for (const m of members.values()) pairs += m.size
     const heap = process.memoryUsage().heapUsed
     return { rows: users.size, detail: { groups: groups.size, membershipPairs: pairs, heapUsedMiB: Math.round(heap / 2 ** 20) } }
-  }).pipe(Effect.provide(SqliteStateStore.layer({ path: stateFile(job.dataDir, job.n, job.groups), identitySourceId: SOURCE_ID })))
+  }).pipe(
+    Effect.provide(SqliteStateStore.layer({ path: stateFile(job.dataDir, job.n, job.groups), identitySourceId: SOURCE_ID })),
+    (body) => Effect.zipRight(requireState(job), body) // checked before the layer opens (and would create) the file
+  )
