@@ -196,11 +196,15 @@ export const make = (
         `DELETE FROM memberships WHERE identity_source_id = ? AND group_external_id = ?
            AND member_external_id IN (SELECT value FROM json_each(?))`
       ),
-      journal: db.prepare("SELECT journal FROM journal WHERE identity_source_id = ?").pluck(),
+      journal: db.prepare("SELECT journal, plan_json FROM journal WHERE identity_source_id = ?"),
       saveJournal: db.prepare(
-        `INSERT INTO journal (identity_source_id, run_id, plan_hash, journal, updated_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO journal (identity_source_id, run_id, plan_hash, journal, plan_json, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (identity_source_id) DO UPDATE SET run_id = excluded.run_id, plan_hash = excluded.plan_hash,
-           journal = excluded.journal, updated_at = excluded.updated_at`
+           journal = excluded.journal, plan_json = excluded.plan_json, updated_at = excluded.updated_at`
+      ),
+      saveCheckpoints: db.prepare(
+        `UPDATE journal SET journal = ?, updated_at = ?
+         WHERE identity_source_id = ? AND run_id = ? AND plan_hash = ? AND plan_json IS NOT NULL`
       ),
       clearJournal: db.prepare("DELETE FROM journal WHERE identity_source_id = ?"),
       recordRun: db.prepare(
@@ -261,8 +265,19 @@ export const make = (
       ...(row.message !== null ? { message: row.message } : {})
     })
 
-    const writeJournal = (journal: StateStore.Journal, at: string) =>
-      stmts.saveJournal.run(sourceId, journal.runId, journal.planHash, JSON.stringify(journal), at)
+    // The plan (megabytes for a large apply) is written once per run; a checkpoint rewrites only the small
+    // rest of the journal. `planWritten` remembers which run's plan this process already stored.
+    let planWritten: { runId: string; planHash: string } | undefined
+    const writeJournal = (journal: StateStore.Journal, at: string) => {
+      const { planJson, ...rest } = journal
+      const small = JSON.stringify({ ...rest, planJson: "" })
+      if (planWritten?.runId === journal.runId && planWritten.planHash === journal.planHash) {
+        const updated = stmts.saveCheckpoints.run(small, at, sourceId, journal.runId, journal.planHash)
+        if (updated.changes === 1) return
+      }
+      stmts.saveJournal.run(sourceId, journal.runId, journal.planHash, small, planJson, at)
+      planWritten = { runId: journal.runId, planHash: journal.planHash }
+    }
 
     /** All changes in order; runs of consecutive upserts / deactivations are written in chunks. */
     const applyChanges = (batch: StateStore.CommitBatch) => {
@@ -416,9 +431,13 @@ export const make = (
         ),
 
       journal: attempt("read the apply journal from the state database", () => {
-        const text = stmts.journal.get(sourceId) as string | undefined
-        return Option.fromNullable(text).pipe(
-          Option.map((t) => parseStored<StateStore.Journal>(t, "the apply journal"))
+        const row = stmts.journal.get(sourceId) as { journal: string; plan_json: string | null } | undefined
+        return Option.fromNullable(row).pipe(
+          Option.map((r) => {
+            const journal = parseStored<StateStore.Journal>(r.journal, "the apply journal")
+            // v2 rows keep the plan apart; v1 rows still carry it inside the journal JSON
+            return r.plan_json === null ? journal : { ...journal, planJson: r.plan_json }
+          })
         )
       }),
 
@@ -431,6 +450,7 @@ export const make = (
 
       clearJournal: attempt("clear the apply journal", () => {
         stmts.clearJournal.run(sourceId)
+        planWritten = undefined
       }),
 
       recordRun: (run) =>

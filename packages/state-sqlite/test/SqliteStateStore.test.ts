@@ -229,9 +229,11 @@ describe("SqliteStateStore", () => {
         // The dead holder: its store and lock scopes are never closed, so the lease is never released.
         const deadStore = yield* Scope.make()
         // (a crashed process renews nothing: renewal is off for it)
-        const dead = yield* SqliteStateStore.make({ path, identitySourceId: "0oaSQLITE", renewLeases: false }).pipe(
-          Scope.extend(deadStore)
-        )
+        const dead = yield* SqliteStateStore.make({
+          path,
+          identitySourceId: "0oaSQLITE",
+          renewLeases: false
+        }).pipe(Scope.extend(deadStore))
         const deadLock = yield* Scope.make()
         yield* dead.lock("crashed-run", 30_000).pipe(Scope.extend(deadLock))
 
@@ -251,20 +253,22 @@ describe("SqliteStateStore", () => {
       })
     )
 
-    it.scoped("a live holder renews its lease: nobody takes it over while its scope is open (TestClock)", () =>
-      Effect.gen(function* () {
-        const path = freshDbPath(dir)
-        const holder = yield* open(path)
-        const held = yield* Scope.make()
-        yield* holder.lock("long-apply", 30_000).pipe(Scope.extend(held))
-        const other = yield* open(path)
-        for (let i = 0; i < 12; i++) {
-          yield* TestClock.adjust("10 seconds")
-          expect((yield* failure(other.lock("other-run", 30_000))).reason).toBe("Locked")
-        }
-        yield* Scope.close(held, Exit.void)
-        yield* Effect.scoped(other.lock("other-run", 30_000))
-      })
+    it.scoped(
+      "a live holder renews its lease: nobody takes it over while its scope is open (TestClock)",
+      () =>
+        Effect.gen(function* () {
+          const path = freshDbPath(dir)
+          const holder = yield* open(path)
+          const held = yield* Scope.make()
+          yield* holder.lock("long-apply", 30_000).pipe(Scope.extend(held))
+          const other = yield* open(path)
+          for (let i = 0; i < 12; i++) {
+            yield* TestClock.adjust("10 seconds")
+            expect((yield* failure(other.lock("other-run", 30_000))).reason).toBe("Locked")
+          }
+          yield* Scope.close(held, Exit.void)
+          yield* Effect.scoped(other.lock("other-run", 30_000))
+        })
     )
 
     it.scoped("releasing after the store was closed does not fail; the lease then waits for its expiry", () =>
@@ -459,9 +463,78 @@ describe("SqliteStateStore", () => {
     )
   })
 
+  describe("the apply journal", () => {
+    const bigPlan = JSON.stringify({
+      users: Array.from({ length: 5000 }, (_, i) => ({ externalId: `E${i}`, op: "create" }))
+    })
+    const journalOf = (sessions: ReadonlyArray<StateStore.SessionCheckpoint>): StateStore.Journal => ({
+      runId: "run-1",
+      identitySourceId: "0oaSQLITE",
+      planHash: "plan-1",
+      planJson: bigPlan,
+      startedAt: t1,
+      sessions
+    })
+
+    it.scoped("stores the plan once; checkpoints rewrite only the small rest, and read back whole", () =>
+      Effect.gen(function* () {
+        const path = freshDbPath(dir)
+        const store = yield* open(path)
+        yield* store.saveJournal(journalOf([{ index: 0, uploadedBatches: [], status: "CREATED" }]))
+        for (let i = 0; i < 5; i++)
+          yield* store.saveJournal(
+            journalOf([
+              {
+                index: 0,
+                oktaSessionId: "aps1",
+                uploadedBatches: [...Array(i + 1).keys()],
+                status: "UPLOADING"
+              }
+            ])
+          )
+        const row = withRaw(path, (db) =>
+          db.prepare("SELECT length(journal) AS small, length(plan_json) AS plan FROM journal").get()
+        ) as { small: number; plan: number }
+        expect(row.plan).toBe(bigPlan.length)
+        expect(row.small).toBeLessThan(400)
+        const back = Option.getOrThrow(yield* store.journal)
+        expect(back.planJson).toBe(bigPlan)
+        expect(back.sessions[0]?.uploadedBatches).toEqual([0, 1, 2, 3, 4])
+        // a new run replaces the plan
+        yield* store.saveJournal({ ...journalOf([]), runId: "run-2", planHash: "plan-2", planJson: "{}" })
+        expect(Option.getOrThrow(yield* store.journal)).toMatchObject({ runId: "run-2", planJson: "{}" })
+      })
+    )
+
+    it.scoped("a journal written by schema v1 (plan inside the JSON) is read after the upgrade", () =>
+      Effect.gen(function* () {
+        const path = freshDbPath(dir)
+        mkdirSync(dirname(path), { recursive: true })
+        const db = new Database(path)
+        try {
+          yield* migrate(db, path, migrations.slice(0, 1))
+          db.prepare("INSERT INTO identity_sources (id, created_at) VALUES (?, ?)").run("0oaSQLITE", t1)
+          const v1Journal = journalOf([
+            { index: 0, oktaSessionId: "aps1", uploadedBatches: [0], status: "UPLOADING" }
+          ])
+          db.prepare(
+            "INSERT INTO journal (identity_source_id, run_id, plan_hash, journal, updated_at) VALUES (?, ?, ?, ?, ?)"
+          ).run("0oaSQLITE", "run-1", "plan-1", JSON.stringify(v1Journal), t1)
+        } finally {
+          db.close()
+        }
+        const store = yield* open(path)
+        expect(Option.getOrThrow(yield* store.journal)).toEqual(
+          journalOf([{ index: 0, oktaSessionId: "aps1", uploadedBatches: [0], status: "UPLOADING" }])
+        )
+      })
+    )
+  })
+
   describe("schema migrations", () => {
+    const next = migrations.length + 1
     const v2: Migration = {
-      version: 2,
+      version: next,
       description: "add entities.note",
       up: (db) => db.exec("ALTER TABLE entities ADD COLUMN note TEXT NOT NULL DEFAULT 'v2'")
     }
@@ -478,7 +551,7 @@ describe("SqliteStateStore", () => {
       })
     )
 
-    it.effect("a v1 file upgrades to v2 with its data intact", () =>
+    it.effect("a file at the current version upgrades to the next with its data intact", () =>
       Effect.gen(function* () {
         const path = freshDbPath(dir)
         yield* Effect.scoped(
@@ -489,13 +562,13 @@ describe("SqliteStateStore", () => {
         )
         const db = new Database(path)
         try {
-          expect(db.pragma("user_version", { simple: true })).toBe(1)
+          expect(db.pragma("user_version", { simple: true })).toBe(migrations.length)
           const version = yield* migrate(db, path, [...migrations, v2])
-          expect(version).toBe(2)
-          expect(db.pragma("user_version", { simple: true })).toBe(2)
+          expect(version).toBe(next)
+          expect(db.pragma("user_version", { simple: true })).toBe(next)
           expect(db.prepare("SELECT count(*) FROM entities WHERE note = 'v2'").pluck().get()).toBe(5)
           // Idempotent: running again changes nothing.
-          expect(yield* migrate(db, path, [...migrations, v2])).toBe(2)
+          expect(yield* migrate(db, path, [...migrations, v2])).toBe(next)
         } finally {
           db.close()
         }

@@ -89,8 +89,19 @@ CREATE TABLE locks (
 );
 `
 
+/**
+ * v2: the plan of an apply is stored once (`journal.plan_json`); each checkpoint rewrites only the small
+ * journal JSON (sessions). A v1 row keeps its plan inside `journal` and is still read as written.
+ */
+const v2 = `ALTER TABLE journal ADD COLUMN plan_json TEXT;`
+
 export const migrations: ReadonlyArray<Migration> = [
-  { version: 1, description: "create the state tables", up: (db) => db.exec(v1) }
+  { version: 1, description: "create the state tables", up: (db) => db.exec(v1) },
+  {
+    version: 2,
+    description: "store the plan of an apply once, apart from its checkpoints",
+    up: (db) => db.exec(v2)
+  }
 ]
 
 export const latestVersion = (list: ReadonlyArray<Migration>): number => list[list.length - 1]?.version ?? 0
