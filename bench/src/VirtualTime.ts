@@ -3,8 +3,8 @@
  *
  * The emulator runs on a `ManualClock`; anysource runs on an Effect `Clock` that reads the same manual clock.
  * A sleep (poll interval, backoff, the 5-minute countdown, a 429 wait) does not wait in real time: when the
- * process is idle — no HTTP request in flight, no fiber runnable (the Effect `Scheduler` has no task queued)
- * and nothing happened for a few event-loop turns and at least 5 ms — the clock jumps to the earliest pending
+ * process is idle — no HTTP request in flight, no fiber runnable (the Effect `Scheduler` has no task queued), no
+ * file I/O pending, and nothing happened for a few event-loop turns and at least 5 ms — the clock jumps to the earliest pending
  * sleep and wakes it. Requests and CPU work take the real time they take and add no virtual time, so at the end
  * `elapsedMillis()` is exactly the time the session rules, polls and waits forced, as the emulator counts it.
  *
@@ -45,6 +45,9 @@ const QUIET_TURNS = 3
 /** …spanning at least this many real milliseconds (a read from disk is not idleness). */
 const QUIET_MS = 5
 
+/** A file read or write in flight (a source being read from disk) is not idleness either. */
+const fileIoPending = (): boolean => process.getActiveResourcesInfo().some((r) => r.startsWith("FSReq"))
+
 export const make = (manual: ManualClock): VirtualTime => {
   const start = manual.now()
   const sleepers = new Set<Sleeper>()
@@ -62,7 +65,7 @@ export const make = (manual: ManualClock): VirtualTime => {
     timer = undefined
     if (closed || sleepers.size === 0) return
     if (inflight > 0) return // the request's completion reschedules
-    if (activity !== seen || runnable > 0) {
+    if (activity !== seen || runnable > 0 || fileIoPending()) {
       seen = activity
       quiet = 0
       quietSince = Date.now()

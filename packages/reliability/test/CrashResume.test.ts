@@ -163,7 +163,7 @@ describe("crash-resume of the built CLI", () => {
     const n = 10_050 // 51 user uploads + groups + memberships: two Okta sessions
     let source = [...employees(n, 7)]
     await day("day 0 (initial load, 2 sessions)", source, 8, 60)
-    for (let d = 1; d <= 8 && (kills < 22 || requestKills < 20); d++) {
+    for (let d = 1; d <= 14 && (kills < 22 || requestKills < 20); d++) {
       source = [...withChanges(source, n, { updates: 0.08, leavers: 0.02, joiners: 0.02, seed: d, joinerStart: n + d * 1000 })]
       await day(`day ${d}`, source, 5, 12)
     }
