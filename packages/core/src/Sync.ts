@@ -42,7 +42,10 @@ export interface SyncOptions {
   readonly stopBefore?: Effect.Effect<boolean>
   /** How many times a read that failed with a retryable SourceError is started again (default 3). */
   readonly sourceRetries?: number
-  /** Lock lease for the identity source (default 15 minutes; a dead holder's lease expires). */
+  /**
+   * Lock lease for the identity source (default 2 minutes). The durable stores renew a held lease every ttl/3,
+   * so a long apply keeps it, while a killed run blocks the next one for at most this long.
+   */
   readonly lockTtlMillis?: number
 }
 
@@ -107,7 +110,7 @@ export const runWithReport = (
     const body = Effect.scoped(
       Effect.gen(function* () {
         if (options.mode === "apply") {
-          yield* store.lock(runId, options.lockTtlMillis ?? 15 * 60 * 1000)
+          yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
           const pending = yield* store.journal
           const resumed = yield* Orchestrator.resumePending({
             onEvent: (event) => emit({ _tag: "Apply", event }),
