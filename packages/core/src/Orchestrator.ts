@@ -166,7 +166,7 @@ const newestActivity = (sessions: ReadonlyArray<IdentitySourceSession>): number 
 const ignoreOktaErrors = <A, R>(self: Effect.Effect<A, OktaApiError, R>) => Effect.ignore(self)
 
 /** Create this plan session's Okta session, waiting out conflicts per policy. Returns the session id. */
-/** Allowed difference between our clock (the journal's start) and Okta's (a session's `created`). */
+/** Allowed error of the journal's start moved into Okta's clock (`Date` has 1 s resolution; requests take time). */
 const ADOPT_CLOCK_SKEW_MILLIS = 60_000
 
 const createdAtOrAfter = (s: IdentitySourceSession, millis: number): boolean => {
@@ -210,7 +210,11 @@ const openSession = (run: Run, createInFlight: boolean): Effect.Effect<string, O
       if (inFlight) {
         // Only a session created after this journal started can be the one our lost create made: an older
         // empty CREATED session is someone else's (it is what blocked us), never ours to upload into.
-        const notBefore = Date.parse(run.journal.startedAt) - ADOPT_CLOCK_SKEW_MILLIS
+        // The journal's start is this machine's time, a session's `created` is Okta's: move the start into Okta's
+        // clock (the offset read off the `Date` header of the list call just made), so a machine whose clock is
+        // off by hours neither misses its own session nor takes someone else's.
+        const toServer = (yield* client.serverTime) - (yield* Clock.currentTimeMillis)
+        const notBefore = Date.parse(run.journal.startedAt) + toServer - ADOPT_CLOCK_SKEW_MILLIS
         const orphan = active.find(
           (s) => s.status === "CREATED" && !known.has(s.id) && createdAtOrAfter(s, notBefore)
         )

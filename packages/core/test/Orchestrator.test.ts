@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import * as Batching from "../src/Batching.ts"
+import * as OktaClient from "../src/OktaClient.ts"
 import * as Orchestrator from "../src/Orchestrator.ts"
 import type { ApplyEvent, ApplyOptions } from "../src/Orchestrator.ts"
 import * as StateStore from "../src/StateStore.ts"
@@ -13,6 +14,7 @@ import {
   makeMiniOkta,
   makePlan,
   oktaError,
+  type FakeHttpOptions,
   range,
   type MiniOktaOptions
 } from "./oktaFake.ts"
@@ -31,9 +33,9 @@ const bigPlan = () =>
     }))
   })
 
-const setup = (mini: MiniOktaOptions = {}) => {
+const setup = (mini: MiniOktaOptions = {}, http: FakeHttpOptions = {}) => {
   const okta = makeMiniOkta({ processingMillis: 2_000, ...mini })
-  const fake = fakeHttp(okta.handler)
+  const fake = fakeHttp(okta.handler, http)
   const storeLayer = StateStore.layerMemory("test")
   return { okta, fake, layer: Layer.merge(clientLayer(fake, { maxRetries: 3 }), storeLayer) }
 }
@@ -279,6 +281,58 @@ describe("Orchestrator.apply", () => {
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(okta.sessions).toHaveLength(1)
       expect(okta.sessions[0]!.status).toBe("COMPLETED")
+    })
+  )
+
+  for (const [label, offset] of [
+    ["10 minutes behind Okta's", -10 * 60_000],
+    ["3 hours ahead of Okta's", 3 * 60 * 60_000]
+  ] as const)
+    it.effect(`adopts its own lost session when this machine's clock is ${label}`, () =>
+      Effect.gen(function* () {
+        // the journal's start is this machine's time, a session's \`created\` is Okta's: compare in one clock
+        const { okta, layer } = setup({}, { serverClockOffsetMillis: -offset })
+        let first = true
+        okta.after.push((req, res) => {
+          if (req.method === "POST" && req.path.endsWith("/sessions") && res.status === 201 && first) {
+            first = false
+            return "drop"
+          }
+          return undefined
+        })
+        const events: Array<ApplyEvent> = []
+        const exit = yield* drive(Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base(events) })).pipe(
+          Effect.provide(layer)
+        )
+        expect(Exit.isSuccess(exit)).toBe(true)
+        expect(okta.sessions.map((s) => [s.status, s.uploads.length])).toEqual([["COMPLETED", 1]])
+        expect(events.filter((e) => e._tag === "WaitingForSessionGap")).toEqual([])
+      })
+    )
+
+  it.effect("does not adopt an empty session created before its journal started, whatever this machine's clock says", () =>
+    Effect.gen(function* () {
+      // Okta's clock is 2 hours ahead; the foreign session was opened (Okta time) 10 minutes before our run
+      const { okta, fake, layer } = setup({}, { serverClockOffsetMillis: 2 * 60 * 60_000 })
+      yield* Effect.flatMap(
+        OktaClient.OktaClient,
+        (c) => c.createSession
+      ).pipe(Effect.provide(clientLayer(fake, { maxRetries: 0 })))
+      yield* TestClock.adjust("10 minutes")
+      let first = true
+      okta.after.push((req, res) => {
+        // our own create is refused (the foreign session blocks it) and the response is then lost
+        if (req.method === "POST" && req.path.endsWith("/sessions") && res.status === 400 && first) {
+          first = false
+          return "drop"
+        }
+        return undefined
+      })
+      const exit = yield* drive(
+        Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base([], { sessionTimeoutMs: 60_000 }) })
+      ).pipe(Effect.provide(layer))
+      expect(failure(exit)).toMatchObject({ _tag: "ApplyError", reason: "ForeignSession" })
+      expect(okta.sessions.map((s) => [s.status, s.uploads.length])).toEqual([["CREATED", 0]])
     })
   )
 

@@ -38,11 +38,17 @@ export interface Fake {
 
 const decoder = new TextDecoder()
 
-export const fakeHttp = (handler: Handler): Fake => {
+export interface FakeHttpOptions {
+  /** The server's clock runs this far ahead of the client's (negative: behind): `Date` headers and MiniOkta times. */
+  readonly serverClockOffsetMillis?: number
+}
+
+export const fakeHttp = (handler: Handler, options: FakeHttpOptions = {}): Fake => {
   const requests: Array<FakeRequest> = []
+  const offset = options.serverClockOffsetMillis ?? 0
   const client = HttpClient.make((request, url) =>
     Effect.gen(function* () {
-      const at = yield* Clock.currentTimeMillis
+      const at = (yield* Clock.currentTimeMillis) + offset
       const body = request.body._tag === "Uint8Array" ? decoder.decode(request.body.body) : ""
       const req: FakeRequest = { method: request.method, url, path: url.pathname, headers: { ...request.headers }, body, at }
       requests.push(req)
