@@ -8,7 +8,8 @@ import { library } from "@anysource/tsup-config"
 export const external = ["better-sqlite3", "jiti", "ssh2"]
 
 export default library({
-  entry: { index: "src/index.ts", bin: "src/bin.ts" },
+  // decode-worker.js: source-file parses large files in a worker thread, started from beside the bundle
+  entry: { index: "src/index.ts", bin: "src/bin.ts", "decode-worker": "../../packages/source-file/src/internal/decodeWorker.ts" },
   noExternal: [new RegExp(`^(?!(${external.join("|")})(/|$))`)],
   external,
   splitting: true,

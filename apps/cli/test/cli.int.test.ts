@@ -3,10 +3,11 @@
  * against the embedded Okta emulator, and check what a user would see: exit codes, output, the
  * reports, the state, and the emulator's persisted org (what really reached "Okta").
  */
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { copyQuickstart, emulatorOf, ensureBuilt, quickstart, removeTempDirs, run, show } from "./support/cli.ts"
+import { bin, copyQuickstart, emulatorOf, ensureBuilt, quickstart, removeTempDirs, run, show } from "./support/cli.ts"
 
 const csvLines = fs.readFileSync(path.join(quickstart, "people.csv"), "utf8").trimEnd().split("\n")
 const header = csvLines[0]!
@@ -54,6 +55,23 @@ describe.sequential("quickstart: plan, apply, plan again, edit, drift, safeguard
     )
     const zoe = plan.users.find((u: { op: string; profile: Record<string, string> }) => /[^ -~]/.test(u.profile.firstName ?? ""))
     expect(zoe, "non-ASCII names survive").toBeDefined()
+  })
+
+  it("the bundle's decode worker (dist/decode-worker.js) parses the CSV to the very same plan", async () => {
+    // ANYSOURCE_DECODE_WORKER=1 sends even this small file through the worker thread the bundle starts for large ones
+    const inWorker = await run(dir, ["plan", "--json"], { ANYSOURCE_DECODE_WORKER: "1" })
+    const onMain = await run(dir, ["plan", "--json"], { ANYSOURCE_DECODE_WORKER: "0" })
+    expect(inWorker.code, show(inWorker)).toBe(2)
+    expect(onMain.code, show(onMain)).toBe(2)
+    const a = JSON.parse(inWorker.stdout)
+    const b = JSON.parse(onMain.stdout)
+    // the hash covers createdAt; everything else must be identical
+    expect({ ...a, createdAt: undefined, hash: undefined }).toEqual({ ...b, createdAt: undefined, hash: undefined })
+    expect(a.summary.rowsRead).toBe(rows.length)
+    // the worker script is part of the bundle and refuses to run anywhere but in a worker thread
+    const alone = spawnSync(process.execPath, [path.join(path.dirname(bin), "decode-worker.js")], { encoding: "utf8" })
+    expect(alone.status).not.toBe(0)
+    expect(alone.stderr).toContain("runs as a worker thread only")
   })
 
   it("apply --yes creates the users in the emulator and writes JSON and HTML reports", async () => {

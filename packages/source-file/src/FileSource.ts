@@ -176,6 +176,7 @@ export const FileSource = defineSource({
               ...config,
               name: file.name,
               source: SOURCE,
+              sizeHint: file.size,
               ...(sha256 !== undefined ? { sha256 } : {}),
               onDigest: (d) => facts.push({ name: file.name, size: d.bytes, mtime, sha256: d.sha256 })
             })

@@ -11,16 +11,17 @@ import type { Model } from "@anysource/core"
 import { SourceError } from "@anysource/core"
 import { Effect, Stream, type Scope } from "effect"
 import { z } from "zod"
-import { digest, isGzipName, maybeGunzip, type Digest } from "./internal/bytes.ts"
-import { csvRows, detectDelimiter as detectDelimiterInternal } from "./internal/csv.ts"
+import { isGzipName } from "./internal/bytes.ts"
+import { detectDelimiter as detectDelimiterInternal } from "./internal/csv.ts"
+import { decodeRows, formatFromName, type DecodeSettings } from "./internal/decodeRows.ts"
 import { rowStream, type ByteSource } from "./internal/effect.ts"
 import type { FailContext } from "./internal/fail.ts"
-import { jsonRows } from "./internal/json.ts"
-import { ndjsonRows } from "./internal/ndjson.ts"
-import { decodeText, encodingSupported } from "./internal/text.ts"
+import { encodingSupported } from "./internal/text.ts"
+import { decodeWorkerUrl, workerRows } from "./internal/workerRows.ts"
 
 export type { ByteSource } from "./internal/effect.ts"
 export type { Digest } from "./internal/bytes.ts"
+import type { Digest } from "./internal/bytes.ts"
 
 // ---------------------------------------------------------------------------------------------- config
 
@@ -95,25 +96,7 @@ export type ChecksumOptions = z.output<typeof ChecksumOptions>
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-/** The format an extension implies (`.gz` looked through), or undefined when the name does not tell. */
-export const formatFromName = (name: string): "csv" | "ndjson" | "json" | undefined => {
-  const base = name.replace(/\.gz$/i, "")
-  const ext = /\.([^./\\]+)$/.exec(base)?.[1]?.toLowerCase()
-  switch (ext) {
-    case "csv":
-    case "tsv":
-    case "psv":
-    case "txt":
-      return "csv"
-    case "ndjson":
-    case "jsonl":
-      return "ndjson"
-    case "json":
-      return "json"
-    default:
-      return undefined
-  }
-}
+export { formatFromName }
 
 export { isGzipName }
 
@@ -158,57 +141,18 @@ export interface DecodeOptions extends Partial<FormatOptionsInput> {
   readonly sha256?: string
   /** Called once the last byte was read, with the sha256 and size of the bytes as stored. */
   readonly onDigest?: (digest: Digest) => void
+  /**
+   * Parse in a worker thread, on another core, while the caller's thread works on the rows: `true` (fails when the
+   * worker script is missing), `false`, or `"auto"` (default): when `sizeHint` is at least 4 MiB and the worker
+   * script is there. The environment variable `ANYSOURCE_DECODE_WORKER` overrides "auto": `0` means false, `1` true.
+   */
+  readonly worker?: boolean | "auto"
+  /** The size of the bytes as stored, when known (for `worker: "auto"`). */
+  readonly sizeHint?: number
 }
 
-async function* decodeRows(
-  ctx: FailContext,
-  bytes: AsyncIterable<Uint8Array>,
-  options: FormatOptions,
-  extra: Pick<DecodeOptions, "sha256" | "onDigest">
-): AsyncGenerator<ReadonlyArray<Model.SourceRow>> {
-  const hashed = digest(ctx, bytes, extra.sha256, extra.onDigest)
-  const plain = maybeGunzip(ctx, hashed, options.gzip)
-  const text = decodeText(ctx, plain, { encoding: options.encoding })
-  let format = options.format === "auto" ? formatFromName(ctx.name) : options.format
-  let source: AsyncIterable<string> = text
-  if (format === undefined) {
-    // No telling extension: sniff the first non-blank character.
-    const iterator = text[Symbol.asyncIterator]()
-    const seen: Array<string> = []
-    let first: string | undefined
-    for (;;) {
-      const next = await iterator.next()
-      if (next.done === true) break
-      seen.push(next.value)
-      first = /\S/.exec(next.value)?.[0]
-      if (first !== undefined) break
-    }
-    format = first === "[" ? "json" : first === "{" ? "ndjson" : "csv"
-    source = (async function* () {
-      try {
-        yield* seen
-        for (;;) {
-          const next = await iterator.next()
-          if (next.done === true) return
-          yield next.value
-        }
-      } finally {
-        await iterator.return?.(undefined)
-      }
-    })()
-  }
-  switch (format) {
-    case "csv":
-      yield* csvRows(ctx, source, { ...options.csv, maxRecordSize: options.maxRecordSize })
-      return
-    case "ndjson":
-      yield* ndjsonRows(ctx, source, options.maxRecordSize)
-      return
-    case "json":
-      yield* jsonRows(ctx, source, options.maxRecordSize)
-      return
-  }
-}
+/** Below this size a worker thread's start-up costs more than parsing on the calling thread saves. */
+export const WORKER_MIN_BYTES = 4 * 1024 * 1024
 
 /** `decode` accepts an adapter's whole config and takes the format keys from it. */
 const LooseFormatOptions = z.object(formatOptionsShape)
@@ -229,14 +173,31 @@ export const decode = (
   input: ByteSource | Effect.Effect<ByteSource, SourceError, Scope.Scope>,
   options: DecodeOptions
 ): Stream.Stream<Model.SourceRow, SourceError> => {
-  const { name, source = "file", sha256, onDigest, ...formatInput } = options
+  const { name, source = "file", sha256, onDigest, worker: asked = "auto", sizeHint, ...formatInput } = options
   const ctx: FailContext = { source, name }
   const parsed = LooseFormatOptions.safeParse(formatInput)
   if (!parsed.success) return Stream.fail(configError(source, name, parsed.error))
+  const { format, csv, encoding, gzip, maxRecordSize } = parsed.data
+  const settings: DecodeSettings = { format, csv, encoding, gzip, maxRecordSize }
+  const extra = { ...(sha256 !== undefined ? { sha256 } : {}), ...(onDigest !== undefined ? { onDigest } : {}) }
+  // A process-wide switch for where parsing runs (not pipeline configuration): the escape hatch named in the worker's
+  // error message, and how the test suite runs every decoder test on both threads.
+  // eslint-disable-next-line no-restricted-properties
+  const env = process.env["ANYSOURCE_DECODE_WORKER"]
+  const worker = asked === "auto" && (env === "0" || env === "1") ? env === "1" : asked
+  const script = worker === true || (worker === "auto" && (sizeHint ?? 0) >= WORKER_MIN_BYTES) ? decodeWorkerUrl() : undefined
+  if (worker === true && script === undefined)
+    return Stream.fail(
+      new SourceError({
+        source,
+        reason: "Config",
+        message: `cannot decode ${name} in a worker thread: the worker script (decode-worker.js) is not next to this build of @anysource/source-file (unset ANYSOURCE_DECODE_WORKER to decode on the main thread)`
+      })
+    )
   const acquire: Effect.Effect<ByteSource, SourceError, Scope.Scope> = Effect.isEffect(input)
     ? (input as Effect.Effect<ByteSource, SourceError, Scope.Scope>)
     : Effect.succeed(input as ByteSource)
   return rowStream(ctx, acquire, (bytes) =>
-    decodeRows(ctx, bytes, parsed.data, { ...(sha256 !== undefined ? { sha256 } : {}), ...(onDigest !== undefined ? { onDigest } : {}) })
+    script !== undefined ? workerRows(ctx, bytes, settings, extra, script) : decodeRows(ctx, bytes, settings, extra)
   )
 }

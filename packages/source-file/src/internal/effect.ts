@@ -3,7 +3,7 @@ import type { Model } from "@anysource/core"
 import { SourceError } from "@anysource/core"
 import { Chunk, Effect, Option, Stream, type Scope } from "effect"
 import { Readable } from "node:stream"
-import { toSourceError, type FailContext } from "./fail.ts"
+import { asFailure, type FailContext } from "./fail.ts"
 
 /** Bytes to decode: a Node stream, any async iterable of bytes, or an Effect stream. */
 export type ByteSource = Readable | AsyncIterable<Uint8Array> | Stream.Stream<Uint8Array, SourceError>
@@ -25,6 +25,13 @@ const open = (source: ByteSource): Opened => {
   return { iterable: source, destroy: () => {} }
 }
 
+/** Whatever came out of the pipeline, as a `SourceError`. */
+export const toSourceError = (ctx: FailContext, error: unknown): SourceError => {
+  if (error instanceof SourceError) return error
+  const f = asFailure(ctx, error)
+  return new SourceError({ ...f.fields, ...(f.original !== undefined ? { cause: f.original } : {}) })
+}
+
 export const rowStream = (
   ctx: FailContext,
   acquire: Effect.Effect<ByteSource, SourceError, Scope.Scope>,
@@ -35,12 +42,18 @@ export const rowStream = (
       const source = yield* acquire
       const opened = open(source)
       const rows = decode(opened.iterable)
-      // Destroy the byte source first (closes the file handle / socket even while a read is pending), then
-      // let the generator chain unwind.
+      // Destroy the byte source first (ends a pending read), then let the generator chain unwind, and wait (at most
+      // 2 s) for it: a decode worker may still have a read in flight on a file handle the caller closes next.
       yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
+        Effect.promise(() => {
           opened.destroy()
-          rows.return(undefined).catch(() => undefined)
+          return Promise.race([
+            rows.return(undefined).then(
+              () => undefined,
+              () => undefined
+            ),
+            new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())
+          ])
         })
       )
       const pull = Effect.tryPromise({

@@ -1,22 +1,35 @@
 /**
- * Errors inside the Node/async-iterator part of the decoders travel as `DecodeFailure`
- * (a real `Error`, so Node streams carry it unchanged) and become a `SourceError` at the Effect boundary.
+ * Errors inside the Node/async-iterator part of the decoders travel as `DecodeFailure` (a real `Error`, so Node
+ * streams carry it unchanged) holding plain fields, and become a `SourceError` at the Effect boundary
+ * (`toSourceError` in effect.ts). Plain fields, because a decoder may run in a worker thread (decodeWorker.ts):
+ * nothing here loads @anysource/core, and the fields cross the thread boundary as they are.
  */
-import { SourceError } from "@anysource/core"
 import type { Errors } from "@anysource/core"
-
-export class DecodeFailure extends Error {
-  constructor(readonly error: SourceError) {
-    super(error.message)
-    this.name = "DecodeFailure"
-  }
-}
 
 export interface FailContext {
   /** `SourceError.source`, e.g. `file` or `sftp`. */
   readonly source: string
   /** The file's display name used in locations, e.g. `exports/people.csv`. */
   readonly name: string
+}
+
+/** What a `SourceError` is made of (minus a cause that cannot cross threads). */
+export interface FailureFields {
+  readonly source: string
+  readonly reason: Errors.SourceErrorReason
+  readonly message: string
+  readonly location?: string
+  readonly retryable?: boolean
+}
+
+export class DecodeFailure extends Error {
+  constructor(
+    readonly fields: FailureFields,
+    readonly original?: unknown
+  ) {
+    super(fields.message)
+    this.name = "DecodeFailure"
+  }
 }
 
 export const failure = (
@@ -26,14 +39,14 @@ export const failure = (
   extra: { readonly location?: string; readonly cause?: unknown; readonly retryable?: boolean } = {}
 ): DecodeFailure =>
   new DecodeFailure(
-    new SourceError({
+    {
       source: ctx.source,
       reason,
       message,
       ...(extra.location !== undefined ? { location: extra.location } : {}),
-      ...(extra.cause !== undefined ? { cause: extra.cause } : {}),
       ...(extra.retryable !== undefined ? { retryable: extra.retryable } : {})
-    })
+    },
+    extra.cause
   )
 
 const errnoReason = (code: string | undefined): Errors.SourceErrorReason => {
@@ -49,26 +62,18 @@ const errnoReason = (code: string | undefined): Errors.SourceErrorReason => {
   }
 }
 
-/** Whatever came out of the pipeline, as a `SourceError`. */
-export const toSourceError = (ctx: FailContext, error: unknown): SourceError => {
-  if (error instanceof DecodeFailure) return error.error
-  if (error instanceof SourceError) return error
+/** Whatever came out of the pipeline (a `DecodeFailure`, a zlib or file-system error, ...), as a `DecodeFailure`. */
+export const asFailure = (ctx: FailContext, error: unknown): DecodeFailure => {
+  if (error instanceof DecodeFailure) return error
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined
   const text = error instanceof Error ? error.message : String(error)
-  if (code?.startsWith("Z_") || code === "ERR_ZLIB_INITIALIZATION_FAILED") {
-    return new SourceError({
-      source: ctx.source,
-      reason: "Decode",
-      message: `${ctx.name} is not a valid gzip stream (${text}): the file may be truncated or not gzip-compressed — set gzip: false if it is plain text`,
-      cause: error
-    })
-  }
+  if (code?.startsWith("Z_") || code === "ERR_ZLIB_INITIALIZATION_FAILED")
+    return failure(
+      ctx,
+      "Decode",
+      `${ctx.name} is not a valid gzip stream (${text}): the file may be truncated or not gzip-compressed — set gzip: false if it is plain text`,
+      { cause: error }
+    )
   const reason = errnoReason(code)
-  return new SourceError({
-    source: ctx.source,
-    reason,
-    message: `cannot read ${ctx.name}: ${text}`,
-    retryable: reason === "Read",
-    cause: error
-  })
+  return failure(ctx, reason, `cannot read ${ctx.name}: ${text}`, { retryable: reason === "Read", cause: error })
 }
