@@ -21,7 +21,7 @@
  *   on row order. A group's profile and location come from its smallest row location when rows disagree
  *   (the disagreement is reported).
  */
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Option, Stream } from "effect"
 import type { PipelineConfig } from "./Config.ts"
 import { ConfigError, type RecordIssue, type SourceError, type StateError, ValidationError } from "./Errors.ts"
 import * as Filter from "./Filter.ts"
@@ -436,19 +436,20 @@ const counts = (changes: ReadonlyArray<UserChange>, unchanged: number, held: num
   return c
 }
 
-const stateDigest = (
-  usersDigest: string,
-  groups: ReadonlyMap<string, IndexEntry>,
-  memberships: ReadonlyMap<string, ReadonlySet<string>>
-): string => {
+const stateDigest = (usersDigest: string, groups: ReadonlyMap<string, IndexEntry>, members: Hash.MultisetDigest): string => {
   const groups_ = new Hash.MultisetDigest()
   for (const [id, e] of groups) groups_.add(id, e.status, e.hash, 24)
-  const members = new Hash.MultisetDigest()
-  for (const [g, ms] of memberships) for (const m of ms) members.add(g, m)
   return Hash.sha256(`${usersDigest}:${groups_.digest()}:${members.digest()}`)
 }
 
 const VOID = Effect.void
+
+/** Wait `millis` of real time (a timer, not the Effect Clock). */
+const realPause = (millis: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const t = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(t))
+  })
 
 /**
  * Plan: consume `rows`, diff against the `StateStore`, return the Plan (hash included). Fails with
@@ -462,9 +463,22 @@ export const plan = (
 ): Effect.Effect<Plan, ValidationError | ConfigError | SourceError | StateError, StateStore> =>
   Effect.gen(function* () {
     const store = yield* StateStore
+    // Start the source before reading the state: a source that parses on another thread (source-file's decode
+    // worker) works ahead while this thread reads the state. The first pull runs in the background; a short
+    // real-time pause (not the Effect clock, which tests may hold still) lets it open its input.
+    const pull = yield* Stream.toPull(rows)
+    // (as a value: an error passed through Fiber.join would come back as a copy, not the source's own error)
+    const first = yield* Effect.fork(Effect.either(pull))
+    yield* Effect.raceFirst(Effect.asVoid(Fiber.await(first)), realPause(25))
     const locations = new LocationCodec()
-    // the index Map is only an argument here: once the table is built nothing refers to it
-    const users = yield* Effect.map(store.index("user"), (index) => new UserTable(index, locations))
+    // read straight into the table where the store can (no Map of one object per user in between)
+    const users =
+      store.forEachIndex !== undefined
+        ? yield* Effect.suspend(() => {
+            const table = new UserTable(locations)
+            return Effect.as(store.forEachIndex!("user", table.load), table)
+          }).pipe(Effect.map((t) => t.seal()))
+        : yield* Effect.map(store.index("user"), (index) => UserTable.fromMap(index, locations))
     const acc = new Accumulator(c, users, locations)
     const groupIndex = yield* store.index("group")
 
@@ -483,7 +497,7 @@ export const plan = (
       if (compiled.column !== undefined && !missingColumns.has(compiled.column)) missingColumns.set(compiled.column, compiled.path)
     let firstRow: SourceRow | undefined
 
-    yield* Stream.runForEachChunk(rows, (chunk) =>
+    const onChunk = (chunk: Chunk.Chunk<SourceRow>): Effect.Effect<void, ConfigError> =>
       Effect.suspend(() => {
         const arr = Chunk.toReadonlyArray(chunk)
         acc.rowsRead += arr.length
@@ -506,7 +520,16 @@ export const plan = (
           addAll
         )
       })
-    )
+    let next: Effect.Effect<Either.Either<Chunk.Chunk<SourceRow>, Option.Option<SourceError>>> = Fiber.join(first)
+    for (;;) {
+      const got = yield* next
+      if (Either.isLeft(got)) {
+        if (Option.isNone(got.left)) break
+        return yield* Effect.fail(got.left.value)
+      }
+      yield* onChunk(got.right)
+      next = Effect.either(pull)
+    }
 
     const invalidGroups = acc.finishGroups()
     if (acc.duplicates.total > 0) {
@@ -585,25 +608,41 @@ export const plan = (
       ...(yield* deactivations(store, "group", goneGroups))
     ].sort(byId)
 
-    // --- memberships
-    const stateMembers = yield* store.memberships
-    let membershipPairs = 0
-    for (const ms of stateMembers.values()) membershipPairs += ms.size
+    // --- memberships: the state's pairs are streamed once against the desired sets (no set per group is built
+    // for the state). A pair also desired is kept unless its group is new/reactivated or its user reactivated
+    // (those are re-sent); what stays in a desired set is an add; a state pair not desired is a removal.
     const reactivatedUsers = new Set<string>()
     for (const ch of userChanges) if (ch.op === "reactivate") reactivatedUsers.add(ch.externalId)
     const isValidUser = (u: string) => acc.users.isValid(u)
+    const removals = new Map<string, Array<string>>()
+    const memberDigest = new Hash.MultisetDigest()
+    let membershipPairs = 0
+    const visitPair = (g: string, u: string): void => {
+      membershipPairs++
+      memberDigest.add(g, u)
+      const op = groupOp.get(g)
+      if (op === undefined) return
+      const desired = acc.members.get(g)
+      if (desired !== undefined && desired.has(u)) {
+        if (op !== "create" && op !== "reactivate" && !reactivatedUsers.has(u)) desired.delete(u)
+        return
+      }
+      if (!isValidUser(u)) return
+      let list = removals.get(g)
+      if (list === undefined) removals.set(g, (list = []))
+      list.push(u)
+    }
+    if (store.forEachMembership !== undefined) yield* store.forEachMembership(visitPair)
+    else {
+      const stateMembers = yield* store.memberships
+      for (const [g, ms] of stateMembers) for (const u of ms) visitPair(g, u)
+    }
     const membershipChanges: Array<MembershipChange> = []
     let adds = 0
     let removes = 0
     for (const g of [...groupOp.keys()].sort()) {
-      const op = groupOp.get(g)!
-      const desired = acc.members.get(g) ?? new Set<string>()
-      const current = stateMembers.get(g) ?? new Set<string>()
-      const fresh = op === "create" || op === "reactivate"
-      const add: Array<string> = []
-      for (const u of desired) if (fresh || !current.has(u) || reactivatedUsers.has(u)) add.push(u)
-      const remove: Array<string> = []
-      for (const u of current) if (!desired.has(u) && isValidUser(u)) remove.push(u)
+      const add = [...(acc.members.get(g) ?? [])]
+      const remove = removals.get(g) ?? []
       if (add.length > 0) {
         membershipChanges.push({ groupExternalId: g, memberExternalIds: add.sort(), op: "add" })
         adds += add.length
@@ -641,7 +680,7 @@ export const plan = (
       createdAt: options.createdAt,
       inputs: {
         configHash: options.configHash,
-        stateHash: stateDigest(acc.users.digest, groupIndex, stateMembers),
+        stateHash: stateDigest(acc.users.digest, groupIndex, memberDigest),
         ...(options.sourceFingerprint !== undefined ? { sourceFingerprint: options.sourceFingerprint } : {})
       },
       users: userChanges,
@@ -660,7 +699,7 @@ export const plan = (
       issues: acc.issues.result()
     }
     return { ...body, hash: PlanJson.hash(body) }
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * The state changes a fully applied plan commits (what the orchestrator commits session by session):

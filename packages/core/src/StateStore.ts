@@ -94,6 +94,14 @@ export interface CommitBatch {
 export interface StateStoreService {
   /** externalId → {hash, status} for every known user or group. */
   readonly index: (kind: EntityKind) => Effect.Effect<ReadonlyMap<string, IndexEntry>, StateError>
+  /**
+   * Optional fast path for the planner: call `f` once per index entry (the same entries as `index`) without
+   * building a Map of one object per record. Stores that lack it are read through `index`.
+   */
+  readonly forEachIndex?: (
+    kind: EntityKind,
+    f: (externalId: string, hash: string, status: EntityStatus) => void
+  ) => Effect.Effect<void, StateError>
   /** Full last-synced entries for the given ids (only changed records are loaded). */
   readonly entries: (
     kind: EntityKind,
@@ -101,6 +109,8 @@ export interface StateStoreService {
   ) => Effect.Effect<ReadonlyMap<string, StateEntry>, StateError>
   /** groupExternalId → member user externalIds, as last synced. */
   readonly memberships: Effect.Effect<ReadonlyMap<string, ReadonlySet<string>>, StateError>
+  /** Optional fast path for the planner: call `f` once per (group, member) pair of `memberships`, building nothing. */
+  readonly forEachMembership?: (f: (groupExternalId: string, memberExternalId: string) => void) => Effect.Effect<void, StateError>
   /** Every entry (for `state show|export`). */
   readonly list: (kind: EntityKind) => Effect.Effect<ReadonlyArray<StateEntry>, StateError>
   /** Atomically apply one completed session's changes (and its journal checkpoint). */

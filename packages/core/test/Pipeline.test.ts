@@ -65,7 +65,10 @@ describe("Pipeline.plan", () => {
           configHash: "cfg"
         })
       )
-      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error).toBe(boom)
+      // the same typed error (Effect may hand back a copy carrying its span): class, reason, message, location
+      const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      expect(error).toBeInstanceOf(SourceError)
+      expect(error).toMatchObject({ _tag: "SourceError", source: "file", reason: "Read", message: "disk on fire", location: "people.csv:3" })
     }).pipe(Effect.provide(layerMemory()))
   )
 })

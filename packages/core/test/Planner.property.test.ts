@@ -125,6 +125,34 @@ describe("Planner properties", () => {
     )
   })
 
+  it("the stores' fast paths (forEachIndex, forEachMembership) give the same plan as index and memberships", async () => {
+    // the memory store has no visitors: this one adds them over its maps, as the SQLite store does over its tables
+    const withVisitors = (s: StateStoreService): StateStoreService => ({
+      ...s,
+      forEachIndex: (kind, f) => Effect.map(s.index(kind), (m) => m.forEach((e, id) => f(id, e.hash, e.status))),
+      forEachMembership: (f) =>
+        Effect.map(s.memberships, (m) => {
+          for (const [g, ms] of m) for (const u of ms) f(g, u)
+        })
+    })
+    await fc.assert(
+      fc.asyncProperty(people, people, people, async (earlier, middle, desired) =>
+        runP(
+          Effect.gen(function* () {
+            const store = yield* makeMemory()
+            yield* apply(store, yield* planWith(store, toRows(earlier, "old.csv")), 1)
+            yield* apply(store, yield* planWith(store, toRows(middle, "mid.csv")), 2)
+            const rows = toRows(desired, "new.csv")
+            const viaMaps = yield* planWith(store, rows)
+            const viaVisitors = yield* planWith(withVisitors(store), rows)
+            expect(viaVisitors).toEqual(viaMaps)
+          })
+        )
+      ),
+      { numRuns: 60 }
+    )
+  })
+
   it("the plan hash does not depend on row order", async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -176,6 +176,10 @@ export const make = (
            ORDER BY group_external_id, member_external_id`
         )
         .raw(),
+      // unordered: the planner's fast path needs no order
+      membershipPairs: db
+        .prepare("SELECT group_external_id, member_external_id FROM memberships WHERE identity_source_id = ?")
+        .raw(),
       upsertEntityOne: db.prepare(upsertEntitiesSql(1)),
       upsertEntityChunk: db.prepare(upsertEntitiesSql(upsertChunk)),
       upsertProfileOne: db.prepare(upsertProfilesSql(1)),
@@ -384,6 +388,12 @@ export const make = (
           return out as ReadonlyMap<string, StateStore.IndexEntry>
         }).pipe(Effect.withSpan("SqliteStateStore.index", { attributes: { kind } })),
 
+      forEachIndex: (kind, f) =>
+        attempt(`read the ${kind} index from the state database`, () => {
+          for (const row of stmts.index.iterate(sourceId, kind) as Iterable<[string, string, number]>)
+            f(row[0], row[1], row[2] === 1 ? "DEACTIVATED" : "ACTIVE")
+        }).pipe(Effect.withSpan("SqliteStateStore.forEachIndex", { attributes: { kind } })),
+
       entries: (kind, externalIds) =>
         attempt(`read ${kind} entries from the state database`, () => {
           const out = new Map<string, StateStore.StateEntry>()
@@ -410,6 +420,11 @@ export const make = (
         }
         return out as ReadonlyMap<string, ReadonlySet<string>>
       }).pipe(Effect.withSpan("SqliteStateStore.memberships")),
+
+      forEachMembership: (f) =>
+        attempt("read memberships from the state database", () => {
+          for (const [group, member] of stmts.membershipPairs.iterate(sourceId) as Iterable<[string, string]>) f(group, member)
+        }).pipe(Effect.withSpan("SqliteStateStore.forEachMembership")),
 
       list: (kind) =>
         attempt(`list ${kind} entries from the state database`, () =>

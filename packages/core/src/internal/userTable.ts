@@ -19,50 +19,69 @@ const HASH_BYTES = 32
 
 export class UserTable {
   private readonly slot = new Map<string, number>()
-  private readonly ids: Array<string>
+  // filled by push: `new Array(n)` of the final size would start out as a slow dictionary-mode array
+  private readonly ids: Array<string> = []
   /** 32 bytes per slot (see HASH_BYTES); slots whose hash is not 64 lowercase hex chars are in `otherHashes`. */
-  private readonly hashBytes: Uint8Array
+  private hashBytes: Uint8Array
   private readonly otherHashes = new Map<number, string>()
-  private readonly active: Uint8Array
-  private readonly seenAt: Array<string | number | undefined>
-  private readonly invalid: Uint8Array
+  private active: Uint8Array
+  private readonly seenAt: Array<string | number | undefined> = []
+  private invalid: Uint8Array = new Uint8Array(0)
   private readonly newSeen = new Map<string, string | number>()
   private readonly newInvalid = new Set<string>()
-  /** Order-independent digest of the index (for `plan.inputs.stateHash`). */
-  readonly digest: string
+  /** Order-independent digest of the index (for `plan.inputs.stateHash`); set by `seal`. */
+  digest = ""
   /** After `claim` returned DUPLICATE: where the id was first seen. */
   previousLocation = ""
   /** After `claim` returned a slot or NEW: the claimed location, compacted (see LocationCodec). */
   locationKey: string | number = 0
 
+  /** An empty table: `load` every state index entry, then `seal` before the first `claim`. */
   constructor(
-    index: ReadonlyMap<string, IndexEntry>,
-    private readonly codec: LocationCodec
+    private readonly codec: LocationCodec,
+    sizeHint = 0
   ) {
-    const n = index.size
-    this.active = new Uint8Array(n)
-    this.invalid = new Uint8Array(n)
-    // filled by push: `new Array(n)` of this size would start out as a slow dictionary-mode array
-    const seenAt: Array<string | number | undefined> = (this.seenAt = [])
-    const ids: Array<string> = (this.ids = [])
-    const bytes = (this.hashBytes = new Uint8Array(n * HASH_BYTES))
-    const other = this.otherHashes
-    const slot = this.slot
-    const active = this.active
-    const d = new Hash.MultisetDigest()
-    let i = 0
-    // nothing here keeps `index`: the caller can let it go once the table is built
-    index.forEach((e, id) => {
-      slot.set(id, i)
-      ids.push(id)
-      if (!writeHex(e.hash, bytes, i * HASH_BYTES)) other.set(i, e.hash)
-      seenAt.push(undefined)
-      active[i] = e.status === "ACTIVE" ? 1 : 0
-      // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
-      d.add(id, e.status, e.hash, 24)
-      i++
-    })
-    this.digest = d.digest()
+    this.cap = Math.max(16, sizeHint)
+    this.active = new Uint8Array(this.cap)
+    this.hashBytes = new Uint8Array(this.cap * HASH_BYTES)
+  }
+
+  private cap: number
+  private readonly multiset = new Hash.MultisetDigest()
+
+  /** Add one state index entry (grows the slot arrays by doubling). */
+  readonly load = (id: string, hash: string, status: EntityStatus): void => {
+    const i = this.ids.length
+    if (i === this.cap) {
+      this.cap *= 2
+      const a = new Uint8Array(this.cap)
+      a.set(this.active)
+      this.active = a
+      const b = new Uint8Array(this.cap * HASH_BYTES)
+      b.set(this.hashBytes)
+      this.hashBytes = b
+    }
+    this.slot.set(id, i)
+    this.ids.push(id)
+    if (!writeHex(hash, this.hashBytes, i * HASH_BYTES)) this.otherHashes.set(i, hash)
+    this.seenAt.push(undefined)
+    this.active[i] = status === "ACTIVE" ? 1 : 0
+    // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
+    this.multiset.add(id, status, hash, 24)
+  }
+
+  /** Done loading: fixes the digest. */
+  seal(): this {
+    this.invalid = new Uint8Array(this.ids.length)
+    this.digest = this.multiset.digest()
+    return this
+  }
+
+  /** A sealed table over an index Map (stores without `forEachIndex`). */
+  static fromMap(index: ReadonlyMap<string, IndexEntry>, codec: LocationCodec): UserTable {
+    const t = new UserTable(codec, index.size)
+    index.forEach((e, id) => t.load(id, e.hash, e.status))
+    return t.seal()
   }
 
   get size(): number {

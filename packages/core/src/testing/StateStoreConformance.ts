@@ -103,6 +103,40 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
       })
     )
 
+    it.scoped("forEachIndex and forEachMembership (where a store has them) visit exactly what index and memberships hold", () =>
+      Effect.gen(function* () {
+        const store = yield* makeStore()
+        yield* store.commit({
+          runId: "r1",
+          at: t1,
+          changes: [
+            { kind: "user", op: "upsert", externalId: "u1", hash: "a".repeat(64), profile: { email: "a@b.co" } },
+            { kind: "user", op: "upsert", externalId: "u2", hash: "h2", profile: { email: "c@d.co" } },
+            { kind: "user", op: "upsert", externalId: "u3", hash: "h3", profile: { email: "e@f.co" } },
+            { kind: "group", op: "upsert", externalId: "g1", hash: "gh1", profile: { displayName: "G1" } },
+            { kind: "membership", op: "add", groupExternalId: "g1", memberExternalIds: ["u1", "u2"] }
+          ]
+        })
+        yield* store.commit({ runId: "r2", at: t2, changes: [{ kind: "user", op: "deactivate", externalId: "u3" }] })
+        for (const kind of ["user", "group"] as const) {
+          const viaIndex = [...(yield* store.index(kind))].map(([id, e]) => [id, e.hash, e.status]).sort()
+          if (store.forEachIndex === undefined) continue
+          const visited: Array<[string, string, string]> = []
+          yield* store.forEachIndex(kind, (id, hash, status) => visited.push([id, hash, status]))
+          expect(visited.sort()).toEqual(viaIndex)
+        }
+        expect([...(yield* store.index("user"))].find(([id]) => id === "u3")?.[1].status).toBe("DEACTIVATED")
+        if (store.forEachMembership !== undefined) {
+          const pairs: Array<[string, string]> = []
+          yield* store.forEachMembership((g, m) => pairs.push([g, m]))
+          expect(pairs.sort()).toEqual([
+            ["g1", "u1"],
+            ["g1", "u2"]
+          ])
+        }
+      })
+    )
+
     it.scoped(
       "a second upsert keeps firstSeen and replaces hash, profile, location, lastSeen, lastRunId",
       () =>
