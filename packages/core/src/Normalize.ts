@@ -69,13 +69,45 @@ export const string = (s: string, trim: boolean): string => {
   return ascii.test(t) ? t : t.normalize("NFC")
 }
 
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): invisible, and they make
+ * the text around them display in another order than it is stored ("Trojan Source"). A name or login carrying one
+ * can show as someone else's. Marks (U+200E/U+200F) and joiners (U+200C/U+200D, needed by Persian, Indic scripts
+ * and emoji) are left alone.
+ */
+const bidiControl = /[\u202a-\u202e\u2066-\u2069]/
+const bidiNames: Readonly<Record<string, string>> = {
+  "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+  "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+  "\u202c": "POP DIRECTIONAL FORMATTING",
+  "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+  "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+  "\u2066": "LEFT-TO-RIGHT ISOLATE",
+  "\u2067": "RIGHT-TO-LEFT ISOLATE",
+  "\u2068": "FIRST STRONG ISOLATE",
+  "\u2069": "POP DIRECTIONAL ISOLATE"
+}
+
 /** Normalize one raw value for attribute `field`. */
 export const value = (raw: unknown, field: string, options: Options): Result => {
   let s: string
   switch (typeof raw) {
-    case "string":
-      s = string(raw, options.trim)
+    case "string": {
+      const t = options.trim ? raw.trim() : raw
+      // printable ASCII (most values) needs neither the check nor NFC
+      if (ascii.test(t)) s = t
+      else {
+        const bidi = bidiControl.exec(t)
+        if (bidi !== null) {
+          const code = bidi[0].charCodeAt(0).toString(16).toUpperCase()
+          return new Failure(
+            `contains the invisible control character U+${code} ${bidiNames[bidi[0]] ?? ""} at character ${bidi.index + 1}: it makes the text display in another order than it is stored, so the value could pass for another; remove it from the source`
+          )
+        }
+        s = t.normalize("NFC")
+      }
       break
+    }
     case "undefined":
       return null
     case "number": {

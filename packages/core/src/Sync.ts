@@ -180,7 +180,8 @@ export const runWithReport = (
         yield* Safeguards.check(plan, options.loaded.config.safeguards, { allowDeletes: options.allowDeletes ?? false })
 
         if (isEmpty(plan)) {
-          progress.outcome = "no-changes"
+          // finishing an earlier run's journal was this run's work: that is an apply, even if nothing else changed
+          progress.outcome = progress.resumedRunId !== undefined && progress.sessions.length > 0 ? "applied" : "no-changes"
           return
         }
         if (options.mode === "plan") {

@@ -38,6 +38,25 @@ describe("Normalize.value", () => {
     expect(Hash.profileHash({ firstName: v(nfd) as string })).toBe(Hash.profileHash({ firstName: v(nfc) as string }))
   })
 
+  it("rejects bidirectional override/embedding/isolate controls, naming the character; keeps joiners and marks", () => {
+    for (const [ch, name] of [
+      ["\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"],
+      ["\u202a", "U+202A LEFT-TO-RIGHT EMBEDDING"],
+      ["\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE"],
+      ["\u2069", "U+2069 POP DIRECTIONAL ISOLATE"]
+    ] as const) {
+      const r = v(`Sm${ch}ith`)
+      expect(r).toBeInstanceOf(Normalize.Failure)
+      expect((r as Normalize.Failure).message).toContain(`${name} at character 3`)
+    }
+    // in ids too (a group or user id that displays as another)
+    expect(Normalize.value("E\u202e100", "externalId", Normalize.idOptions)).toBeInstanceOf(Normalize.Failure)
+    // zero-width joiner / non-joiner (Persian, Indic scripts, emoji) and the LRM/RLM marks are ordinary text
+    expect(v("An\u200dna")).toBe("An\u200dna")
+    expect(v("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")).toBe("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")
+    expect(v("Ann\u200f")).toBe("Ann\u200f")
+  })
+
   it("lower-cases email-like attributes only", () => {
     expect(v(" Ann.Lee@Example.COM ", "email")).toBe("ann.lee@example.com")
     expect(v("Ann@X.co", "secondEmail")).toBe("ann@x.co")

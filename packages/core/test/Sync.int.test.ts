@@ -106,6 +106,33 @@ describe("Sync", () => {
   )
 
   it.scopedLive(
+    "a run that finishes an interrupted apply reports it as applied and names the run it resumed",
+    () =>
+      Effect.gen(function* () {
+        const h = yield* emulator()
+        const loaded = yield* load(TestSource.fromRows(people(12)), h.emu.url)
+        const store = yield* StateStore.makeMemory(SOURCE_ID)
+        const run = (options: Partial<Sync.SyncOptions> = {}) =>
+          Sync.runWithReport({ loaded, mode: "apply", ...options }).pipe(
+            Effect.provide(clientFor(h.emu)),
+            Effect.provideService(StateStore.StateStore, store)
+          )
+        const stopped = yield* run({ stopBefore: Effect.succeed(true) })
+        expect(stopped.report.outcome).toBe("partial")
+        expect(Option.isSome(yield* store.journal)).toBe(true)
+        const finished = yield* run()
+        expect(finished.report.resumedRunId).toBe(stopped.report.runId)
+        expect(finished.report.outcome).toBe("applied")
+        expect(finished.report.sessions.length).toBeGreaterThan(0)
+        expect(h.emu.directory.users().filter((u) => u.status === "ACTIVE").length).toBe(12)
+        const again = yield* run()
+        expect(again.report.outcome).toBe("no-changes")
+        expect(again.report.resumedRunId).toBeUndefined()
+      }),
+    60_000
+  )
+
+  it.scopedLive(
     "refuses a plan whose data moved (PlanDriftError) and applies nothing",
     () =>
       Effect.gen(function* () {
