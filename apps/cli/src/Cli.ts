@@ -71,10 +71,32 @@ export const exitCodeOf = (exit: Exit.Exit<number, unknown>): number =>
       : Cause.failureOption(exit.cause).pipe((o) => (o._tag === "Some" ? ExitCodes.fromError(o.value) : ExitCodes.ExitCode.Internal))
 
 /** Parse `argv` (without node and the script), run the command, and return the exit code. */
+/**
+ * @effect/cli reads its built-in `--log-level` only before the subcommand; users put it anywhere, as with kubectl
+ * or gh (`anysource apply --log-level debug`). Moved to the front, up to a `--` (after which nothing is an option).
+ */
+export const hoistLogLevel = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const front: Array<string> = []
+  const rest: Array<string> = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === "--") {
+      rest.push(...argv.slice(i))
+      break
+    }
+    if (a === "--log-level" && i + 1 < argv.length) {
+      front.push(a, argv[i + 1]!)
+      i++
+    } else if (a.startsWith("--log-level=")) front.push(a)
+    else rest.push(a)
+  }
+  return [...front, ...rest]
+}
+
 export const main = (argv: ReadonlyArray<string>, env: CliEnv): Effect.Effect<number, unknown> =>
   Effect.gen(function* () {
     const exitCode = yield* Ref.make<number>(ExitCodes.ExitCode.Ok)
-    yield* cli(["node", "anysource", ...argv]).pipe(
+    yield* cli(["node", "anysource", ...hoistLogLevel(argv)]).pipe(
       Effect.provide(Layer.merge(NodeContext.layer, Layer.succeed(CliContext, { env, exitCode })))
     )
     return yield* Ref.get(exitCode)

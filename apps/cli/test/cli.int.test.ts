@@ -37,6 +37,22 @@ describe.sequential("quickstart: plan, apply, plan again, edit, drift, safeguard
     expect(emulatorOf(dir).sessions).toHaveLength(0)
   })
 
+  it("--log-level works before and after the subcommand", async () => {
+    const normal = await run(dir, ["plan"])
+    expect(normal.stderr).toMatch(/INFO {2}planned:/)
+    // @effect/cli alone took it only right after the subcommand's name; `plan --detail --log-level error` was exit 64
+    for (const args of [
+      ["--log-level", "error", "plan"],
+      ["plan", "--log-level", "error"],
+      ["plan", "--detail", "--log-level", "error"],
+      ["plan", "--detail", "--log-level=error"]
+    ]) {
+      const r = await run(dir, args)
+      expect(r.code, `${args.join(" ")}\n${show(r)}`).toBe(2)
+      expect(r.stderr, args.join(" ")).not.toMatch(/INFO/)
+    }
+  })
+
   it("plan --json prints only the plan, parseable, with counts, issues and a hash", async () => {
     const r = await run(dir, ["plan", "--json"])
     expect(r.code, show(r)).toBe(2)
