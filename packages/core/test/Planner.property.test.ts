@@ -64,16 +64,22 @@ const apply = (store: StateStoreService, plan: Plan, n: number) =>
 
 const runP = <A>(e: Effect.Effect<A, unknown>) => Effect.runPromise(e as Effect.Effect<A>)
 
+/** An arbitrary state: two earlier runs applied (so some records are DEACTIVATED). */
+const stateAfter = (earlier: Parameters<typeof toRows>[0], middle: Parameters<typeof toRows>[0]) =>
+  Effect.gen(function* () {
+    const store = yield* makeMemory()
+    yield* apply(store, yield* planWith(store, toRows(earlier, "old.csv")), 1)
+    yield* apply(store, yield* planWith(store, toRows(middle, "mid.csv")), 2)
+    return store
+  })
+
 describe("Planner properties", () => {
   it("plan(desired, state) applied to state yields desired: re-planning is empty and state holds exactly desired", async () => {
     await fc.assert(
       fc.asyncProperty(people, people, people, async (earlier, middle, desired) =>
         runP(
           Effect.gen(function* () {
-            // build an arbitrary state: two earlier runs (so some records are DEACTIVATED)
-            const store = yield* makeMemory()
-            yield* apply(store, yield* planWith(store, toRows(earlier, "old.csv")), 1)
-            yield* apply(store, yield* planWith(store, toRows(middle, "mid.csv")), 2)
+            const store = yield* stateAfter(earlier, middle)
 
             const rows = toRows(desired, "new.csv")
             const plan = yield* planWith(store, rows)
@@ -139,9 +145,7 @@ describe("Planner properties", () => {
       fc.asyncProperty(people, people, people, async (earlier, middle, desired) =>
         runP(
           Effect.gen(function* () {
-            const store = yield* makeMemory()
-            yield* apply(store, yield* planWith(store, toRows(earlier, "old.csv")), 1)
-            yield* apply(store, yield* planWith(store, toRows(middle, "mid.csv")), 2)
+            const store = yield* stateAfter(earlier, middle)
             const rows = toRows(desired, "new.csv")
             const viaMaps = yield* planWith(store, rows)
             const viaVisitors = yield* planWith(withVisitors(store), rows)

@@ -2,26 +2,16 @@ import { SourceError } from "@anysource/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Fiber, Stream } from "effect"
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync } from "node:fs"
+import { mkdirSync, rmSync, statSync, utimesSync } from "node:fs"
 import * as Path from "node:path"
 import { gzipSync } from "node:zlib"
 import { FileSource } from "../src/index.ts"
-import { tempDir } from "./helpers.ts"
+import { openFds, tempDir } from "./helpers.ts"
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
 
 const sha = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex")
-
-/** File descriptors of this process that point at `path`. */
-const openFds = (path: string): number =>
-  readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path
-    } catch {
-      return false
-    }
-  }).length
 
 const make = (config: Record<string, unknown>, baseDir = tmp.dir) =>
   FileSource.make(FileSource.config.parse(config), { baseDir })

@@ -1,6 +1,6 @@
 import type { Model, SourceError } from "@anysource/core"
 import { Effect, Either, Stream } from "effect"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { Readable } from "node:stream"
@@ -48,3 +48,13 @@ export const errorOf = (data: string | Uint8Array, options: Formats.DecodeOption
   decodeAll(data, options, chunkSize).pipe(
     Effect.flatMap((e) => (Either.isLeft(e) ? Effect.succeed(e.left) : Effect.dieMessage(`expected an error, got ${e.right.length} rows`)))
   )
+
+/** File descriptors of this process that point at `path`. */
+export const openFds = (path: string): number =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path
+    } catch {
+      return false
+    }
+  }).length
