@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup"
 
 /**
- * One file, `dist/main.mjs`: the workspace packages and every pure-JS dependency are bundled in.
+ * `dist/main.mjs` (and `dist/decode-worker.mjs`, the file decoder's worker thread): the workspace packages and
+ * every pure-JS dependency are bundled in.
  * External: the native better-sqlite3 and jiti (it loads its own files lazily, for pipeline configs
  * written as anysource.config.ts) — the worker's runtime `dependencies`, which `pnpm deploy --prod`
  * puts next to the bundle in the image — and optional native accelerators that their packages load
@@ -20,7 +21,8 @@ export const optionalNative = [
 export const external = [...runtimeDependencies, ...optionalNative]
 
 export default defineConfig({
-  entry: { main: "src/main.ts" },
+  // decode-worker.mjs: source-file parses large files in a worker thread started from beside the bundle (ADR 0007)
+  entry: { main: "src/main.ts", "decode-worker": "../../packages/source-file/src/internal/decodeWorker.ts" },
   format: ["esm"],
   outExtension: () => ({ js: ".mjs" }),
   target: "node20",

@@ -71,12 +71,17 @@ describe("Dockerfile review", () => {
 
   it("copies only the bundle and the deployed runtime dependencies, which are exactly what the bundle imports", () => {
     const copies = runtimeOf("COPY").map((i) => i.args)
-    expect(copies).toEqual(["--from=build /prod/node_modules ./node_modules", "--from=build /prod/dist/main.mjs ./dist/main.mjs"])
+    expect(copies).toEqual([
+      "--from=build /prod/node_modules ./node_modules",
+      "--from=build /prod/dist/main.mjs ./dist/main.mjs",
+      "--from=build /prod/dist/decode-worker.mjs ./dist/decode-worker.mjs"
+    ])
     expect(Object.keys(packageJson.dependencies).sort()).toEqual([...runtimeDependencies].sort())
     const options = typeof tsupConfig === "function" ? undefined : (tsupConfig as { external?: Array<string> })
     expect(options?.external).toEqual([...runtimeDependencies, ...optionalNative, /sshcrypto\.node$/])
 
-    const bundle = readFileSync(bundlePath, "utf8")
+    // both bundles: the worker's and the file decoder's worker thread (started from beside it)
+    const bundle = readFileSync(bundlePath, "utf8") + readFileSync(join(dirname(bundlePath), "decode-worker.mjs"), "utf8")
     const specifiers = new Set<string>()
     for (const m of bundle.matchAll(/(?:\b__require|\brequire)\("([^"]+)"\)|\bfrom\s*"([^"]+)"|\bimport\("([^"]+)"\)/g)) specifiers.add((m[1] ?? m[2] ?? m[3])!)
     const builtins = new Set([...builtinModules, ...builtinModules.map((b) => `node:${b}`)])
@@ -142,6 +147,7 @@ describe("the image, replayed on this machine", { timeout: 180_000 }, () => {
     }
     // the bundle built in the pruned tree is the one the image runs
     expect(readFileSync(join(appDir, "dist/main.mjs")).length).toBeGreaterThan(1_000_000)
+    expect(existsSync(join(appDir, "dist/decode-worker.mjs"))).toBe(true)
     expect(existsSync(join(appDir, "node_modules/better-sqlite3/build/Release/better_sqlite3.node"))).toBe(true)
     expect(existsSync(join(appDir, "node_modules/better-sqlite3/deps"))).toBe(false)
 
@@ -165,7 +171,15 @@ describe("the image, replayed on this machine", { timeout: 180_000 }, () => {
     worker = await startWorker({
       cwd: appDir,
       command,
-      env: { ...imageEnv, ANYSOURCE_WORKER_CONFIG: join(tmp.dir, "etc/worker.yaml"), WORKER_TOKEN: TOKEN, OKTA_API_TOKEN: OKTA_TOKEN }
+      // ANYSOURCE_DECODE_WORKER=1: this small CSV is parsed by dist/decode-worker.mjs, as large files are (a missing or
+      // broken worker script fails the run)
+      env: {
+        ...imageEnv,
+        ANYSOURCE_WORKER_CONFIG: join(tmp.dir, "etc/worker.yaml"),
+        WORKER_TOKEN: TOKEN,
+        OKTA_API_TOKEN: OKTA_TOKEN,
+        ANYSOURCE_DECODE_WORKER: "1"
+      }
     })
     const health = await worker.api("/healthz", { token: null })
     expect(health).toMatchObject({ status: 200, json: { status: "ok" } })
@@ -177,7 +191,7 @@ describe("the image, replayed on this machine", { timeout: 180_000 }, () => {
     const probe = spawnSync(process.execPath, healthcheck.slice(1).map((a) => a.replace("127.0.0.1:8080", `127.0.0.1:${worker!.port}`)), { cwd: appDir })
     expect(probe.status).toBe(0)
 
-    // a run with SQLite state: the native module works in this layout
+    // a run with SQLite state and the decode worker: the native module and the worker script work in this layout
     const post = await worker.api("/runs", { method: "POST", body: { pipeline: "hr" } })
     expect(post.status).toBe(202)
     await eventually(async () => ((await worker!.api(`/runs/${post.json.runId}`)).json?.outcome === "applied" ? true : undefined), 30_000, "the run")
