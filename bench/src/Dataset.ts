@@ -112,5 +112,20 @@ export function* withChanges(rows: Iterable<Employee>, n: number, spec: ChangeSp
 
 const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
 
+/** The mapping the bench configs use: employee CSV columns → Okta profile. */
+export const employeeMapping = {
+  externalId: "employee_id",
+  profile: {
+    userName: "email",
+    email: "email",
+    firstName: "first_name",
+    lastName: "last_name",
+    department: "department",
+    title: "title",
+    city: "location",
+    managerId: "manager_id"
+  }
+} as const
+
 export const csvHeader = () => columns.join(",") + "\n"
 export const csvLine = (e: Employee) => columns.map((c) => csvCell(e[c])).join(",") + "\n"

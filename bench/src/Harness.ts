@@ -19,7 +19,7 @@ import { FileSource } from "@anysource/source-file"
 import { SqliteStateStore } from "@anysource/state-sqlite"
 import { FetchHttpClient } from "@effect/platform"
 import { Cause, Effect, Exit, Layer, Option, Redacted } from "effect"
-import { csvHeader, csvLine, type Employee } from "./Dataset.ts"
+import { csvHeader, csvLine, employeeMapping, type Employee } from "./Dataset.ts"
 import * as VirtualTime from "./VirtualTime.ts"
 
 export const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID
@@ -68,20 +68,8 @@ export const startOrg = async (options: OrgOptions = {}): Promise<Org> => {
   }
 }
 
-/** The mapping every harness config uses: employee CSV columns → Okta profile. */
-export const employeeMapping = {
-  externalId: "employee_id",
-  profile: {
-    userName: "email",
-    email: "email",
-    firstName: "first_name",
-    lastName: "last_name",
-    department: "department",
-    title: "title",
-    city: "location",
-    managerId: "manager_id"
-  }
-} as const
+/** The mapping every harness config uses (employee CSV columns → Okta profile). */
+export { employeeMapping }
 
 /** The profile anysource should leave in Okta for one employee (what the mapping + normalization produce). */
 export const expectedProfile = (e: Employee): Record<string, string> => {

@@ -9,6 +9,7 @@ import { FileSource } from "@anysource/source-file"
 import { sqlSource } from "@anysource/source-sql"
 import { SqliteStateStore } from "@anysource/state-sqlite"
 import { Chunk, Effect, Stream } from "effect"
+import { employeeMapping } from "./Dataset.ts"
 import { leftOut, stateFile, type ChildJob } from "./PlanFiles.ts"
 
 /** The identity source the bench state is kept for (no Okta is called). */
@@ -22,19 +23,7 @@ export const benchConfig = (job: Pick<ChildJob, "source" | "n" | "dataDir" | "gr
     job.source === "csv"
       ? { type: "file", path: `employees-${job.n}.csv` }
       : { type: "sql", dialect: "sqlite", database: `employees-${job.n}.db`, query: "SELECT * FROM employees", keyColumn: "employee_id" },
-  mapping: {
-    externalId: "employee_id",
-    profile: {
-      userName: "email",
-      email: "email",
-      firstName: "first_name",
-      lastName: "last_name",
-      department: "department",
-      title: "title",
-      city: "location",
-      managerId: "manager_id"
-    }
-  },
+  mapping: employeeMapping,
   filter: [{ name: "terminated", include: "status != 'terminated'" }],
   groups: job.groups ? [{ name: "departments", externalId: "'dept-' & $lowercase(department)", displayName: "department & ' (HR)'" }] : [],
   schema: {

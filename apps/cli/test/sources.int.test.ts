@@ -24,6 +24,16 @@ import {
   tempDir
 } from "./support/cli.ts"
 
+/** A temporary directory holding the quickstart's anysource.yaml with its `source:` block replaced by `source`. */
+const quickstartWithSource = (source: string): string => {
+  const dir = tempDir()
+  const yaml = fs.readFileSync(path.join(quickstart, "anysource.yaml"), "utf8")
+  const replaced = yaml.replace(/^source:\n(?: {2}.*\n)+/m, source)
+  expect(replaced).not.toBe(yaml)
+  fs.writeFileSync(path.join(dir, "anysource.yaml"), replaced)
+  return dir
+}
+
 const examples = path.resolve(appDir, "../../examples")
 
 beforeAll(ensureBuilt, 120_000)
@@ -106,8 +116,6 @@ describe("sftp source (the quickstart CSV on a real OpenSSH server)", () => {
         new Date("2026-11-27")
       )
       expect(spawnSync("chown", ["-R", `${user}:`, remote]).status).toBe(0)
-      const dir = tempDir()
-      const yaml = fs.readFileSync(path.join(quickstart, "anysource.yaml"), "utf8")
       const source = [
         "source:",
         "  type: sftp",
@@ -120,9 +128,7 @@ describe("sftp source (the quickstart CSV on a real OpenSSH server)", () => {
         "  pick: newest",
         ""
       ].join("\n")
-      const replaced = yaml.replace(/^source:\n(?: {2}.*\n)+/m, source)
-      expect(replaced).not.toBe(yaml)
-      fs.writeFileSync(path.join(dir, "anysource.yaml"), replaced)
+      const dir = quickstartWithSource(source)
       const applied = await run(dir, ["apply", "--yes", "--report", "run.json"])
       expect(applied.code, show(applied)).toBe(0)
       const report = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8"))
@@ -180,8 +186,6 @@ describe("google-sheets source (the quickstart rows in the Sheets-compatible tes
         client_email: email,
         client_id: "1"
       })
-      const dir = tempDir()
-      const yaml = fs.readFileSync(path.join(quickstart, "anysource.yaml"), "utf8")
       const source = [
         "source:",
         "  type: google-sheets",
@@ -192,9 +196,7 @@ describe("google-sheets source (the quickstart rows in the Sheets-compatible tes
         `  tokenUrl: ${fake.tokenUrl}`,
         ""
       ].join("\n")
-      const replaced = yaml.replace(/^source:\n(?: {2}.*\n)+/m, source)
-      expect(replaced).not.toBe(yaml)
-      fs.writeFileSync(path.join(dir, "anysource.yaml"), replaced)
+      const dir = quickstartWithSource(source)
       const env = { GOOGLE_SA_KEY: key }
       const applied = await run(dir, ["apply", "--yes", "--report", "run.json"], env)
       expect(applied.code, show(applied)).toBe(0)

@@ -71,20 +71,24 @@ const flaky = (rows: ReadonlyArray<Record<string, unknown>>, failures: number, r
   return definition
 }
 
+/** An emulator, an in-memory state, and `sync` running Sync.runWithReport against both. */
+const org = () =>
+  Effect.gen(function* () {
+    const h = yield* emulator()
+    const store = yield* StateStore.makeMemory(SOURCE_ID)
+    const sync = (options: Sync.SyncOptions) =>
+      Sync.runWithReport(options).pipe(Effect.provide(clientFor(h.emu)), Effect.provideService(StateStore.StateStore, store))
+    return { h, store, sync }
+  })
+
 describe("Sync", () => {
   it.scopedLive(
     "plans, applies into the emulator, then finds nothing to change; the report counts requests",
     () =>
       Effect.gen(function* () {
-        const h = yield* emulator()
-        const source = TestSource.fromRows(people(30))
-        const loaded = yield* load(source, h.emu.url)
-        const store = yield* StateStore.makeMemory(SOURCE_ID)
-        const run = (mode: "plan" | "apply") =>
-          Sync.runWithReport({ loaded, mode }).pipe(
-            Effect.provide(clientFor(h.emu)),
-            Effect.provideService(StateStore.StateStore, store)
-          )
+        const { h, store, sync } = yield* org()
+        const loaded = yield* load(TestSource.fromRows(people(30)), h.emu.url)
+        const run = (mode: "plan" | "apply") => sync({ loaded, mode })
         const planned = yield* run("plan")
         expect(planned.report.outcome).toBe("planned")
         expect(planned.report.summary?.users.create).toBe(30)
@@ -109,14 +113,9 @@ describe("Sync", () => {
     "a run that finishes an interrupted apply reports it as applied and names the run it resumed",
     () =>
       Effect.gen(function* () {
-        const h = yield* emulator()
+        const { h, store, sync } = yield* org()
         const loaded = yield* load(TestSource.fromRows(people(12)), h.emu.url)
-        const store = yield* StateStore.makeMemory(SOURCE_ID)
-        const run = (options: Partial<Sync.SyncOptions> = {}) =>
-          Sync.runWithReport({ loaded, mode: "apply", ...options }).pipe(
-            Effect.provide(clientFor(h.emu)),
-            Effect.provideService(StateStore.StateStore, store)
-          )
+        const run = (options: Partial<Sync.SyncOptions> = {}) => sync({ loaded, mode: "apply", ...options })
         const stopped = yield* run({ stopBefore: Effect.succeed(true) })
         expect(stopped.report.outcome).toBe("partial")
         expect(Option.isSome(yield* store.journal)).toBe(true)
@@ -136,12 +135,9 @@ describe("Sync", () => {
     "refuses a plan whose data moved (PlanDriftError) and applies nothing",
     () =>
       Effect.gen(function* () {
-        const h = yield* emulator()
-        const store = yield* StateStore.makeMemory(SOURCE_ID)
+        const { h, sync: run } = yield* org()
         const first = yield* load(TestSource.fromRows(people(5)), h.emu.url)
         const moved = yield* load(TestSource.fromRows(people(5, "Director")), h.emu.url)
-        const run = (options: Sync.SyncOptions) =>
-          Sync.runWithReport(options).pipe(Effect.provide(clientFor(h.emu)), Effect.provideService(StateStore.StateStore, store))
         const planned = yield* run({ loaded: first, mode: "plan" })
         const result = yield* run({ loaded: moved, mode: "apply", expectedPlanHash: planned.report.planHash! })
         expect(Option.getOrThrow(result.error)._tag).toBe("PlanDriftError")
@@ -155,14 +151,9 @@ describe("Sync", () => {
     "a tripped safeguard stops before any Okta call; --allow-deletes lets it through",
     () =>
       Effect.gen(function* () {
-        const h = yield* emulator()
-        const store = yield* StateStore.makeMemory(SOURCE_ID)
+        const { h, sync } = yield* org()
         const run = (rows: ReadonlyArray<Record<string, unknown>>, allowDeletes = false) =>
-          load(TestSource.fromRows(rows), h.emu.url).pipe(
-            Effect.flatMap((loaded) => Sync.runWithReport({ loaded, mode: "apply", allowDeletes })),
-            Effect.provide(clientFor(h.emu)),
-            Effect.provideService(StateStore.StateStore, store)
-          )
+          Effect.flatMap(load(TestSource.fromRows(rows), h.emu.url), (loaded) => sync({ loaded, mode: "apply", allowDeletes }))
         yield* run(people(40))
         const sessionsBefore = h.emu.sessions().length
         const truncated = yield* run(people(4))
@@ -181,14 +172,8 @@ describe("Sync", () => {
     "a retryable source failure is read again from the start; a non-retryable one fails with nothing applied",
     () =>
       Effect.gen(function* () {
-        const h = yield* emulator()
-        const store = yield* StateStore.makeMemory(SOURCE_ID)
-        const run = (source: SourceDefinition) =>
-          load(source, h.emu.url).pipe(
-            Effect.flatMap((loaded) => Sync.runWithReport({ loaded, mode: "apply" })),
-            Effect.provide(clientFor(h.emu)),
-            Effect.provideService(StateStore.StateStore, store)
-          )
+        const { h, sync } = yield* org()
+        const run = (source: SourceDefinition) => Effect.flatMap(load(source, h.emu.url), (loaded) => sync({ loaded, mode: "apply" }))
         const permanent = flaky(people(10), 1, false)
         const failed = yield* run(permanent)
         expect(permanent.attempts()).toBe(1)
