@@ -6,4 +6,4 @@
  */
 export * as SourceConformance from "./testing/SourceConformance.ts"
 export * as TestSource from "./testing/TestSource.ts"
-export * as StateStoreConformance from "./testing/StateStoreConformance.ts"
+export * as StateStoreConformance from "./state/StateStoreConformance.ts"

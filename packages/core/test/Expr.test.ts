@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import fc from "fast-check"
 import jsonata from "jsonata"
-import * as Expr from "../src/Expr.ts"
-import { compileSync, NEEDS_ASYNC } from "../src/internal/jsonataSync.ts"
+import * as Expr from "../src/pipeline/Expr.ts"
+import { compileSync, NEEDS_ASYNC } from "../src/pipeline/internal/jsonataSync.ts"
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runSync(e)
 const evalNow = async (c: Expr.Compiled, row: Record<string, unknown>) => await c.evaluate(row)

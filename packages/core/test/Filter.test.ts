@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import * as Filter from "../src/Filter.ts"
+import * as Filter from "../src/pipeline/Filter.ts"
 
 const row = (data: Record<string, unknown>, location = "people.csv:2") => ({ data, location })
 const compile = (c: Parameters<typeof Filter.compile>[0]) => Effect.runSync(Filter.compile(c))

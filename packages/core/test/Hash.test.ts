@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
-import * as Hash from "../src/Hash.ts"
+import * as Hash from "../src/domain/Hash.ts"
 
 describe("Hash", () => {
   it("stableStringify sorts keys at every depth and drops undefined like JSON", () => {

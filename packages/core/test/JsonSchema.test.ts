@@ -3,9 +3,9 @@ import * as Path from "node:path"
 import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { z } from "zod"
-import { secret } from "../src/Config.ts"
-import { jsonSchema } from "../src/JsonSchema.ts"
-import { defineSource } from "../src/Source.ts"
+import { secret } from "../src/config/Config.ts"
+import { jsonSchema } from "../src/config/JsonSchema.ts"
+import { defineSource } from "../src/domain/Source.ts"
 import { TestSource } from "../src/testing.ts"
 
 const committed = Path.join(import.meta.dirname, "..", "schema", "anysource.schema.json")

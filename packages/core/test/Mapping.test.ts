@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { PipelineConfig } from "../src/Config.ts"
-import * as Mapping from "../src/Mapping.ts"
+import { PipelineConfig } from "../src/config/Config.ts"
+import * as Mapping from "../src/pipeline/Mapping.ts"
 
 const config = (extra: Record<string, unknown> = {}) =>
   PipelineConfig.parse({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { PipelineConfig } from "../src/Config.ts"
-import * as Hash from "../src/Hash.ts"
-import * as Normalize from "../src/Normalize.ts"
+import { PipelineConfig } from "../src/config/Config.ts"
+import * as Hash from "../src/domain/Hash.ts"
+import * as Normalize from "../src/pipeline/Normalize.ts"
 
 const config = (extra: Record<string, unknown> = {}) =>
   PipelineConfig.parse({

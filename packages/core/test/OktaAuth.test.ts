@@ -2,9 +2,9 @@ import { createHash, generateKeyPairSync } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Redacted, TestClock } from "effect"
 import { decodeProtectedHeader, EmbeddedJWK, importJWK, importSPKI, jwtVerify } from "jose"
-import type { OktaAuthConfig } from "../src/Config.ts"
-import * as OktaClientModule from "../src/OktaClient.ts"
-import { OktaClient } from "../src/OktaClient.ts"
+import type { OktaAuthConfig } from "../src/config/Config.ts"
+import * as OktaClientModule from "../src/okta/OktaClient.ts"
+import { OktaClient } from "../src/okta/OktaClient.ts"
 import { fakeHttp, oktaError, ORG, SOURCE, type FakeRequest, type FakeResponse } from "./oktaFake.ts"
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option, Redacted } from "effect"
-import type { OktaApiError } from "../src/Errors.ts"
-import { OktaClient, type OktaClientService } from "../src/OktaClient.ts"
+import type { OktaApiError } from "../src/domain/Errors.ts"
+import { OktaClient, type OktaClientService } from "../src/okta/OktaClient.ts"
 import { clientFor, emulator, raw, SOURCE_ID } from "./emulatorHarness.ts"
 
 const reasonOf = <A>(exit: Exit.Exit<A, OktaApiError>) => {

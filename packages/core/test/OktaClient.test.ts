@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, TestClock } from "effect"
-import type { OktaApiError } from "../src/Errors.ts"
-import { OktaClient, nextCursor } from "../src/OktaClient.ts"
-import * as OktaClientModule from "../src/OktaClient.ts"
+import type { OktaApiError } from "../src/domain/Errors.ts"
+import { OktaClient, nextCursor } from "../src/okta/OktaClient.ts"
+import * as OktaClientModule from "../src/okta/OktaClient.ts"
 import { clientLayer, fakeHttp, oktaError, SOURCE, TOKEN, type FakeResponse, type Handler } from "./oktaFake.ts"
 
 const session = (id = "aps1", status = "CREATED") => ({

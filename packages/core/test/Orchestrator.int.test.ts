@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import * as Batching from "../src/Batching.ts"
-import * as Orchestrator from "../src/Orchestrator.ts"
-import type { ApplyEvent, ApplyOptions } from "../src/Orchestrator.ts"
-import * as StateStore from "../src/StateStore.ts"
+import * as Batching from "../src/apply/Batching.ts"
+import * as Orchestrator from "../src/apply/Orchestrator.ts"
+import type { ApplyEvent, ApplyOptions } from "../src/apply/Orchestrator.ts"
+import * as StateStore from "../src/state/StateStore.ts"
 import { clientFor, emulator, raw, SOURCE_ID } from "./emulatorHarness.ts"
 import { createGroup, createUser, deactivateUser, makePlan, range } from "./oktaFake.ts"
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
-import * as Batching from "../src/Batching.ts"
-import * as OktaClient from "../src/OktaClient.ts"
-import * as Orchestrator from "../src/Orchestrator.ts"
-import type { ApplyEvent, ApplyOptions } from "../src/Orchestrator.ts"
-import * as StateStore from "../src/StateStore.ts"
+import * as Batching from "../src/apply/Batching.ts"
+import * as OktaClient from "../src/okta/OktaClient.ts"
+import * as Orchestrator from "../src/apply/Orchestrator.ts"
+import type { ApplyEvent, ApplyOptions } from "../src/apply/Orchestrator.ts"
+import * as StateStore from "../src/state/StateStore.ts"
 import {
   clientLayer,
   createGroup,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Stream, TestClock } from "effect"
-import { PipelineConfig } from "../src/Config.ts"
-import { SourceError } from "../src/Errors.ts"
-import * as Pipeline from "../src/Pipeline.ts"
-import * as PlanJson from "../src/PlanJson.ts"
-import { layerMemory } from "../src/StateStore.ts"
+import { PipelineConfig } from "../src/config/Config.ts"
+import { SourceError } from "../src/domain/Errors.ts"
+import * as Pipeline from "../src/plan/Pipeline.ts"
+import * as PlanJson from "../src/plan/PlanJson.ts"
+import { layerMemory } from "../src/state/StateStore.ts"
 
 const config = (extra: Record<string, unknown> = {}) =>
   PipelineConfig.parse({

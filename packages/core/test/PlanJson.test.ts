@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import type { ConfigError } from "../src/Errors.ts"
-import type { Plan } from "../src/Plan.ts"
-import * as PlanJson from "../src/PlanJson.ts"
+import type { ConfigError } from "../src/domain/Errors.ts"
+import type { Plan } from "../src/plan/Plan.ts"
+import * as PlanJson from "../src/plan/PlanJson.ts"
 
 const body: Omit<Plan, "hash"> = {
   version: 1,

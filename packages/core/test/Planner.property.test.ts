@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import fc from "fast-check"
-import { PipelineConfig } from "../src/Config.ts"
-import type { SourceRow } from "../src/Model.ts"
-import { isEmpty, type Plan } from "../src/Plan.ts"
-import * as Planner from "../src/Planner.ts"
-import { makeMemory, StateStore, type StateStoreService } from "../src/StateStore.ts"
+import { PipelineConfig } from "../src/config/Config.ts"
+import type { SourceRow } from "../src/domain/Model.ts"
+import { isEmpty, type Plan } from "../src/plan/Plan.ts"
+import * as Planner from "../src/plan/Planner.ts"
+import { makeMemory, StateStore, type StateStoreService } from "../src/state/StateStore.ts"
 
 const config = PipelineConfig.parse({
   version: 1,

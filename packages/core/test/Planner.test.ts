@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Stream } from "effect"
-import { PipelineConfig, type PipelineConfigInput } from "../src/Config.ts"
-import type { SourceRow } from "../src/Model.ts"
-import { isEmpty, type Plan } from "../src/Plan.ts"
-import * as PlanJson from "../src/PlanJson.ts"
-import * as Planner from "../src/Planner.ts"
-import { makeMemory, StateStore, type StateStoreService } from "../src/StateStore.ts"
+import { PipelineConfig, type PipelineConfigInput } from "../src/config/Config.ts"
+import type { SourceRow } from "../src/domain/Model.ts"
+import { isEmpty, type Plan } from "../src/plan/Plan.ts"
+import * as PlanJson from "../src/plan/PlanJson.ts"
+import * as Planner from "../src/plan/Planner.ts"
+import { makeMemory, StateStore, type StateStoreService } from "../src/state/StateStore.ts"
 
 const baseConfig: PipelineConfigInput = {
   version: 1,

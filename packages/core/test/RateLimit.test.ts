@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Ref, Schedule, TestClock } from "effect"
-import { OktaApiError } from "../src/Errors.ts"
-import * as RateLimit from "../src/RateLimit.ts"
-import * as Retry from "../src/Retry.ts"
+import { OktaApiError } from "../src/domain/Errors.ts"
+import * as RateLimit from "../src/okta/RateLimit.ts"
+import * as Retry from "../src/okta/Retry.ts"
 
 const httpDate = (ms: number) => new Date(ms).toUTCString()
 

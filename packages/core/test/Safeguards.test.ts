@@ -1,10 +1,10 @@
-import { PipelineConfig as PipelineConfigForDefaults } from "../src/Config.ts"
+import { PipelineConfig as PipelineConfigForDefaults } from "../src/config/Config.ts"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { SafeguardsConfig } from "../src/Config.ts"
-import type { SafeguardTripped } from "../src/Errors.ts"
-import type { EntityCounts, Plan } from "../src/Plan.ts"
-import * as Safeguards from "../src/Safeguards.ts"
+import { SafeguardsConfig } from "../src/config/Config.ts"
+import type { SafeguardTripped } from "../src/domain/Errors.ts"
+import type { EntityCounts, Plan } from "../src/plan/Plan.ts"
+import * as Safeguards from "../src/plan/Safeguards.ts"
 
 const counts = (c: Partial<EntityCounts> = {}): EntityCounts => ({ create: 0, update: 0, reactivate: 0, deactivate: 0, unchanged: 0, held: 0, ...c })
 

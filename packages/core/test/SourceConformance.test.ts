@@ -1,8 +1,8 @@
 import { Effect, Exit, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { z } from "zod"
-import { SourceError } from "../src/Errors.ts"
-import { defineSource, type SourceDefinition } from "../src/Source.ts"
+import { SourceError } from "../src/domain/Errors.ts"
+import { defineSource, type SourceDefinition } from "../src/domain/Source.ts"
 import { SourceConformance, TestSource } from "../src/testing.ts"
 
 const people = [

@@ -1,6 +1,6 @@
 import { it, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import * as StateStore from "../src/StateStore.ts"
+import * as StateStore from "../src/state/StateStore.ts"
 
 it.effect("memory store commits upserts and deactivations", () =>
   Effect.gen(function* () {

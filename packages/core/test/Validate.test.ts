@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import fc from "fast-check"
-import { PipelineConfig } from "../src/Config.ts"
-import type { ConfigError } from "../src/Errors.ts"
-import * as Validate from "../src/Validate.ts"
+import { PipelineConfig } from "../src/config/Config.ts"
+import type { ConfigError } from "../src/domain/Errors.ts"
+import * as Validate from "../src/pipeline/Validate.ts"
 
 const config = (extra: Record<string, unknown> = {}, profile: Record<string, unknown> = {}) =>
   PipelineConfig.parse({

@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url"
 import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, startEmulator, type EmulatorOptions, type RunningEmulator } from "@anysource/okta-emulator"
 import { loadOpenApiValidator, sharedSpecPath, type ExchangeLike, type OpenApiValidator, type Violation } from "@anysource/okta-emulator/testing"
 import { Effect, Layer, Redacted } from "effect"
-import type { OktaAuthConfig } from "../src/Config.ts"
-import * as OktaClient from "../src/OktaClient.ts"
+import type { OktaAuthConfig } from "../src/config/Config.ts"
+import * as OktaClient from "../src/okta/OktaClient.ts"
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 export const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID

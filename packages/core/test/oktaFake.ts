@@ -5,9 +5,9 @@
  */
 import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Clock, Effect, Layer, Redacted } from "effect"
-import * as OktaClient from "../src/OktaClient.ts"
-import type { GroupChange, MembershipChange, Plan, UserChange } from "../src/Plan.ts"
-import type { Profile } from "../src/Model.ts"
+import * as OktaClient from "../src/okta/OktaClient.ts"
+import type { GroupChange, MembershipChange, Plan, UserChange } from "../src/plan/Plan.ts"
+import type { Profile } from "../src/domain/Model.ts"
 
 export const ORG = "https://fake.okta.test"
 export const SOURCE = "0oaFAKESOURCE0000001"

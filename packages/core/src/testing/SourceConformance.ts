@@ -16,10 +16,10 @@
 import * as Fs from "node:fs"
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Option, type Scope, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as ConfigLoader from "../ConfigLoader.ts"
-import { ConfigError, SourceError } from "../Errors.ts"
-import type { SourceRow } from "../Model.ts"
-import type { Source, SourceDefinition } from "../Source.ts"
+import * as ConfigLoader from "../config/ConfigLoader.ts"
+import { ConfigError, SourceError } from "../domain/Errors.ts"
+import type { SourceRow } from "../domain/Model.ts"
+import type { Source, SourceDefinition } from "../domain/Source.ts"
 
 /** A config value, or a function giving it (for configs that depend on `setup`, e.g. a server's port). */
 export type ConfigInput = unknown

@@ -5,9 +5,9 @@
  */
 import { Effect, Option, type Scope, Stream } from "effect"
 import { z } from "zod"
-import { SourceError } from "../Errors.ts"
-import type { SourceRow } from "../Model.ts"
-import type { Source, SourceDefinition } from "../Source.ts"
+import { SourceError } from "../domain/Errors.ts"
+import type { SourceRow } from "../domain/Model.ts"
+import type { Source, SourceDefinition } from "../domain/Source.ts"
 
 export const TestSourceConfig = z.strictObject({
   /** Where to fail with a `SourceError`: building the source, `check`, or `read` (after `failAfter` rows). */

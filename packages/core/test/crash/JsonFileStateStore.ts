@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
 import { Effect, Layer, Option } from "effect"
-import type { EntityKind } from "../../src/Model.ts"
+import type { EntityKind } from "../../src/domain/Model.ts"
 import {
   StateStore,
   type IndexEntry,
@@ -13,7 +13,7 @@ import {
   type RunRecord,
   type StateEntry,
   type StateStoreService
-} from "../../src/StateStore.ts"
+} from "../../src/state/StateStore.ts"
 
 interface FileData {
   entries: Record<string, StateEntry>

@@ -11,9 +11,9 @@
 import { readFileSync, writeSync } from "node:fs"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
-import * as OktaClient from "../../src/OktaClient.ts"
-import * as Orchestrator from "../../src/Orchestrator.ts"
-import type { Plan } from "../../src/Plan.ts"
+import * as OktaClient from "../../src/okta/OktaClient.ts"
+import * as Orchestrator from "../../src/apply/Orchestrator.ts"
+import type { Plan } from "../../src/plan/Plan.ts"
 import * as JsonFileStateStore from "./JsonFileStateStore.ts"
 
 export interface ChildArgs {

@@ -1,0 +1,165 @@
+/**
+ * The planner's per-user bookkeeping, sized by the state index: one Map lookup per source row.
+ * Known users live in slots (parallel arrays: hash, status, where seen, invalid); ids new to the state
+ * live in small side maps. The state index Map itself can be dropped once the table is built.
+ */
+import * as Hash from "../../domain/Hash.ts"
+import type { EntityStatus, IndexEntry } from "../../state/StateStore.ts"
+import type { LocationCodec } from "./locations.ts"
+
+/** `claim` results besides a slot number. */
+export const NEW = -1
+export const DUPLICATE = -2
+
+/** Value of a lowercase hex digit, or -1. */
+const nibble = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1)
+
+/** Content hashes are sha256 hex (64 lowercase hex chars): kept as 32 bytes each; anything else as a string. */
+const HASH_BYTES = 32
+
+export class UserTable {
+  private readonly slot = new Map<string, number>()
+  // filled by push: `new Array(n)` of the final size would start out as a slow dictionary-mode array
+  private readonly ids: Array<string> = []
+  /** 32 bytes per slot (see HASH_BYTES); slots whose hash is not 64 lowercase hex chars are in `otherHashes`. */
+  private hashBytes: Uint8Array
+  private readonly otherHashes = new Map<number, string>()
+  private active: Uint8Array
+  private readonly seenAt: Array<string | number | undefined> = []
+  private invalid: Uint8Array = new Uint8Array(0)
+  private readonly newSeen = new Map<string, string | number>()
+  private readonly newInvalid = new Set<string>()
+  /** Order-independent digest of the index (for `plan.inputs.stateHash`); set by `seal`. */
+  digest = ""
+  /** After `claim` returned DUPLICATE: where the id was first seen. */
+  previousLocation = ""
+  /** After `claim` returned a slot or NEW: the claimed location, compacted (see LocationCodec). */
+  locationKey: string | number = 0
+
+  /** An empty table: `load` every state index entry, then `seal` before the first `claim`. */
+  constructor(
+    private readonly codec: LocationCodec,
+    sizeHint = 0
+  ) {
+    this.cap = Math.max(16, sizeHint)
+    this.active = new Uint8Array(this.cap)
+    this.hashBytes = new Uint8Array(this.cap * HASH_BYTES)
+  }
+
+  private cap: number
+  private readonly multiset = new Hash.MultisetDigest()
+
+  /** Add one state index entry (grows the slot arrays by doubling). */
+  readonly load = (id: string, hash: string, status: EntityStatus): void => {
+    const i = this.ids.length
+    if (i === this.cap) {
+      this.cap *= 2
+      const a = new Uint8Array(this.cap)
+      a.set(this.active)
+      this.active = a
+      const b = new Uint8Array(this.cap * HASH_BYTES)
+      b.set(this.hashBytes)
+      this.hashBytes = b
+    }
+    this.slot.set(id, i)
+    this.ids.push(id)
+    if (!writeHex(hash, this.hashBytes, i * HASH_BYTES)) this.otherHashes.set(i, hash)
+    this.seenAt.push(undefined)
+    this.active[i] = status === "ACTIVE" ? 1 : 0
+    // content hashes are sha256 hex: their first 24 chars (96 bits) identify the content well enough here
+    this.multiset.add(id, status, hash, 24)
+  }
+
+  /** Done loading: fixes the digest. */
+  seal(): this {
+    this.invalid = new Uint8Array(this.ids.length)
+    this.digest = this.multiset.digest()
+    return this
+  }
+
+  /** A sealed table over an index Map (stores without `forEachIndex`). */
+  static fromMap(index: ReadonlyMap<string, IndexEntry>, codec: LocationCodec): UserTable {
+    const t = new UserTable(codec, index.size)
+    index.forEach((e, id) => t.load(id, e.hash, e.status))
+    return t.seal()
+  }
+
+  get size(): number {
+    return this.ids.length
+  }
+
+  /** Record that a row has `id`: its slot, NEW (not in state), or DUPLICATE (see `previousLocation`). */
+  claim(id: string, location: string): number {
+    const s = this.slot.get(id)
+    if (s !== undefined) {
+      const prev = this.seenAt[s]
+      if (prev !== undefined) {
+        this.previousLocation = this.codec.decode(prev)
+        return DUPLICATE
+      }
+      this.seenAt[s] = this.locationKey = this.codec.encode(location)
+      return s
+    }
+    const prev = this.newSeen.get(id)
+    if (prev !== undefined) {
+      this.previousLocation = this.codec.decode(prev)
+      return DUPLICATE
+    }
+    this.newSeen.set(id, (this.locationKey = this.codec.encode(location)))
+    return NEW
+  }
+
+  markInvalid(id: string, slot: number): void {
+    if (slot >= 0) this.invalid[slot] = 1
+    else this.newInvalid.add(id)
+  }
+
+  /** ACTIVE in state with exactly this content. */
+  isUnchanged(slot: number, hash: string): boolean {
+    if (slot < 0 || this.active[slot] !== 1) return false
+    if (this.otherHashes.size > 0) {
+      const o = this.otherHashes.get(slot)
+      if (o !== undefined) return o === hash
+    }
+    return equalsHex(hash, this.hashBytes, slot * HASH_BYTES)
+  }
+
+  status(id: string): EntityStatus | undefined {
+    const s = this.slot.get(id)
+    return s === undefined ? undefined : this.active[s] === 1 ? "ACTIVE" : "DEACTIVATED"
+  }
+
+  /** A row with this id was read, mapped and validated this run. */
+  isValid(id: string): boolean {
+    const s = this.slot.get(id)
+    if (s !== undefined) return this.seenAt[s] !== undefined && this.invalid[s] === 0
+    return this.newSeen.has(id) && !this.newInvalid.has(id)
+  }
+
+  /** Visit every ACTIVE state record: seen (valid or invalid) or absent. */
+  forEachActive(f: (id: string, seen: boolean, invalid: boolean) => void): void {
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.active[i] !== 1) continue
+      f(this.ids[i]!, this.seenAt[i] !== undefined, this.invalid[i] === 1)
+    }
+  }
+}
+
+/** Write `hex` (64 lowercase hex chars) as 32 bytes at `at`; false (nothing written) for any other string. */
+const writeHex = (hex: string, out: Uint8Array, at: number): boolean => {
+  if (hex.length !== HASH_BYTES * 2) return false
+  for (let i = 0; i < HASH_BYTES * 2; i++) if (nibble(hex.charCodeAt(i)) < 0) return false
+  for (let i = 0; i < HASH_BYTES; i++) out[at + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
+  return true
+}
+
+/** `hex` is 64 lowercase hex chars spelling the 32 bytes at `at`. */
+const equalsHex = (hex: string, bytes: Uint8Array, at: number): boolean => {
+  if (hex.length !== HASH_BYTES * 2) return false
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i))
+    const lo = nibble(hex.charCodeAt(2 * i + 1))
+    if (hi < 0 || lo < 0 || ((hi << 4) | lo) !== bytes[at + i]) return false
+  }
+  return true
+}

@@ -1,0 +1,67 @@
+/**
+ * What one run did, the same in every runtime (CLI, Lambda, worker): counts, timings, Okta requests,
+ * retries and waits, sessions, record issues with their source locations, and the error if it failed.
+ * Contains no secrets: plans and errors never carry them.
+ */
+import type { RecordIssue } from "../domain/Errors.ts"
+import type { Plan, PlanSummary } from "../plan/Plan.ts"
+
+export type RunOutcome = "no-changes" | "planned" | "applied" | "partial" | "safeguard" | "failed"
+
+export interface SessionReport {
+  readonly index: number
+  readonly oktaSessionId: string
+  readonly uploads: number
+  readonly entities: number
+  readonly bytes: number
+  readonly status: string
+}
+
+export interface OktaUsage {
+  readonly requests: number
+  readonly retries: number
+  readonly rateLimited: number
+  readonly waitedMillis: number
+  readonly bytesSent: number
+}
+
+export interface ReportedError {
+  /** The error's tag: ConfigError, SourceError, SafeguardTripped, OktaApiError, … */
+  readonly tag: string
+  readonly reason?: string
+  readonly message: string
+}
+
+export interface RunReport {
+  readonly runId: string
+  readonly identitySourceId: string
+  readonly mode: "plan" | "apply"
+  readonly outcome: RunOutcome
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly durationMs: number
+  readonly planHash?: string
+  readonly plan?: Plan
+  readonly summary?: PlanSummary
+  readonly sourceFingerprint?: string
+  readonly resumedRunId?: string
+  readonly issues: ReadonlyArray<RecordIssue>
+  readonly sessions: ReadonlyArray<SessionReport>
+  readonly okta: OktaUsage
+  readonly error?: ReportedError
+}
+
+export const emptyOktaUsage: OktaUsage = { requests: 0, retries: 0, rateLimited: 0, waitedMillis: 0, bytesSent: 0 }
+
+/** Turn any failure into the report's error entry, without secrets (core errors never carry them). */
+export const describeError = (error: unknown): ReportedError => {
+  if (typeof error === "object" && error !== null && "_tag" in error) {
+    const e = error as { _tag: string; reason?: unknown; message?: unknown }
+    return {
+      tag: e._tag,
+      ...(typeof e.reason === "string" ? { reason: e.reason } : {}),
+      message: typeof e.message === "string" && e.message.length > 0 ? e.message : e._tag
+    }
+  }
+  return { tag: "Defect", message: error instanceof Error ? error.message : String(error) }
+}
