@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Stream, TestClock } from "effect"
 import { PipelineConfig } from "../src/config/Config.ts"
 import { SourceError } from "../src/domain/Errors.ts"
-import * as Pipeline from "../src/plan/Pipeline.ts"
+import { Pipeline } from "../src/index.ts"
 import * as PlanJson from "../src/plan/PlanJson.ts"
 import { layerMemory } from "../src/state/StateStore.ts"
 

@@ -86,7 +86,7 @@ const publicNames = {
   Plan: ["isEmpty"],
   PlanDriftError: "class",
   PlanJson: ["PlanSchema", "explain", "explainFields", "hash", "parse", "stringify"],
-  Planner: ["committedChanges", "compile", "diffProfiles", "issueLimit", "plan"],
+  Planner: ["committedChanges", "compile", "diffProfiles", "fromConfig", "issueLimit", "plan"],
   RateLimit: [
     "baseWaitMillis",
     "defaultWaitPolicy",

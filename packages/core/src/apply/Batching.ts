@@ -19,9 +19,8 @@
  * resumed apply skip exactly the uploads its journal recorded.
  */
 import type { Plan, UserChange } from "../plan/Plan.ts"
-import type { CommittedChange } from "../state/StateStore.ts"
-import { OktaLimits } from "../domain/Model.ts"
-import type { Profile } from "../domain/Model.ts"
+import type { CommittedChange, Profile } from "../domain/Model.ts"
+import { OktaLimits } from "../okta/Limits.ts"
 import {
   serializeBody,
   type BulkKind,

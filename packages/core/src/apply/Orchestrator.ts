@@ -28,7 +28,7 @@ import {
 import type { Plan } from "../plan/Plan.ts"
 import * as Retry from "../okta/Retry.ts"
 import { StateStore, type Journal, type SessionCheckpoint, type StateStoreService } from "../state/StateStore.ts"
-import { OktaLimits } from "../domain/Model.ts"
+import { OktaLimits } from "../okta/Limits.ts"
 import { stableStringify } from "./internal/stableJson.ts"
 
 export type ApplyEvent =

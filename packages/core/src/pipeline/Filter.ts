@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import type { FilterConfig } from "../config/Config.ts"
 import { ConfigError, type RecordIssue } from "../domain/Errors.ts"
 import * as Expr from "./Expr.ts"
-import { all, map, type Maybe } from "./internal/maybe.ts"
+import { all, map, type Maybe } from "./Maybe.ts"
 import { describeValue } from "./Mapping.ts"
 import type { SourceRow } from "../domain/Model.ts"
 

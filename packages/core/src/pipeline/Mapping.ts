@@ -11,7 +11,7 @@ import { Effect } from "effect"
 import type { GroupRule, MappingConfig, PipelineConfig } from "../config/Config.ts"
 import { ConfigError, type RecordIssue } from "../domain/Errors.ts"
 import * as Expr from "./Expr.ts"
-import { all, isPromise, map, type Maybe } from "./internal/maybe.ts"
+import { all, isPromise, map, type Maybe } from "./Maybe.ts"
 import type { SourceRow } from "../domain/Model.ts"
 import * as Normalize from "./Normalize.ts"
 

@@ -1,5 +1,5 @@
 /**
- * Validation: a zod schema per entity built from Okta's base attribute limits (`Model.OktaLimits`)
+ * Validation: a zod schema per entity built from Okta's base attribute limits (`okta/Limits.ts`)
  * plus the declared identity-source schema (`schema.users` / `schema.groups`: required, minLength,
  * maxLength, pattern, enum, format email). Config mistakes (an attribute that is neither a base
  * attribute nor declared, a required attribute that is not mapped, a bad pattern) are `ConfigError`s
@@ -11,7 +11,7 @@ import { Effect } from "effect"
 import { z } from "zod"
 import type { AttributeSpec, PipelineConfig } from "../config/Config.ts"
 import { ConfigError } from "../domain/Errors.ts"
-import { baseUserAttributes, OktaLimits } from "../domain/Model.ts"
+import { baseUserAttributes, OktaLimits } from "../okta/Limits.ts"
 
 export interface FieldIssue {
   readonly field: string

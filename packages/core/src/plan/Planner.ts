@@ -21,7 +21,7 @@
  *   on row order. A group's profile and location come from its smallest row location when rows disagree
  *   (the disagreement is reported).
  */
-import { Chunk, Effect, Either, Fiber, Option, Stream } from "effect"
+import { Chunk, Clock, Effect, Either, Fiber, Option, Stream } from "effect"
 import type { PipelineConfig } from "../config/Config.ts"
 import { ConfigError, type RecordIssue, type SourceError, type StateError, ValidationError } from "../domain/Errors.ts"
 import * as Filter from "../pipeline/Filter.ts"
@@ -29,13 +29,12 @@ import * as Hash from "../domain/Hash.ts"
 import { IssueCollector, naturalCompare } from "./internal/issues.ts"
 import { LocationCodec } from "./internal/locations.ts"
 import { DUPLICATE, UserTable } from "./internal/userTable.ts"
-import { isPromise, type Maybe } from "../pipeline/internal/maybe.ts"
+import { isPromise, type Maybe } from "../pipeline/Maybe.ts"
 import * as Mapping from "../pipeline/Mapping.ts"
-import type { DesiredUser, EntityKind, Profile, SourceLocation, SourceRow } from "../domain/Model.ts"
+import type { CommittedChange, DesiredUser, EntityKind, Profile, SourceLocation, SourceRow } from "../domain/Model.ts"
 import type { EntityCounts, FieldChange, GroupChange, MembershipChange, Plan, UserChange } from "./Plan.ts"
 import * as PlanJson from "./PlanJson.ts"
 import {
-  type CommittedChange,
   type EntityStatus,
   type IndexEntry,
   type StateEntry,
@@ -700,6 +699,34 @@ export const plan = (
     }
     return { ...body, hash: PlanJson.hash(body) }
   }).pipe(Effect.scoped)
+
+export interface FromConfigOptions {
+  readonly config: PipelineConfig
+  readonly rows: Stream.Stream<SourceRow, SourceError>
+  readonly identitySourceId: string
+  /** sha256 of the effective config (secrets excluded), recorded in `plan.inputs`. */
+  readonly configHash: string
+  readonly sourceFingerprint?: string
+}
+
+/**
+ * Plan one run from the pipeline config (published as `Pipeline.plan`): compile the config once, then `plan`.
+ * Config mistakes surface as `ConfigError` before any row is read (expressions, attributes, patterns) or at the
+ * first row that shows them (a filter that yields a non-boolean). `createdAt` comes from the Clock.
+ */
+export const fromConfig = (
+  options: FromConfigOptions
+): Effect.Effect<Plan, ValidationError | ConfigError | SourceError | StateError, StateStore> =>
+  Effect.gen(function* () {
+    const compiled = yield* compile(options.config)
+    const now = yield* Clock.currentTimeMillis
+    return yield* plan(compiled, options.rows, {
+      identitySourceId: options.identitySourceId,
+      configHash: options.configHash,
+      createdAt: new Date(now).toISOString(),
+      ...(options.sourceFingerprint !== undefined ? { sourceFingerprint: options.sourceFingerprint } : {})
+    })
+  }).pipe(Effect.withSpan("anysource.plan"))
 
 /**
  * The state changes a fully applied plan commits (what the orchestrator commits session by session):

@@ -17,9 +17,9 @@ import {
 } from "../domain/Errors.ts"
 import { OktaClient } from "../okta/OktaClient.ts"
 import * as Orchestrator from "../apply/Orchestrator.ts"
-import * as Pipeline from "../plan/Pipeline.ts"
 import * as Retry from "../okta/Retry.ts"
 import { isEmpty, type Plan } from "../plan/Plan.ts"
+import * as Planner from "../plan/Planner.ts"
 import { describeError, emptyOktaUsage, type OktaUsage, type RunOutcome, type RunReport } from "./RunReport.ts"
 import * as Safeguards from "../plan/Safeguards.ts"
 import { StateStore } from "../state/StateStore.ts"
@@ -145,7 +145,7 @@ export const runWithReport = (
                 : Effect.succeed(chunk)
             })
           )
-          const plan = yield* Pipeline.plan({
+          const plan = yield* Planner.fromConfig({
             config: options.loaded.config,
             rows: read,
             identitySourceId,

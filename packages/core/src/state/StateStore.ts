@@ -10,7 +10,9 @@
  */
 import { Clock, Context, Effect, Layer, Option, Ref, type Scope } from "effect"
 import { StateError } from "../domain/Errors.ts"
-import type { EntityKind, Profile, SourceLocation } from "../domain/Model.ts"
+import type { CommittedChange, EntityKind, Profile, SourceLocation } from "../domain/Model.ts"
+
+export type { CommittedChange } from "../domain/Model.ts"
 
 export type EntityStatus = "ACTIVE" | "DEACTIVATED"
 
@@ -30,24 +32,6 @@ export interface StateEntry extends IndexEntry {
   readonly lastSeen: string
   readonly lastRunId: string
 }
-
-/** One entity change as committed after Okta said COMPLETED. */
-export type CommittedChange =
-  | {
-      readonly kind: EntityKind
-      readonly op: "upsert"
-      readonly externalId: string
-      readonly hash: string
-      readonly profile: Profile
-      readonly location?: SourceLocation
-    }
-  | { readonly kind: EntityKind; readonly op: "deactivate"; readonly externalId: string }
-  | {
-      readonly kind: "membership"
-      readonly op: "add" | "remove"
-      readonly groupExternalId: string
-      readonly memberExternalIds: ReadonlyArray<string>
-    }
 
 export interface SessionCheckpoint {
   /** Position of this session in the plan's session list (0-based). */
