@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import * as Batching from "../src/apply/Batching.ts"
-import { stableStringify } from "../src/apply/internal/stableJson.ts"
+import { stableStringify } from "../src/domain/Hash.ts"
 import { createGroup, createUser, deactivateUser, makePlan, range } from "./oktaFake.ts"
 
 const bodyBytes = (b: Batching.Batch | Omit<Batching.Batch, "index">) => Buffer.byteLength(JSON.stringify(b.upload.body), "utf8")

@@ -469,6 +469,9 @@ describe("secrets", () => {
       const hash = (raw: unknown, environment: Record<string, string>) =>
         parse(raw, environment).pipe(Effect.map((l) => l.configHash))
       const first = yield* hash(base(), { OKTA_API_TOKEN: "token-one" })
+      // Pinned: configHash is part of every plan's inputs (and so of its hash); another encoding would make
+      // `apply --plan` refuse every plan reviewed with the previous version.
+      expect(first).toBe("781eed06ab46ca1f2879887afca9651d5e5e0b292f063711c3e2dafc6086a487")
       expect(yield* hash(base(), { OKTA_API_TOKEN: "token-two" })).toBe(first)
       const mapping = base()
       mapping["mapping"].profile.email = "work_email"

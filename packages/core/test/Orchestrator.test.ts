@@ -357,6 +357,30 @@ describe("Orchestrator.apply", () => {
     })
   )
 
+  it.effect("a journal whose plan was edited (or is not a plan) is Corrupt on resume, and nothing reaches Okta", () =>
+    Effect.gen(function* () {
+      const { okta, layer } = setup()
+      yield* Effect.gen(function* () {
+        const store = yield* StateStore.StateStore
+        const exit = yield* drive(
+          Orchestrator.apply({ plan: bigPlan(), runId: "r", ...base([], { stopBefore: Effect.succeed(true) }) })
+        )
+        expect(Exit.isSuccess(exit) && exit.value.completed).toBe(false)
+        const journal = Option.getOrThrow(yield* store.journal)
+        // one more user slipped into the stored plan: same shape, so only its content hash tells
+        const edited = JSON.parse(journal.planJson)
+        edited.users.push(createUser(999))
+        for (const planJson of [JSON.stringify(edited), "{}", "not json"]) {
+          yield* store.saveJournal({ ...journal, planJson })
+          const resumed = yield* Effect.exit(Orchestrator.resumePending(base([])))
+          expect(failure(resumed)).toMatchObject({ _tag: "StateError", reason: "Corrupt" })
+          expect(failure(resumed).message).toMatch(/^The journal of run r holds an unreadable plan: /)
+        }
+        expect(okta.sessions).toHaveLength(0)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
   it.effect("after a crash mid-upload, completed sessions are skipped and only missing batches are sent", () =>
     Effect.gen(function* () {
       const { okta, layer } = setup()

@@ -7,6 +7,7 @@ import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platfor
 import { Clock, Effect, Layer, Redacted } from "effect"
 import * as OktaClient from "../src/okta/OktaClient.ts"
 import type { GroupChange, MembershipChange, Plan, UserChange } from "../src/plan/Plan.ts"
+import * as PlanJson from "../src/plan/PlanJson.ts"
 import type { Profile } from "../src/domain/Model.ts"
 
 export const ORG = "https://fake.okta.test"
@@ -292,7 +293,7 @@ export const makePlan = (parts: {
     deactivate: xs.filter((x) => x.op === "deactivate").length,
     unchanged: 0
   })
-  return {
+  const body: Omit<Plan, "hash"> = {
     version: 1,
     identitySourceId: parts.identitySourceId ?? SOURCE,
     createdAt: "2026-01-01T00:00:00.000Z",
@@ -311,9 +312,10 @@ export const makePlan = (parts: {
       excluded: {},
       invalid: 0
     },
-    issues: [],
-    hash: parts.hash ?? `plan-${users.length}-${groups.length}-${memberships.length}`
+    issues: []
   }
+  // the real content hash, so a journal's plan reads back through PlanJson.parse
+  return { ...body, hash: parts.hash ?? PlanJson.hash(body) }
 }
 
 export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from)

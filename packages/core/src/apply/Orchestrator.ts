@@ -26,10 +26,10 @@ import {
   type OktaClientService
 } from "../okta/OktaClient.ts"
 import type { Plan } from "../plan/Plan.ts"
+import * as PlanJson from "../plan/PlanJson.ts"
 import * as Retry from "../okta/Retry.ts"
 import { StateStore, type Journal, type SessionCheckpoint, type StateStoreService } from "../state/StateStore.ts"
 import { OktaLimits } from "../okta/Limits.ts"
-import { stableStringify } from "./internal/stableJson.ts"
 
 export type ApplyEvent =
   | { _tag: "SessionCreated"; index: number; total: number; sessionId: string }
@@ -634,7 +634,7 @@ export const apply = (
       runId,
       identitySourceId: plan.identitySourceId,
       planHash: plan.hash,
-      planJson: stableStringify(plan),
+      planJson: PlanJson.stringify(plan),
       startedAt: iso(now),
       sessions: sessions.map((s) => emptyCheckpoint(s.index))
     }
@@ -642,25 +642,21 @@ export const apply = (
     return yield* start(client, store, journal, plan, rest)
   })
 
+/** The journal's plan, read back through `PlanJson` (shape and content hash checked): an edited journal is Corrupt. */
 const parsePlan = (journal: Journal): Effect.Effect<Plan, StateError> =>
-  Effect.try({
-    try: () => {
-      const plan = JSON.parse(journal.planJson) as Plan
-      if (
-        plan.version !== 1 ||
-        !Array.isArray(plan.users) ||
-        !Array.isArray(plan.groups) ||
-        !Array.isArray(plan.memberships)
-      )
-        throw new Error("not a version-1 plan")
-      return plan
-    },
-    catch: (e) =>
-      new StateError({
-        reason: "Corrupt",
-        message: `The journal of run ${journal.runId} holds an unreadable plan: ${e instanceof Error ? e.message : String(e)}`
-      })
-  })
+  PlanJson.parse(journal.planJson).pipe(
+    Effect.filterOrFail(
+      (plan) => plan.hash === journal.planHash,
+      (plan) => ({ message: `its plan hashes to ${plan.hash.slice(0, 12)}…, the journal says ${journal.planHash.slice(0, 12)}…` })
+    ),
+    Effect.mapError(
+      (e) =>
+        new StateError({
+          reason: "Corrupt",
+          message: `The journal of run ${journal.runId} holds an unreadable plan: ${e.message}`
+        })
+    )
+  )
 
 /** If the StateStore holds the journal of an unfinished apply, finish it first (its stored plan, not a new one). */
 export const resumePending = (

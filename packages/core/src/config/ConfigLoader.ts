@@ -13,12 +13,13 @@ import { createJiti } from "jiti"
 import { parseDocument } from "yaml"
 import { PipelineConfig } from "./Config.ts"
 import { ConfigError } from "../domain/Errors.ts"
+import * as Hash from "../domain/Hash.ts"
 import { interpolate, scrub, secretLikeName, type Substitution } from "./internal/interpolate.ts"
 import { formatIssues, type Problem } from "./internal/issues.ts"
 import { lineCol, yamlLocator, type Locator } from "./internal/locate.ts"
 import { describeValue, formatPath, isPlainObject, type Segments } from "./internal/paths.ts"
 import { acceptedTypes, isSecret, schemasAt, type Schema } from "./internal/schemaWalk.ts"
-import { sha256, stableStringify } from "./internal/stable.ts"
+import { hashable } from "./internal/stable.ts"
 import { closest } from "./internal/suggest.ts"
 import type { SourceDefinition } from "../domain/Source.ts"
 
@@ -301,7 +302,7 @@ const validate = (raw: unknown, context: ValidateContext): Effect.Effect<LoadedC
 
     const source = { type: adapter.id, ...(isPlainObject(sourceConfig) ? sourceConfig : {}) }
     const effective: PipelineConfig = { ...parsed.data, source }
-    const configHash = sha256(stableStringify(effective))
+    const configHash = Hash.sha256(Hash.stableStringify(hashable(effective)))
     const config: PipelineConfig =
       effective.state.type === "sqlite" && effective.state.path !== ":memory:"
         ? {

@@ -189,7 +189,6 @@ describe("crash test: SIGKILL during apply, then resume", () => {
   it("initial load killed after create (unjournaled), mid-upload, after trigger, after COMPLETED, after create", async () => {
     const plan = makePlan({
       identitySourceId: DEFAULT_IDENTITY_SOURCE_ID,
-      hash: "crash-p1",
       groups: range(6).map((g) => createGroup(`CG${g}`, `Crash group ${g}`)),
       users: range(1_500).map((i) => createUser(i)),
       memberships: range(6).map((g) => ({
@@ -227,7 +226,6 @@ describe("crash test: SIGKILL during apply, then resume", () => {
     ]
     const plan = makePlan({
       identitySourceId: DEFAULT_IDENTITY_SOURCE_ID,
-      hash: "crash-p2",
       groups: [createGroup("CG-new", "New group"), { op: "deactivate", externalId: "CG5", reason: "missing" }],
       users: [...updates, ...range(100, 1_000).map((i) => deactivateUser(i))],
       memberships
