@@ -16,8 +16,8 @@ describe("ExitCodes", () => {
   it("maps error values by tag", () => {
     expect(fromError(new ConfigError({ reason: "Invalid", message: "x" }))).toBe(3)
     expect(fromError(new SourceError({ source: "file", reason: "Decode", message: "x" }))).toBe(4)
-    expect(fromError(new SafeguardTripped({ message: "x", violations: [], override: "--allow-deletes" }))).toBe(6)
-    expect(fromError(new PlanDriftError({ message: "x", expectedHash: "a", actualHash: "b" }))).toBe(8)
+    expect(fromError(new SafeguardTripped({ reason: "Limit", message: "x", violations: [], override: "--allow-deletes" }))).toBe(6)
+    expect(fromError(new PlanDriftError({ reason: "HashMismatch", message: "x", expectedHash: "a", actualHash: "b" }))).toBe(8)
     expect(fromError({ _tag: "MissingValue" })).toBe(ExitCode.Usage)
     expect(fromError(new Error("bug"))).toBe(ExitCode.Internal)
     expect(fromError(undefined)).toBe(ExitCode.Internal)

@@ -49,6 +49,7 @@ describe("renderError", () => {
   it("explains a tripped safeguard: each violation, nothing sent, the override", () => {
     const text = renderError(
       new SafeguardTripped({
+        reason: "Limit",
         message: "This run would deactivate 250 of 296 users.",
         override: "--allow-deletes",
         violations: [
@@ -85,11 +86,11 @@ describe("renderError", () => {
   })
 
   it("covers drift, validation, state and apply errors with their exit codes", () => {
-    expect(renderError(new PlanDriftError({ message: "moved", expectedHash: "sha256:aaaaaaaaaaaaaaaa", actualHash: "sha256:bbbbbbbbbbbbbbbb" }))).toMatch(
+    expect(renderError(new PlanDriftError({ reason: "HashMismatch", message: "moved", expectedHash: "sha256:aaaaaaaaaaaaaaaa", actualHash: "sha256:bbbbbbbbbbbbbbbb" }))).toMatch(
       /plan is out of date \(exit 8\)[\s\S]*aaaaaaaaaaaa ≠ now bbbbbbbbbbbb[\s\S]*Nothing was applied/
     )
     expect(
-      renderError(new ValidationError({ message: "duplicate externalId E1", issues: [{ location: "a.csv:2", message: "also at a.csv:9", kind: "duplicate" }] }))
+      renderError(new ValidationError({ reason: "Duplicate", message: "duplicate externalId E1", issues: [{ location: "a.csv:2", message: "also at a.csv:9", kind: "duplicate" }] }))
     ).toMatch(/validation \(exit 5\)[\s\S]*a\.csv:2/)
     expect(renderError(new StateError({ reason: "Locked", message: "locked by run-1" }))).toMatch(/state store \(Locked\) \(exit 10\)[\s\S]*Another anysource run/)
     expect(renderError(new ApplyError({ reason: "SessionFailed", message: "session ERROR", sessionId: "aps1" }))).toMatch(

@@ -203,6 +203,7 @@ describe("Planner: users", () => {
         field: "externalId",
         message: 'duplicate externalId "E1": rows people.csv:2 and people.csv:4 both have it'
       })
+      expect(e.reason).toBe("Duplicate")
       expect(e.issues).toHaveLength(2)
       expect(e.message).toMatch(/^2 duplicate externalIds in the source; .*people\.csv:2 and people\.csv:4/)
     })
@@ -212,7 +213,7 @@ describe("Planner: users", () => {
     Effect.gen(function* () {
       const store = yield* makeMemory()
       const e = failure(yield* Effect.exit(plan(store, config({ validation: { strict: true } }), rows([ann, { ...bob, first: "x".repeat(51) }]))))
-      expect(e._tag).toBe("ValidationError")
+      expect(e).toMatchObject({ _tag: "ValidationError", reason: "Invalid" })
       expect(e.message).toBe(
         "1 source row invalid and validation.strict is true. people.csv:3: firstName is 51 characters; the limit is 50"
       )

@@ -55,6 +55,7 @@ describe("Safeguards", () => {
       "Safeguard tripped, nothing was sent to Okta: would deactivate 412 users (41.2% of 1,000 active); limit is 10% (safeguards.users.maxDeactivationPercent). " +
         "If this is expected, re-run with --allow-deletes or raise the limit (safeguards.users.maxDeactivationPercent)."
     )
+    expect(e.reason).toBe("Limit")
     expect(e.override).toBe("--allow-deletes")
     expect(e.violations).toEqual([
       {
@@ -107,6 +108,7 @@ describe("Safeguards", () => {
         "(if this is intended, set safeguards.users.allowEmptySource: true). " +
         "An empty source is accepted only with safeguards.users.allowEmptySource: true; --allow-deletes does not override it."
     )
+    expect(e.reason).toBe("EmptySource")
     expect(e.override).toBe("safeguards.users.allowEmptySource: true")
     expect(e.violations[0]?.rule).toBe("emptySource")
     const allowed = config({ users: { allowEmptySource: true, maxDeactivationPercent: 10 } })

@@ -140,8 +140,9 @@ describe("Sync", () => {
         const moved = yield* load(TestSource.fromRows(people(5, "Director")), h.emu.url)
         const planned = yield* run({ loaded: first, mode: "plan" })
         const result = yield* run({ loaded: moved, mode: "apply", expectedPlanHash: planned.report.planHash! })
-        expect(Option.getOrThrow(result.error)._tag).toBe("PlanDriftError")
+        expect(Option.getOrThrow(result.error)).toMatchObject({ _tag: "PlanDriftError", reason: "HashMismatch" })
         expect(result.report.outcome).toBe("failed")
+        expect(result.report.error).toMatchObject({ tag: "PlanDriftError", reason: "HashMismatch" })
         expect(h.emu.sessions().length).toBe(0)
       }),
     60_000
@@ -158,7 +159,7 @@ describe("Sync", () => {
         const sessionsBefore = h.emu.sessions().length
         const truncated = yield* run(people(4))
         expect(truncated.report.outcome).toBe("safeguard")
-        expect(Option.getOrThrow(truncated.error)._tag).toBe("SafeguardTripped")
+        expect(Option.getOrThrow(truncated.error)).toMatchObject({ _tag: "SafeguardTripped", reason: "Limit" })
         expect(h.emu.sessions().length).toBe(sessionsBefore)
         expect(h.emu.directory.users().filter((u) => u.status === "ACTIVE").length).toBe(40)
         const allowed = yield* run(people(4), true)

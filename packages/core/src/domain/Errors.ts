@@ -1,6 +1,7 @@
 /**
- * One tagged error per boundary, each with a `reason` and a readable `message`.
- * Messages never contain secrets: anything secret is `Redacted` before it gets here.
+ * One tagged error per boundary, each with a `reason` (a union, so apps can match on it) and a readable
+ * `message` that says what went wrong and what to do. Messages never contain secrets: anything secret is
+ * `Redacted` before it gets here.
  */
 import { Data } from "effect"
 import type { SourceLocation } from "./Model.ts"
@@ -51,8 +52,12 @@ export interface RecordIssue {
   readonly kind: "invalid" | "mapping" | "filter" | "duplicate"
 }
 
+/** `Duplicate`: two rows share an externalId (always fatal). `Invalid`: invalid rows with `validation.strict: true`. */
+export type ValidationErrorReason = "Duplicate" | "Invalid"
+
 /** Validation failed for the run as a whole (strict mode, or a duplicate externalId). */
 export class ValidationError extends Data.TaggedError("ValidationError")<{
+  readonly reason: ValidationErrorReason
   readonly message: string
   readonly issues: ReadonlyArray<RecordIssue>
 }> {}
@@ -72,8 +77,15 @@ export interface SafeguardViolation {
   readonly message: string
 }
 
+/**
+ * `Limit`: a deactivation, removal or minimum-records limit (`--allow-deletes` lets it through).
+ * `EmptySource`: the source has no valid records while some are ACTIVE (only `allowEmptySource` lets it through).
+ */
+export type SafeguardTrippedReason = "Limit" | "EmptySource"
+
 /** A safeguard stopped the run before any Okta call. `override` names the flag/config that lets it through. */
 export class SafeguardTripped extends Data.TaggedError("SafeguardTripped")<{
+  readonly reason: SafeguardTrippedReason
   readonly message: string
   readonly violations: ReadonlyArray<SafeguardViolation>
   readonly override: string
@@ -119,16 +131,22 @@ export class StateError extends Data.TaggedError("StateError")<{
   readonly cause?: unknown
 }> {}
 
+/** `HashMismatch`: the plan recomputed from the source, state and config hashes differently from the reviewed one. */
+export type PlanDriftErrorReason = "HashMismatch"
+
 /** `apply --plan` was given a plan whose inputs moved since it was made. */
 export class PlanDriftError extends Data.TaggedError("PlanDriftError")<{
+  readonly reason: PlanDriftErrorReason
   readonly message: string
   readonly expectedHash: string
   readonly actualHash: string
 }> {}
 
+export type ApplyErrorReason = "SessionFailed" | "SessionExpired" | "ForeignSession" | "Timeout" | "Interrupted"
+
 /** The apply could not finish; state holds everything Okta confirmed COMPLETED. */
 export class ApplyError extends Data.TaggedError("ApplyError")<{
-  readonly reason: "SessionFailed" | "SessionExpired" | "ForeignSession" | "Timeout" | "Interrupted"
+  readonly reason: ApplyErrorReason
   readonly message: string
   readonly sessionId?: string
 }> {}

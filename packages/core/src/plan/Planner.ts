@@ -535,6 +535,7 @@ export const plan = (
       const dups = acc.duplicates.result()
       return yield* Effect.fail(
         new ValidationError({
+          reason: "Duplicate",
           message: `${acc.duplicates.total} duplicate externalId${acc.duplicates.total === 1 ? "" : "s"} in the source; each record must have its own externalId. ${dups
             .slice(0, 3)
             .map((d) => d.message)
@@ -553,6 +554,7 @@ export const plan = (
         .join(" and ")
       return yield* Effect.fail(
         new ValidationError({
+          reason: "Invalid",
           message: `${what} invalid and validation.strict is true. ${issues
             .slice(0, 3)
             .map((i) => `${i.location}: ${i.message}`)

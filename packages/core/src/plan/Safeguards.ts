@@ -177,6 +177,7 @@ export const check = (plan: Plan, config: SafeguardsConfig, options: CheckOption
       .join(" ")
     return Effect.fail(
       new SafeguardTripped({
+        reason: empty.length > 0 ? "EmptySource" : "Limit",
         message: `Safeguard tripped, nothing was sent to Okta: ${found.map((v) => v.message).join("; ")}. ${how}`,
         violations: found.map(({ override: _override, ...v }) => v),
         override: [...(limits.length > 0 ? ["--allow-deletes"] : []), ...empty.map((v) => v.override)].join(", ")

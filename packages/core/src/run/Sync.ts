@@ -169,6 +169,7 @@ export const runWithReport = (
         if (options.expectedPlanHash !== undefined && options.expectedPlanHash !== plan.hash) {
           return yield* Effect.fail(
             new PlanDriftError({
+              reason: "HashMismatch",
               message:
                 "The data moved since this plan was made (source, state or config changed): the plan was not applied. Run `anysource plan` again and review it.",
               expectedHash: options.expectedPlanHash,
