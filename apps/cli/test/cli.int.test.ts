@@ -223,7 +223,7 @@ describe.sequential("quickstart: plan, apply, plan again, edit, drift, safeguard
     const h = await run(dir, ["state", "history", "--json"])
     expect(h.code, show(h)).toBe(0)
     const runs = JSON.parse(h.stdout)
-    expect(runs.some((x: { mode: string; outcome: string }) => x.mode === "apply" && x.outcome === "succeeded")).toBe(true)
+    expect(runs.some((x: { mode: string; outcome: string }) => x.mode === "apply" && x.outcome === "applied")).toBe(true)
     expect(runs.some((x: { outcome: string }) => x.outcome === "safeguard")).toBe(true)
     const one = await run(dir, ["state", "show", "E1010", "--json"])
     expect(one.code, show(one)).toBe(0)

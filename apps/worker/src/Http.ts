@@ -41,20 +41,6 @@ const unauthorized = HttpServerResponse.unsafeJson(
   { status: 401, headers: { "www-authenticate": 'Bearer realm="anysource-worker"' } }
 )
 
-/** State outcomes (StateStore.RunOutcome) in the run report's words. */
-const reportOutcome = (outcome: StateStore.RunOutcome | undefined): string | undefined => {
-  switch (outcome) {
-    case undefined:
-      return undefined
-    case "succeeded":
-      return "applied"
-    case "interrupted":
-      return "partial"
-    default:
-      return outcome
-  }
-}
-
 export interface RunListItem {
   readonly runId: string
   readonly pipeline: string
@@ -86,20 +72,18 @@ const fromEntry = (e: RunEntry): RunListItem => ({
   ...(e.message !== undefined ? { message: e.message } : {})
 })
 
-const fromRecord = (pipeline: string, r: StateStore.RunRecord): RunListItem => {
-  const outcome = reportOutcome(r.outcome)
-  return {
-    runId: r.runId,
-    pipeline,
-    status: r.finishedAt === undefined ? "running" : "finished",
-    mode: r.mode,
-    ...(outcome !== undefined ? { outcome } : {}),
-    startedAt: r.startedAt,
-    ...(r.finishedAt !== undefined ? { finishedAt: r.finishedAt, durationMs: Date.parse(r.finishedAt) - Date.parse(r.startedAt) } : {}),
-    ...(r.counts !== undefined ? { counts: r.counts } : {}),
-    ...(r.message !== undefined ? { message: r.message } : {})
-  }
-}
+const fromRecord = (pipeline: string, r: StateStore.RunRecord): RunListItem => ({
+  runId: r.runId,
+  pipeline,
+  status: r.finishedAt === undefined ? "running" : "finished",
+  mode: r.mode,
+  // the history speaks the report's words (one RunOutcome)
+  ...(r.outcome !== undefined ? { outcome: r.outcome } : {}),
+  startedAt: r.startedAt,
+  ...(r.finishedAt !== undefined ? { finishedAt: r.finishedAt, durationMs: Date.parse(r.finishedAt) - Date.parse(r.startedAt) } : {}),
+  ...(r.counts !== undefined ? { counts: r.counts } : {}),
+  ...(r.message !== undefined ? { message: r.message } : {})
+})
 
 /** Runs from the state history (every replica) joined with this process's own (newest first). */
 export const listRuns = (runner: Runner, options: { readonly pipeline?: string; readonly limit: number }) =>

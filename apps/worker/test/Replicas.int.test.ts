@@ -119,7 +119,7 @@ describe("two replicas on one identity source", () => {
 
     // 3. the run history: every applied run, none failed (no lock race reached Sync); skips were recorded
     const state = await readState(schema, SOURCE_ID)
-    const succeeded = state.history.filter((r) => r.outcome === "succeeded")
+    const succeeded = state.history.filter((r) => r.outcome === "applied")
     expect(succeeded).toHaveLength(appliedCount)
     expect(state.history.filter((r) => r.outcome === "failed")).toEqual([])
     expect(state.history.every((r) => r.finishedAt !== undefined)).toBe(true)

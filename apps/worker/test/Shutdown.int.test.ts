@@ -86,7 +86,7 @@ describe("SIGTERM mid-run, then restart", () => {
     expect(stopped.journal?.runId).toBe(runId)
     expect(stopped.journal?.sessions.map((s) => s.status)).toEqual(["COMPLETED", "COMPLETED", "PENDING"])
     expect(stopped.users).toHaveLength(usersAfterStop)
-    expect(stopped.history.find((r) => r.runId === runId)).toMatchObject({ outcome: "interrupted", mode: "apply" })
+    expect(stopped.history.find((r) => r.runId === runId)).toMatchObject({ outcome: "partial", mode: "apply" })
 
     // the next process resumes at once (no trigger, no schedule)
     const second = await startWorker({ env: { ...env, ANYSOURCE_REPLICA_ID: "second" } })

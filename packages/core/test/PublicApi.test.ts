@@ -102,7 +102,7 @@ const publicNames = {
   Source: ["defineSource"],
   SourceError: "class",
   StateError: "class",
-  StateStore: ["StateStore", "layerMemory", "makeMemory"],
+  StateStore: ["StateStore", "layerMemory", "makeMemory", "runOutcome"],
   Sync: ["newRunId", "run", "runWithReport"],
   Validate: ["groupFields", "make"],
   ValidationError: "class",

@@ -20,3 +20,12 @@ it.effect("memory store commits upserts and deactivations", () =>
     expect(Option.isNone(yield* store.journal)).toBe(true)
   })
 )
+
+it("runOutcome reads a stored outcome in the report's words, including the words of older histories", () => {
+  for (const outcome of ["no-changes", "planned", "applied", "partial", "safeguard", "failed"] as const)
+    expect(StateStore.runOutcome(outcome)).toBe(outcome)
+  expect(StateStore.runOutcome("succeeded")).toBe("applied")
+  expect(StateStore.runOutcome("interrupted")).toBe("partial")
+  expect(StateStore.runOutcome(null)).toBeUndefined()
+  expect(StateStore.runOutcome("exploded")).toBeUndefined()
+})

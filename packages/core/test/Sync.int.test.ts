@@ -104,7 +104,12 @@ describe("Sync", () => {
         const again = yield* run("plan")
         expect(again.report.summary).toMatchObject({ users: { create: 0, update: 0 }, groups: { create: 0, update: 0 }, memberships: { add: 0, remove: 0 } })
         expect(again.report.outcome).toBe("no-changes")
-        expect((yield* store.history(10)).length).toBe(3)
+        // the history records each run's outcome in the report's words
+        expect((yield* store.history(10)).map((r) => [r.mode, r.outcome])).toEqual([
+          ["plan", "no-changes"],
+          ["apply", "applied"],
+          ["plan", "planned"]
+        ])
       }),
     60_000
   )
@@ -127,6 +132,7 @@ describe("Sync", () => {
         const again = yield* run()
         expect(again.report.outcome).toBe("no-changes")
         expect(again.report.resumedRunId).toBeUndefined()
+        expect((yield* store.history(10)).map((r) => r.outcome)).toEqual(["no-changes", "applied", "partial"])
       }),
     60_000
   )

@@ -91,7 +91,7 @@ interface RunRow {
   readonly started_at: Date
   readonly finished_at: Date | null
   readonly mode: StateStore.RunRecord["mode"]
-  readonly outcome: StateStore.RunOutcome | null
+  readonly outcome: string | null
   readonly plan_hash: string | null
   readonly counts: Record<string, number> | null
   readonly message: string | null
@@ -225,13 +225,19 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
       }
     }
 
+    // older histories say `succeeded` / `interrupted`: read them in today's words
+    const outcomeOf = (stored: string | null): { outcome?: StateStore.RunOutcome } => {
+      const outcome = StateStore.runOutcome(stored)
+      return outcome !== undefined ? { outcome } : {}
+    }
+
     const toRun = (row: RunRow): StateStore.RunRecord => ({
       runId: dec(row.run_id),
       identitySourceId: sourceId,
       startedAt: iso(row.started_at),
       ...(row.finished_at !== null ? { finishedAt: iso(row.finished_at) } : {}),
       mode: row.mode,
-      ...(row.outcome !== null ? { outcome: row.outcome } : {}),
+      ...outcomeOf(row.outcome),
       ...(row.plan_hash !== null ? { planHash: dec(row.plan_hash) } : {}),
       ...(row.counts !== null ? { counts: row.counts } : {}),
       ...(row.message !== null ? { message: dec(row.message) } : {})

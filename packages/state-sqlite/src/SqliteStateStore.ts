@@ -82,7 +82,7 @@ interface RunRow {
   readonly started_at: string
   readonly finished_at: string | null
   readonly mode: StateStore.RunRecord["mode"]
-  readonly outcome: StateStore.RunOutcome | null
+  readonly outcome: string | null
   readonly plan_hash: string | null
   readonly counts: string | null
   readonly message: string | null
@@ -255,13 +255,19 @@ export const make = (
       lastRunId: row.last_run_id
     })
 
+    // older histories say `succeeded` / `interrupted`: read them in today's words
+    const outcomeOf = (stored: string | null): { outcome?: StateStore.RunOutcome } => {
+      const outcome = StateStore.runOutcome(stored)
+      return outcome !== undefined ? { outcome } : {}
+    }
+
     const toRun = (row: RunRow): StateStore.RunRecord => ({
       runId: row.run_id,
       identitySourceId: sourceId,
       startedAt: row.started_at,
       ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
       mode: row.mode,
-      ...(row.outcome !== null ? { outcome: row.outcome } : {}),
+      ...outcomeOf(row.outcome),
       ...(row.plan_hash !== null ? { planHash: row.plan_hash } : {}),
       ...(row.counts !== null
         ? { counts: parseStored<Record<string, number>>(row.counts, `the counts of run ${row.run_id}`) }

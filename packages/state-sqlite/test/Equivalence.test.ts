@@ -81,7 +81,7 @@ const run: fc.Arbitrary<StateStore.RunRecord> = fc.record(
     startedAt: at,
     finishedAt: at,
     mode: fc.constantFrom("plan" as const, "apply" as const),
-    outcome: fc.constantFrom("succeeded" as const, "failed" as const),
+    outcome: fc.constantFrom("applied" as const, "partial" as const, "failed" as const),
     planHash: fc.constant("p1"),
     counts: fc.dictionary(fc.constantFrom("created", "updated"), fc.nat(9)),
     message: fc.string({ maxLength: 5 })

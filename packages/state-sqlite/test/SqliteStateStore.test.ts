@@ -127,7 +127,7 @@ describe("SqliteStateStore", () => {
         identitySourceId: "0oaSQLITE",
         startedAt: t1,
         mode: "apply",
-        outcome: "succeeded",
+        outcome: "applied",
         counts: { created: 3 }
       }
       yield* Effect.scoped(
@@ -165,6 +165,24 @@ describe("SqliteStateStore", () => {
       expect(yield* store.history(5)).toEqual([run])
       // The lock was released when its scope closed.
       yield* Effect.scoped(store.lock("run-2", 60_000))
+    })
+  )
+
+  it.scoped("a history written with the older outcome words reads back in the report's words", () =>
+    Effect.gen(function* () {
+      const path = freshDbPath(dir)
+      const store = yield* open(path)
+      const older = [["r1", "succeeded"], ["r2", "interrupted"], ["r3", "failed"]] as const
+      for (const [runId] of older) yield* store.recordRun({ runId, identitySourceId: "0oaSQLITE", startedAt: t1, mode: "apply" })
+      withRaw(path, (db) => {
+        const set = db.prepare("UPDATE runs SET outcome = ? WHERE run_id = ?")
+        for (const [runId, outcome] of older) set.run(outcome, runId)
+      })
+      expect((yield* store.history(5)).map((r) => [r.runId, r.outcome]).sort()).toEqual([
+        ["r1", "applied"],
+        ["r2", "partial"],
+        ["r3", "failed"]
+      ])
     })
   )
 

@@ -118,7 +118,7 @@ const history = Command.make(
               ? `+${c.usersCreate ?? 0} ~${c.usersUpdate ?? 0} -${c.usersDeactivate ?? 0} users, ${c.invalid ?? 0} invalid`
               : ""
           const outcome = r.outcome ?? "running"
-          const color = outcome === "succeeded" || outcome === "no-changes" ? s.green : outcome === "planned" ? s.cyan : s.red
+          const color = outcome === "applied" || outcome === "no-changes" ? s.green : outcome === "planned" ? s.cyan : s.red
           return `  ${s.dim(r.startedAt.slice(0, 19))}  ${pad(r.mode, 5)} ${color(pad(outcome, 11))} ${pad(counts, 36)} ${s.dim(safe(r.runId))}${r.message ? `\n      ${s.dim(safe(r.message))}` : ""}`
         })
         yield* io.print([s.bold(`Runs of ${safe(loaded.config.okta.identitySourceId)} (newest first)`), ...lines].join("\n"))

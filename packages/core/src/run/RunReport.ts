@@ -5,8 +5,10 @@
  */
 import type { RecordIssue } from "../domain/Errors.ts"
 import type { Plan, PlanSummary } from "../plan/Plan.ts"
+import type { RunOutcome } from "../state/StateStore.ts"
 
-export type RunOutcome = "no-changes" | "planned" | "applied" | "partial" | "safeguard" | "failed"
+/** How a run ended (one vocabulary with the run history: `StateStore.RunOutcome`). */
+export type { RunOutcome } from "../state/StateStore.ts"
 
 export interface SessionReport {
   readonly index: number

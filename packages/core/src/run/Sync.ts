@@ -237,7 +237,7 @@ export const runWithReport = (
         startedAt: report.startedAt,
         finishedAt: report.finishedAt,
         mode: options.mode,
-        outcome: outcome === "applied" ? "succeeded" : outcome === "partial" ? "interrupted" : outcome === "safeguard" ? "safeguard" : outcome === "failed" ? "failed" : outcome === "no-changes" ? "no-changes" : "planned",
+        outcome,
         ...(plan ? { planHash: plan.hash, counts: flattenCounts(plan) } : {}),
         ...(report.error ? { message: report.error.message } : {})
       })

@@ -53,7 +53,23 @@ export interface Journal {
   readonly sessions: ReadonlyArray<SessionCheckpoint>
 }
 
-export type RunOutcome = "succeeded" | "failed" | "safeguard" | "no-changes" | "planned" | "interrupted"
+/**
+ * How a run ended, the same words in its report (`RunReport.outcome`) and in the run history: `no-changes`,
+ * `planned` (mode plan), `applied`, `partial` (stopped at a session boundary, journal kept), `safeguard`, `failed`.
+ */
+export type RunOutcome = "no-changes" | "planned" | "applied" | "partial" | "safeguard" | "failed"
+
+const runOutcomes: ReadonlySet<string> = new Set<RunOutcome>(["no-changes", "planned", "applied", "partial", "safeguard", "failed"])
+
+/**
+ * A stored outcome in today's words, for stores reading their run history: histories written before one
+ * vocabulary say `succeeded` (now `applied`) and `interrupted` (now `partial`). Anything else unknown is dropped.
+ */
+export const runOutcome = (stored: string | null | undefined): RunOutcome | undefined => {
+  if (stored === "succeeded") return "applied"
+  if (stored === "interrupted") return "partial"
+  return stored !== null && stored !== undefined && runOutcomes.has(stored) ? (stored as RunOutcome) : undefined
+}
 
 export interface RunRecord {
   readonly runId: string

@@ -377,7 +377,7 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
         yield* store.recordRun(run("r3"))
         const finished = run("r1", {
           finishedAt: t2,
-          outcome: "succeeded",
+          outcome: "applied",
           planHash: "sha256:abc",
           counts: { created: 3, updated: 0 },
           message: "ok"
