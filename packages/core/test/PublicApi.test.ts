@@ -99,7 +99,7 @@ const publicNames = {
   RunReport: ["describeError", "emptyOktaUsage"],
   SafeguardTripped: "class",
   Safeguards: ["baselineOf", "check", "formatPercent", "violations"],
-  Source: ["defineSource"],
+  Source: ["defineSource", "errorFactory"],
   SourceError: "class",
   StateError: "class",
   StateStore: ["StateStore", "layerMemory", "makeMemory", "runOutcome"],

@@ -15,8 +15,7 @@
 import { createHash } from "node:crypto"
 import { constants, promises as Fs } from "node:fs"
 import * as Path from "node:path"
-import { defineSource, SourceError } from "@anysource/core"
-import type { Model, Source } from "@anysource/core"
+import { defineSource, Source, type Model, type SourceError } from "@anysource/core"
 import { Effect, Ref, Stream } from "effect"
 import { z } from "zod"
 
@@ -53,9 +52,12 @@ export const ExampleConfig = z
 export type ExampleConfig = z.output<typeof ExampleConfig>
 
 // -------------------------------------------------------------------------------------------------------------
-// 5. Errors. One helper turns upstream failures into `SourceError`s with a reason core understands
-//    (NotFound, Permission, Auth, Connect, Timeout, RateLimited, Read, Decode, …) and `retryable` set when
-//    trying again can help. Messages name the file/URL/table and never contain credentials.
+// 5. Errors. Every expected failure is a `SourceError` built with core's one constructor, bound to this
+//    adapter's id: a reason core understands (NotFound, Permission, Auth, Connect, Timeout, RateLimited, Read,
+//    Decode, …), `retryable` when trying again can help (default false), and a message that names the
+//    file/URL/table and never contains credentials.
+
+const sourceError = Source.errorFactory(ID)
 
 const ioError = (file: string, error: unknown): SourceError => {
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "EIO"
@@ -71,23 +73,11 @@ const ioError = (file: string, error: unknown): SourceError => {
       : reason === "Permission"
         ? `not readable (${code})`
         : `unreadable (${code})`
-  return new SourceError({
-    source: ID,
-    reason,
-    message: `${file}: ${what}`,
-    retryable: reason === "Read",
-    cause: error
-  })
+  return sourceError(reason, `${file}: ${what}`, { retryable: reason === "Read", cause: error })
 }
 
 const decodeError = (message: string, location: Model.SourceLocation): SourceError =>
-  new SourceError({
-    source: ID,
-    reason: "Decode",
-    message: `${location}: ${message}`,
-    location,
-    retryable: false
-  })
+  sourceError("Decode", `${location}: ${message}`, { location })
 
 /** Parse the text into people; every row gets a location a person can find: `people.json[3]`. */
 const decode = (text: string, origin: string): Effect.Effect<ReadonlyArray<Model.SourceRow>, SourceError> =>

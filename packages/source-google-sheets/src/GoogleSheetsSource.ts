@@ -20,7 +20,7 @@ import { createHash } from "node:crypto"
 import { effectiveDateHandling, GoogleSheetsConfig, parseSpreadsheetRef } from "./GoogleSheetsConfig.ts"
 import { columnLetter, formatRange, parseRange, quoteSheet } from "./internal/a1.ts"
 import * as Client from "./internal/client.ts"
-import { SOURCE } from "./internal/errors.ts"
+import { sourceError } from "./internal/errors.ts"
 import { blank, buildHeader, dateColumnsFromProbe, toRow, type Header, type Layout } from "./internal/rows.ts"
 
 export { GoogleSheetsConfig } from "./GoogleSheetsConfig.ts"
@@ -58,9 +58,6 @@ export interface GoogleSheetsSourceInstance extends Source.Source {
   readonly stats: Effect.Effect<Stats>
 }
 
-const fail = (reason: SourceError["reason"], message: string, retryable = false) =>
-  new SourceError({ source: SOURCE, reason, message, retryable })
-
 const sha256 = (value: unknown) =>
   createHash("sha256")
     .update(JSON.stringify(value ?? []))
@@ -77,7 +74,7 @@ export const makeSheetsSource = (
   Effect.gen(function* () {
     const ref = parseSpreadsheetRef(config.spreadsheetId)
     if (ref === undefined)
-      return yield* Effect.fail(fail("Config", `spreadsheetId is neither an ID nor a spreadsheet URL`))
+      return yield* Effect.fail(sourceError("Config", `spreadsheetId is neither an ID nor a spreadsheet URL`))
     const range = config.range === undefined ? undefined : parseRange(config.range)
     const dates = effectiveDateHandling(config)
     const api = yield* Client.make(config, ref.id, ref.gid, context.baseDir)
@@ -102,12 +99,15 @@ export const makeSheetsSource = (
               ? `a tab with gid=${ref.gid}`
               : "a tab"
         return Effect.fail(
-          fail("NotFound", `spreadsheet "${spreadsheetTitle}" has no ${what} (tabs: ${titles || "none"})`)
+          sourceError(
+            "NotFound",
+            `spreadsheet "${spreadsheetTitle}" has no ${what} (tabs: ${titles || "none"})`
+          )
         )
       }
       if ((chosen.sheetType ?? "GRID") !== "GRID") {
         return Effect.fail(
-          fail(
+          sourceError(
             "NotFound",
             `tab "${chosen.title}" of spreadsheet "${spreadsheetTitle}" is a ${chosen.sheetType}, not a grid of cells`
           )
@@ -119,7 +119,7 @@ export const makeSheetsSource = (
       const startRow = range?.startRow ?? 1
       if (startColumn >= columnCount || startRow > rowCount) {
         return Effect.fail(
-          fail(
+          sourceError(
             "Config",
             `range ${config.range} starts outside tab "${chosen.title}", which has ${rowCount} rows and ${columnCount} columns (A–${columnLetter(columnCount - 1)})`
           )
@@ -129,7 +129,10 @@ export const makeSheetsSource = (
       const headerRow = config.headerRow ?? startRow
       if (headerRow > lastRow) {
         return Effect.fail(
-          fail("Config", `headerRow ${headerRow} is below the last row of tab "${chosen.title}" (${lastRow})`)
+          sourceError(
+            "Config",
+            `headerRow ${headerRow} is below the last row of tab "${chosen.title}" (${lastRow})`
+          )
         )
       }
       return Effect.succeed({
@@ -193,10 +196,10 @@ export const makeSheetsSource = (
         let emitted = 0
 
         const changed = (what: string) =>
-          fail(
+          sourceError(
             "Consistency",
             `tab ${quoteSheet(layout.sheet)} of spreadsheet "${before.spreadsheetTitle}" changed while it was being read (${what}): nothing from this read may be synced — run again once nobody is editing it`,
-            true
+            { retryable: true }
           )
         /** A tab renamed or deleted after the metadata was read shows up as an unparseable range. */
         const midRead = (e: SourceError) =>
@@ -233,7 +236,9 @@ export const makeSheetsSource = (
               hashes[index] = sha256(values)
               if (index === 0 && values.length === 0) {
                 const h = buildHeader([], layout, config.columns, dates, probed)
-                return Effect.fail(h instanceof SourceError ? h : fail("Decode", "the header row is empty"))
+                return Effect.fail(
+                  h instanceof SourceError ? h : sourceError("Decode", "the header row is empty")
+                )
               }
               return rowsOf(values, page.start)
             })

@@ -4,8 +4,8 @@
  */
 import type { Effect, Scope, Stream } from "effect"
 import type { z } from "zod"
-import type { SourceError } from "./Errors.ts"
-import type { SourceRow } from "./Model.ts"
+import { SourceError, type SourceErrorReason } from "./Errors.ts"
+import type { SourceLocation, SourceRow } from "./Model.ts"
 
 export interface Source {
   /** Probe the source (reachable, authorised, the file/table/sheet exists). Reads no rows. */
@@ -52,3 +52,40 @@ export const defineSource = <S extends z.ZodType>(definition: {
   readonly limits?: SourceLimits
   readonly make: (config: z.output<S>, context: SourceContext) => Effect.Effect<Source, SourceError, Scope.Scope>
 }): SourceDefinition<z.output<S>> => definition as SourceDefinition<z.output<S>>
+
+export interface SourceErrorOptions {
+  /** Where in the source: `people.csv:12`, `Sheet1!A12`, `https://hr/api?page=2`. */
+  readonly location?: SourceLocation | undefined
+  /** Whether trying again can help (core then reads the source again, `sourceRetries` times). Default `false`. */
+  readonly retryable?: boolean | undefined
+  /** The underlying error, for logs. Never a credential or a request that carries one. */
+  readonly cause?: unknown
+}
+
+/** Builds one adapter's `SourceError`s (see `errorFactory`). */
+export type SourceErrorFactory = (
+  reason: SourceErrorReason,
+  message: string,
+  options?: SourceErrorOptions
+) => SourceError
+
+/**
+ * The one `SourceError` constructor for adapters, bound to the adapter's id: `retryable` is `false` unless said
+ * otherwise, and options that are `undefined` are left out (so they can be passed straight through).
+ *
+ * ```ts
+ * const sourceError = Source.errorFactory("rest")
+ * sourceError("Http", "GET https://hr/api answered 503", { retryable: true, location: "https://hr/api?page=2" })
+ * ```
+ */
+export const errorFactory =
+  (source: string): SourceErrorFactory =>
+  (reason, message, options = {}) =>
+    new SourceError({
+      source,
+      reason,
+      message,
+      retryable: options.retryable ?? false,
+      ...(options.location !== undefined ? { location: options.location } : {}),
+      ...(options.cause !== undefined ? { cause: options.cause } : {})
+    })

@@ -4,7 +4,7 @@
  * within the per-minute read quota, and retries of 429 / 5xx / dropped connections (core's capped, jittered exponential backoff, with
  * a server's Retry-After honoured), every attempt counted and reported to core's `Retry` observer.
  */
-import { Retry, SourceError as SourceErrorClass, type SourceError } from "@anysource/core"
+import { Retry, type SourceError } from "@anysource/core"
 import { auth as googleAuth, sheets as makeSheets, type sheets_v4 } from "@googleapis/sheets"
 import { Data, Duration, Effect, FiberRef, Ref, Redacted, Schedule, type Scope } from "effect"
 import { promises as Fs } from "node:fs"
@@ -18,7 +18,7 @@ import {
   READONLY_SCOPE,
   type GoogleSheetsConfig
 } from "../GoogleSheetsConfig.ts"
-import { fromUnknown, SOURCE, type Context as ErrorContext } from "./errors.ts"
+import { fromUnknown, SOURCE, sourceError, type Context as ErrorContext } from "./errors.ts"
 import * as Pacer from "./pacer.ts"
 
 export interface Stats {
@@ -67,8 +67,7 @@ const ServiceAccountKey = z.object({
   token_uri: z.string().optional()
 })
 
-const authError = (message: string) =>
-  new SourceErrorClass({ source: SOURCE, reason: "Auth", message, retryable: false })
+const authError = (message: string) => sourceError("Auth", message)
 
 const readKey = (
   config: GoogleSheetsConfig,
@@ -85,12 +84,10 @@ const readKey = (
             catch: (error) => {
               const code =
                 typeof error === "object" && error !== null && "code" in error ? String(error.code) : "error"
-              return new SourceErrorClass({
-                source: SOURCE,
-                reason: code === "ENOENT" ? "NotFound" : code === "EACCES" ? "Permission" : "Auth",
-                message: `cannot read the service account key file ${keyFile} (${code})`,
-                retryable: false
-              })
+              return sourceError(
+                code === "ENOENT" ? "NotFound" : code === "EACCES" ? "Permission" : "Auth",
+                `cannot read the service account key file ${keyFile} (${code})`
+              )
             }
           })
         : Redacted.value(key!)

@@ -4,7 +4,7 @@
  * request URL (with `key=`), so transport failures are described from their error code only, and the raw
  * error is never attached as `cause` (only a sanitized summary is).
  */
-import { SourceError, type Errors } from "@anysource/core"
+import { Source, type SourceError } from "@anysource/core"
 
 export const SOURCE = "google-sheets"
 
@@ -93,13 +93,8 @@ export interface Context {
   readonly principal?: string
 }
 
-const make = (
-  reason: Errors.SourceErrorReason,
-  message: string,
-  retryable: boolean,
-  cause?: unknown
-): SourceError =>
-  new SourceError({ source: SOURCE, reason, message, retryable, ...(cause !== undefined ? { cause } : {}) })
+/** Every error of this source: `source: "google-sheets"`, not retryable unless said. */
+export const sourceError = Source.errorFactory(SOURCE)
 
 const shareHint = (ctx: Context): string =>
   ctx.authType === "apiKey"
@@ -148,11 +143,10 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
           ? ": check clientId and clientSecret"
           : ""
     return {
-      error: make(
+      error: sourceError(
         "Auth",
         `Google's token endpoint refused the ${ctx.authType} credentials while ${ctx.doing}: ${what}${hint}`,
-        transient,
-        summary
+        { retryable: transient, cause: summary }
       )
     }
   }
@@ -170,11 +164,10 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
     ) {
       const after = retryAfter(response.headers)
       return {
-        error: make(
+        error: sourceError(
           "RateLimited",
           `${base} (read quota exceeded; lower requestsPerMinute or raise the project's Sheets API quota)`,
-          true,
-          summary
+          { retryable: true, cause: summary }
         ),
         ...(after !== undefined ? { retryAfterMillis: after } : {})
       }
@@ -185,77 +178,84 @@ export const fromUnknown = (thrown: unknown, ctx: Context): Failure => {
       reasons.has("CREDENTIALS_MISSING") ||
       reasons.has("ACCESS_TOKEN_EXPIRED")
     ) {
-      return { error: make("Auth", `${base} — check the ${ctx.authType} credentials`, false, summary) }
+      return {
+        error: sourceError("Auth", `${base} — check the ${ctx.authType} credentials`, { cause: summary })
+      }
     }
     if (status === 403) {
       if (reasons.has("ACCESS_TOKEN_SCOPE_INSUFFICIENT")) {
         return {
-          error: make(
+          error: sourceError(
             "Permission",
             `${base} — the credentials lack the spreadsheets.readonly scope; grant it and authorize again`,
-            false,
-            summary
+            { cause: summary }
           )
         }
       }
       if (reasons.has("SERVICE_DISABLED") || reasons.has("accessNotConfigured")) {
         return {
-          error: make(
+          error: sourceError(
             "Permission",
             `${base} — enable the Google Sheets API in the Google Cloud project of these credentials`,
-            false,
-            summary
+            { cause: summary }
           )
         }
       }
-      return { error: make("Permission", `${base} — ${shareHint(ctx)}`, false, summary) }
+      return { error: sourceError("Permission", `${base} — ${shareHint(ctx)}`, { cause: summary }) }
     }
     if (status === 404) {
       return {
-        error: make(
+        error: sourceError(
           "NotFound",
           `spreadsheet ${ctx.spreadsheetId} was not found while ${ctx.doing} — check spreadsheetId; ${shareHint(ctx)}`,
-          false,
-          summary
+          { cause: summary }
         )
       }
     }
     if (status === 400 && body?.message !== undefined && /unable to parse range/i.test(body.message)) {
-      return { error: make("NotFound", `${base} — the tab or range does not exist`, false, summary) }
+      return {
+        error: sourceError("NotFound", `${base} — the tab or range does not exist`, { cause: summary })
+      }
     }
     if (status >= 500 || status === 408) {
-      return { error: make("Http", base, true, summary) }
+      return { error: sourceError("Http", base, { retryable: true, cause: summary }) }
     }
-    return { error: make("Http", base, false, summary) }
+    return { error: sourceError("Http", base, { cause: summary }) }
   }
 
   if (code !== undefined && (TRANSIENT_CODES.has(code) || code === "ENOTFOUND")) {
     // ENOTFOUND is retried too: DNS hiccups happen; a wrong rootUrl fails after the retries anyway.
-    return { error: make("Connect", `cannot reach ${ctx.host} (${code}) while ${ctx.doing}`, true, summary) }
+    return {
+      error: sourceError("Connect", `cannot reach ${ctx.host} (${code}) while ${ctx.doing}`, {
+        retryable: true,
+        cause: summary
+      })
+    }
   }
   const name = isObject(thrown) && typeof thrown.name === "string" ? thrown.name : undefined
   // An abort is requestTimeoutMs expiring (an interrupted read aborts too, but nobody sees that error).
   if (code === "ETIMEDOUT" || code === "ABORT_ERR" || aborted) {
-    return { error: make("Timeout", `${ctx.host} did not answer in time while ${ctx.doing}`, true, summary) }
+    return {
+      error: sourceError("Timeout", `${ctx.host} did not answer in time while ${ctx.doing}`, {
+        retryable: true,
+        cause: summary
+      })
+    }
   }
   // google-auth-library's own errors (a malformed key, "No key or keyFile set") carry no secret in their message.
   const message = thrown instanceof Error ? thrown.message : String(thrown)
   if (/private key|PEM|DECODER|asn1|key or keyFile|client_email|invalid_grant/i.test(message)) {
     return {
-      error: make(
+      error: sourceError(
         "Auth",
         `the ${ctx.authType} credentials are unusable while ${ctx.doing}: ${message.split("\n")[0]}`,
-        false,
-        summary
+        { cause: summary }
       )
     }
   }
   return {
-    error: make(
-      "Http",
-      `request failed while ${ctx.doing} (${code ?? name ?? "unknown error"})`,
-      false,
-      summary
-    )
+    error: sourceError("Http", `request failed while ${ctx.doing} (${code ?? name ?? "unknown error"})`, {
+      cause: summary
+    })
   }
 }

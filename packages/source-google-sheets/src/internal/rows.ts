@@ -3,12 +3,12 @@
  * right-hand part of a merged header — is named by its column letter), renames, ragged rows padded, blank rows
  * skipped, date columns converted, and each row located at its first cell (`People!A12`).
  */
-import { SourceError } from "@anysource/core"
+import type { SourceError } from "@anysource/core"
 import type { Model } from "@anysource/core"
 import type { DateHandling } from "../GoogleSheetsConfig.ts"
 import * as SheetDates from "../SheetDates.ts"
 import { columnLetter, formatCell, quoteSheet } from "./a1.ts"
-import { SOURCE } from "./errors.ts"
+import { sourceError } from "./errors.ts"
 
 export interface Layout {
   readonly sheet: string
@@ -26,14 +26,7 @@ export interface Header {
   readonly dateColumns: ReadonlySet<number>
 }
 
-const decode = (message: string, location?: string) =>
-  new SourceError({
-    source: SOURCE,
-    reason: "Decode",
-    message,
-    ...(location !== undefined ? { location } : {}),
-    retryable: false
-  })
+const decode = (message: string, location?: string) => sourceError("Decode", message, { location })
 
 const text = (value: unknown): string => (value === undefined || value === null ? "" : String(value)).trim()
 
@@ -68,12 +61,10 @@ export const buildHeader = (
   const letters = new Set(Array.from({ length: width }, (_, i) => columnLetter(layout.startColumn + i)))
   for (const key of Object.keys(renames)) {
     if (!original.includes(key) && !letters.has(key)) {
-      return new SourceError({
-        source: SOURCE,
-        reason: "Config",
-        message: `columns renames "${key}", but the header ${where} has no such column (it has: ${original.join(", ")})`,
-        retryable: false
-      })
+      return sourceError(
+        "Config",
+        `columns renames "${key}", but the header ${where} has no such column (it has: ${original.join(", ")})`
+      )
     }
   }
   const names = original.map((name) => renames[name] ?? name)
@@ -96,12 +87,10 @@ export const buildHeader = (
       for (const wanted of dates.columns) {
         const i = names.indexOf(wanted) >= 0 ? names.indexOf(wanted) : original.indexOf(wanted)
         if (i < 0) {
-          return new SourceError({
-            source: SOURCE,
-            reason: "Config",
-            message: `dateHandling.columns names "${wanted}", but the header ${where} has no such column (it has: ${names.join(", ")})`,
-            retryable: false
-          })
+          return sourceError(
+            "Config",
+            `dateHandling.columns names "${wanted}", but the header ${where} has no such column (it has: ${names.join(", ")})`
+          )
         }
         dateColumns.add(i)
       }

@@ -1,22 +1,9 @@
 /** Every expected failure of the `rest` source is a `SourceError` with `source: "rest"`. */
-import { SourceError } from "@anysource/core"
-import type { Errors } from "@anysource/core"
+import { Source, type SourceError } from "@anysource/core"
 
 export const SOURCE = "rest"
 
-export const sourceError = (
-  reason: Errors.SourceErrorReason,
-  message: string,
-  extra: { readonly location?: string; readonly retryable?: boolean; readonly cause?: unknown } = {}
-): SourceError =>
-  new SourceError({
-    source: SOURCE,
-    reason,
-    message,
-    retryable: extra.retryable ?? false,
-    ...(extra.location !== undefined ? { location: extra.location } : {}),
-    ...(extra.cause !== undefined ? { cause: extra.cause } : {})
-  })
+export const sourceError = Source.errorFactory(SOURCE)
 
 /**
  * A failed attempt, before the retry policy decides. `waitMillis` is what the server asked for

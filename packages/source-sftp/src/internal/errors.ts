@@ -1,22 +1,9 @@
 /** `SourceError`s of the sftp source, and the SFTP status codes behind them. */
-import { SourceError } from "@anysource/core"
-import type { Errors } from "@anysource/core"
+import { Source, SourceError } from "@anysource/core"
 
 export const SOURCE = "sftp"
 
-export const sourceError = (
-  reason: Errors.SourceErrorReason,
-  message: string,
-  extra: { readonly retryable?: boolean; readonly cause?: unknown; readonly location?: string } = {}
-): SourceError =>
-  new SourceError({
-    source: SOURCE,
-    reason,
-    message,
-    retryable: extra.retryable ?? false,
-    ...(extra.cause !== undefined ? { cause: extra.cause } : {}),
-    ...(extra.location !== undefined ? { location: extra.location } : {})
-  })
+export const sourceError = Source.errorFactory(SOURCE)
 
 /** SFTP v3 status codes (draft-ietf-secsh-filexfer-02). */
 const SFTP_NO_SUCH_FILE = 2
