@@ -357,6 +357,49 @@ describe("Orchestrator.apply", () => {
     })
   )
 
+  it.effect("create-session failures with no answer back off 1, 2, 4 s (counted as waited); polls back off ×1.5 from pollInterval", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup({ processingMillis: 5_000 })
+      let refused = 0
+      okta.faults.push((req) =>
+        req.method === "POST" && req.path.endsWith("/sessions") && refused++ < 3
+          ? oktaError(503, "E0000009", "Service Unavailable")
+          : undefined
+      )
+      const events: Array<ApplyEvent> = []
+      const exit = yield* drive(
+        Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base(events) })
+      ).pipe(Effect.provide(layer))
+      expect(Exit.isSuccess(exit) && exit.value).toMatchObject({ completed: true, uploads: 1, waitedMillis: 7_000 })
+      const creates = fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/sessions")).map((r) => r.at)
+      expect(creates.map((t) => t - creates[0]!)).toEqual([0, 1_000, 3_000, 7_000])
+      expect(events.filter((e) => e._tag === "Retrying")).toEqual(
+        [1, 2, 3].map((attempt) => ({ _tag: "Retrying", attempt, reason: "createSession: Server" }))
+      )
+      const started = fake.requests.find((r) => r.path.endsWith("/start-import"))!.at
+      const polls = fake.requests
+        .filter((r) => r.method === "GET" && /\/sessions\/[^/]+$/.test(r.path) && r.at >= started)
+        .map((r) => r.at - started)
+      expect(polls).toEqual([0, 1_000, 2_500, 4_750, 8_125])
+    })
+  )
+
+  it.effect("create-session keeps failing with no answer: 7 creates over 61 s, then the error", () =>
+    Effect.gen(function* () {
+      const { okta, fake, layer } = setup()
+      okta.faults.push((req) =>
+        req.method === "POST" && req.path.endsWith("/sessions") ? oktaError(502, "E0000009", "Bad Gateway") : undefined
+      )
+      const exit = yield* drive(
+        Orchestrator.apply({ plan: makePlan({ users: [createUser(1)] }), runId: "r", ...base([]) })
+      ).pipe(Effect.provide(layer))
+      expect(failure(exit)).toMatchObject({ _tag: "OktaApiError", reason: "Server", status: 502 })
+      const creates = fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/sessions")).map((r) => r.at)
+      expect(creates.map((t) => t - creates[0]!)).toEqual([0, 1_000, 3_000, 7_000, 15_000, 31_000, 61_000])
+      expect(okta.sessions).toHaveLength(0)
+    })
+  )
+
   it.effect("a journal whose plan was edited (or is not a plan) is Corrupt on resume, and nothing reaches Okta", () =>
     Effect.gen(function* () {
       const { okta, layer } = setup()
