@@ -6,6 +6,7 @@
  * - no import cycles between modules;
  * - nothing `index.ts` loads imports vitest (the conformance suites are reached through `testing.ts` only);
  * - every room has a README whose "May import" line matches `allowed`;
+ * - no module in `src/` is longer than 400 lines.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, posix, relative, resolve } from "node:path"
@@ -133,6 +134,8 @@ const walk = (dir: string): ReadonlyArray<string> =>
     return statSync(path).isDirectory() ? walk(path) : path.endsWith(".ts") ? [path] : []
   })
 
+const maxLines = 400
+
 const sources: Files = new Map(
   walk(src).map((path) => [relative(src, path).split("\\").join("/"), readFileSync(path, "utf8")] as const)
 )
@@ -151,6 +154,14 @@ describe("architecture of src/", () => {
       const listed = [...line!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.replace(/\/$/, ""))
       expect(listed.sort(), `${room}/README.md`).toEqual([...(rules.includes("*") ? ["*"] : rules)].sort())
     }
+  })
+
+  it(`no module in src/ is longer than ${maxLines} lines`, () => {
+    const long = [...sources].flatMap(([file, text]) => {
+      const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0)
+      return lines > maxLines ? [`${file}: ${lines} lines`] : []
+    })
+    expect(long).toEqual([])
   })
 
   describe("the checker finds what it is meant to find", () => {

@@ -17,7 +17,15 @@ import * as OktaAuth from "./OktaAuth.ts"
 import * as RateLimit from "./RateLimit.ts"
 import type * as Retry from "./Retry.ts"
 import * as Errors from "./internal/oktaErrors.ts"
-import { makeTransport, type Method, type RawResponse, type RequestSpec, type UploadBudget } from "./internal/oktaHttp.ts"
+import {
+  decodeJson,
+  makeTransport,
+  nextCursor,
+  type Method,
+  type RawResponse,
+  type RequestSpec,
+  type UploadBudget
+} from "./internal/oktaHttp.ts"
 import { makeRecorder, type ClientMetrics } from "./internal/oktaMetrics.ts"
 import {
   bulkEndpoint,
@@ -41,7 +49,7 @@ import {
 import type { Profile } from "../domain/Model.ts"
 
 export type { ClientMetrics, EndpointMetrics } from "./internal/oktaMetrics.ts"
-export { makeUploadBudget, type UploadBudget } from "./internal/oktaHttp.ts"
+export { makeUploadBudget, nextCursor, type UploadBudget } from "./internal/oktaHttp.ts"
 export type {
   BulkDeleteGroupsBody,
   BulkDeleteUsersBody,
@@ -187,28 +195,8 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
 
     const decode =
       <S extends z.ZodType>(schema: S, c: Call) =>
-      (r: RawResponse): Effect.Effect<z.output<S>, OktaApiError> => {
-        let json: unknown
-        try {
-          json = JSON.parse(r.text)
-        } catch {
-          return Effect.fail(Errors.decode(ctxOf(c), r.status, "not JSON", r.requestId))
-        }
-        const parsed = schema.safeParse(json)
-        return parsed.success
-          ? Effect.succeed(parsed.data)
-          : Effect.fail(
-              Errors.decode(
-                ctxOf(c),
-                r.status,
-                parsed.error.issues
-                  .slice(0, 3)
-                  .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-                  .join("; "),
-                r.requestId
-              )
-            )
-      }
+      (r: RawResponse): Effect.Effect<z.output<S>, OktaApiError> =>
+        decodeJson(schema, ctxOf(c), r)
     const ctxOf = (c: Call): Errors.ErrorContext => ({
       endpoint: c.endpoint,
       method: c.method,
@@ -365,21 +353,6 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
     }
     return service
   })
-
-/** `<https://…/membership?after=abc&limit=2>; rel="next"` → `abc`. */
-export const nextCursor = (link: string | undefined): string | undefined => {
-  if (!link) return undefined
-  for (const part of link.split(/,(?=\s*<)/)) {
-    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim())
-    if (!m || !/rel="?next"?/i.test(m[2] ?? "")) continue
-    try {
-      return new URL(m[1] ?? "", "http://x").searchParams.get("after") ?? undefined
-    } catch {
-      return undefined
-    }
-  }
-  return undefined
-}
 
 /** The client over a given HttpClient (tests provide their own). */
 export const layerWithHttp = (options: OktaClientOptions): Layer.Layer<OktaClient, ConfigError, HttpClient.HttpClient> =>

@@ -4,6 +4,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Effect, FiberRef, Ref } from "effect"
+import type { z } from "zod"
 import type { OktaApiError } from "../../domain/Errors.ts"
 import * as RateLimit from "../RateLimit.ts"
 import * as Retry from "../Retry.ts"
@@ -169,6 +170,39 @@ export const makeTransport = (
     })
 
   return { send, limiter }
+}
+
+/** A response body through its zod schema; not JSON, or not the shape, is `OktaApiError` `Decode`. */
+export const decodeJson = <S extends z.ZodType>(
+  schema: S,
+  ctx: Errors.ErrorContext,
+  r: RawResponse
+): Effect.Effect<z.output<S>, OktaApiError> => {
+  let json: unknown
+  try {
+    json = JSON.parse(r.text)
+  } catch {
+    return Effect.fail(Errors.decode(ctx, r.status, "not JSON", r.requestId))
+  }
+  const parsed = schema.safeParse(json)
+  if (parsed.success) return Effect.succeed(parsed.data)
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+  return Effect.fail(Errors.decode(ctx, r.status, issues.join("; "), r.requestId))
+}
+
+/** `<https://…/membership?after=abc&limit=2>; rel="next"` → `abc`. */
+export const nextCursor = (link: string | undefined): string | undefined => {
+  if (!link) return undefined
+  for (const part of link.split(/,(?=\s*<)/)) {
+    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim())
+    if (!m || !/rel="?next"?/i.test(m[2] ?? "")) continue
+    try {
+      return new URL(m[1] ?? "", "http://x").searchParams.get("after") ?? undefined
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
 }
 
 const describeTransport = (e: unknown): string => {
