@@ -49,22 +49,40 @@ describe("SessionRules.createSessionRetry", () => {
 })
 
 describe("SessionRules.pollSchedule", () => {
-  it.effect("polls after base, then ×1.5 rounded up, capped at 16 × base, never sleeping past the deadline", () =>
-    Effect.gen(function* () {
-      const polls = yield* Ref.make<Array<number>>([])
-      const poll = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.updateAndGet(polls, (p) => [...p, now]))
-      yield* settle(Effect.repeat(poll, { schedule: SessionRules.pollSchedule(1_000, 60_000), until: (p) => p.length >= 10 }))
-      const at = yield* Ref.get(polls)
-      expect(at.slice(1).map((t, i) => t - at[i]!)).toEqual([1_000, 1_500, 2_250, 3_375, 5_063, 7_595, 11_393, 16_000, 11_824])
-      expect(at.at(-1)).toBe(60_000)
-    })
+  it.effect(
+    "polls after base, then ×1.5 rounded up, capped at 16 × base, never sleeping past the deadline",
+    () =>
+      Effect.gen(function* () {
+        const polls = yield* Ref.make<Array<number>>([])
+        const poll = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.updateAndGet(polls, (p) => [...p, now])
+        )
+        yield* settle(
+          Effect.repeat(poll, {
+            schedule: SessionRules.pollSchedule(1_000, 60_000),
+            until: (p) => p.length >= 10
+          })
+        )
+        const at = yield* Ref.get(polls)
+        expect(at.slice(1).map((t, i) => t - at[i]!)).toEqual([
+          1_000, 1_500, 2_250, 3_375, 5_063, 7_595, 11_393, 16_000, 11_824
+        ])
+        expect(at.at(-1)).toBe(60_000)
+      })
   )
 
   it.effect("the cap is at most 30 s and at least the base", () =>
     Effect.gen(function* () {
       const polls = yield* Ref.make<Array<number>>([])
-      const poll = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.updateAndGet(polls, (p) => [...p, now]))
-      yield* settle(Effect.repeat(poll, { schedule: SessionRules.pollSchedule(10_000, 10 * 60_000), until: (p) => p.length >= 6 }))
+      const poll = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Ref.updateAndGet(polls, (p) => [...p, now])
+      )
+      yield* settle(
+        Effect.repeat(poll, {
+          schedule: SessionRules.pollSchedule(10_000, 10 * 60_000),
+          until: (p) => p.length >= 6
+        })
+      )
       const at = yield* Ref.get(polls)
       expect(at.slice(1).map((t, i) => t - at[i]!)).toEqual([10_000, 15_000, 22_500, 30_000, 30_000])
     })
@@ -84,14 +102,41 @@ describe("SessionRules: the 5-minute rule", () => {
 
   it("waits from the newest activity Okta lists, else from the first refusal; at least 5 s, at most 5 minutes", () => {
     const minutes = (n: number) => n * 60_000
-    expect(SessionRules.gapRemaining({ lastActivity: minutes(10), serverNow: minutes(12), now: 0, firstConflictAt: 0 })).toBe(minutes(3))
-    expect(SessionRules.gapRemaining({ lastActivity: minutes(10), serverNow: minutes(16), now: 0, firstConflictAt: 0 })).toBe(5_000)
-    expect(SessionRules.gapRemaining({ lastActivity: minutes(60), serverNow: 0, now: 0, firstConflictAt: 0 })).toBe(minutes(5))
-    expect(SessionRules.gapRemaining({ lastActivity: undefined, serverNow: 0, now: minutes(2), firstConflictAt: minutes(1) })).toBe(minutes(4))
+    expect(
+      SessionRules.gapRemaining({
+        lastActivity: minutes(10),
+        serverNow: minutes(12),
+        now: 0,
+        firstConflictAt: 0
+      })
+    ).toBe(minutes(3))
+    expect(
+      SessionRules.gapRemaining({
+        lastActivity: minutes(10),
+        serverNow: minutes(16),
+        now: 0,
+        firstConflictAt: 0
+      })
+    ).toBe(5_000)
+    expect(
+      SessionRules.gapRemaining({ lastActivity: minutes(60), serverNow: 0, now: 0, firstConflictAt: 0 })
+    ).toBe(minutes(5))
+    expect(
+      SessionRules.gapRemaining({
+        lastActivity: undefined,
+        serverNow: 0,
+        now: minutes(2),
+        firstConflictAt: minutes(1)
+      })
+    ).toBe(minutes(4))
   })
 
   it("adopts only an unknown empty CREATED session created after the journal started (minus a minute of skew)", () => {
-    const session = (id: string, status: "CREATED" | "IN_PROGRESS", created: string) => ({ id, status, created })
+    const session = (id: string, status: "CREATED" | "IN_PROGRESS", created: string) => ({
+      id,
+      status,
+      created
+    })
     const start = Date.parse("2026-03-01T10:00:00Z")
     const listed = [
       session("old", "CREATED", "2026-03-01T09:58:00Z"),

@@ -9,7 +9,11 @@ import type { Plan } from "../plan/Plan.ts"
 import * as PlanJson from "../plan/PlanJson.ts"
 import type { Journal, SessionCheckpoint } from "../state/StateStore.ts"
 
-export const emptyCheckpoint = (index: number): SessionCheckpoint => ({ index, uploadedBatches: [], status: "PENDING" })
+export const emptyCheckpoint = (index: number): SessionCheckpoint => ({
+  index,
+  uploadedBatches: [],
+  status: "PENDING"
+})
 
 /** A fresh journal for `plan`, packed into `sessions` sessions, started at `startedAt` (ISO-8601, this machine). */
 export const create = (plan: Plan, runId: string, sessions: number, startedAt: string): Journal => ({

@@ -38,7 +38,10 @@ const opened = (sessionId: string): Step => ({ _tag: "Opened", sessionId })
 const ignoreOktaErrors = <A, R>(self: Effect.Effect<A, OktaApiError, R>) => Effect.ignore(self)
 
 /** Create this plan session's Okta session, waiting out conflicts per policy. Returns the session id. */
-export const openSession = (run: Run, createInFlight: boolean): Effect.Effect<string, OktaApiError | ApplyError> =>
+export const openSession = (
+  run: Run,
+  createInFlight: boolean
+): Effect.Effect<string, OktaApiError | ApplyError> =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
     const transient = yield* Schedule.driver(

@@ -97,15 +97,17 @@ const drive = (run: Run): Effect.Effect<ApplyResult, OktaApiError | ApplyError |
   })
 
 /** The client's retries and waits, as apply events. */
-const observe = (options: Pick<ApplyOptions, "onEvent">): Retry.RetryObserver => (e) => {
-  switch (e._tag) {
-    case "RateLimited":
-    case "SlowedDown":
-      return emit(options, { _tag: "RateLimited", waitMillis: e.waitMillis })
-    case "Retrying":
-      return emit(options, { _tag: "Retrying", attempt: e.attempt, reason: `${e.endpoint}: ${e.reason}` })
+const observe =
+  (options: Pick<ApplyOptions, "onEvent">): Retry.RetryObserver =>
+  (e) => {
+    switch (e._tag) {
+      case "RateLimited":
+      case "SlowedDown":
+        return emit(options, { _tag: "RateLimited", waitMillis: e.waitMillis })
+      case "Retrying":
+        return emit(options, { _tag: "Retrying", attempt: e.attempt, reason: `${e.endpoint}: ${e.reason}` })
+    }
   }
-}
 
 const start = (
   client: OktaClientService,
@@ -147,7 +149,8 @@ export const apply = (
       })
     }
     const sessions = Batching.pack(plan, rest.limits ?? Batching.defaultLimits)
-    if (sessions.length === 0) return { completed: true, sessions: [], uploads: 0, committedChanges: 0, waitedMillis: 0 }
+    if (sessions.length === 0)
+      return { completed: true, sessions: [], uploads: 0, committedChanges: 0, waitedMillis: 0 }
     const journal = JournalFile.create(plan, runId, sessions.length, iso(yield* Clock.currentTimeMillis))
     yield* store.saveJournal(journal)
     return yield* start(client, store, journal, plan, rest)
@@ -156,7 +159,11 @@ export const apply = (
 /** If the StateStore holds the journal of an unfinished apply, finish it first (its stored plan, not a new one). */
 export const resumePending = (
   options: SessionOptions
-): Effect.Effect<Option.Option<ApplyResult>, OktaApiError | ApplyError | StateError, OktaClient | StateStore> =>
+): Effect.Effect<
+  Option.Option<ApplyResult>,
+  OktaApiError | ApplyError | StateError,
+  OktaClient | StateStore
+> =>
   Effect.gen(function* () {
     const client = yield* OktaClient
     const store = yield* StateStore
@@ -169,6 +176,10 @@ export const resumePending = (
       return Option.none()
     }
     const plan = yield* JournalFile.readPlan(journal)
-    yield* emit(options, { _tag: "Resumed", runId: journal.runId, fromSession: JournalFile.resumesAt(journal) })
+    yield* emit(options, {
+      _tag: "Resumed",
+      runId: journal.runId,
+      fromSession: JournalFile.resumesAt(journal)
+    })
     return Option.some(yield* start(client, store, journal, plan, options))
   })

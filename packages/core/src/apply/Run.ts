@@ -127,12 +127,16 @@ export const saveCheckpoint = (run: Run, checkpoint: SessionCheckpoint): Effect.
 export const knownSessionIds = (run: Run): Effect.Effect<ReadonlySet<string>> =>
   Effect.map(
     Ref.get(run.journal),
-    (journal) => new Set(journal.sessions.flatMap((c) => (c.oktaSessionId !== undefined ? [c.oktaSessionId] : [])))
+    (journal) =>
+      new Set(journal.sessions.flatMap((c) => (c.oktaSessionId !== undefined ? [c.oktaSessionId] : [])))
   )
 
 /** Sleep, counted in `waitedMillis`. */
 export const sleepCounted = (run: Run, millis: number): Effect.Effect<void> =>
-  Effect.zipRight(Effect.sleep(Duration.millis(millis)), Ref.update(run.waited, (w) => w + millis))
+  Effect.zipRight(
+    Effect.sleep(Duration.millis(millis)),
+    Ref.update(run.waited, (w) => w + millis)
+  )
 
 /** Commit one COMPLETED session: its changes and its checkpoint in one atomic store `commit`. */
 export const commitSession = (

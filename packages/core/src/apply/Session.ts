@@ -38,7 +38,8 @@ interface Attempt {
 type Failure = OktaApiError | ApplyError | StateError
 
 const ignoreOktaErrors = <A, R>(self: Effect.Effect<A, OktaApiError, R>) => Effect.ignore(self)
-const isTransient = (e: OktaApiError) => e.reason === "Server" || e.reason === "Transport" || e.reason === "Timeout"
+const isTransient = (e: OktaApiError) =>
+  e.reason === "Server" || e.reason === "Transport" || e.reason === "Timeout"
 
 /** Upload, trigger, poll and commit one plan session (one Okta session attempt). */
 export const attemptSession = (
@@ -57,7 +58,10 @@ export const attemptSession = (
     }
     if (a.remoteStatus === "TRIGGERED") yield* awaitImport(a)
     else if (a.remoteStatus !== "COMPLETED")
-      return yield* new Redo({ reason: `session ${a.sessionId} is ${a.remoteStatus}`, status: a.remoteStatus })
+      return yield* new Redo({
+        reason: `session ${a.sessionId} is ${a.remoteStatus}`,
+        status: a.remoteStatus
+      })
     // We send start-import only once every batch is recorded, so a resumed session that is TRIGGERED/COMPLETED
     // while the journal misses batches was triggered by someone else: those batches never reached Okta.
     if (a.checkpoint.uploadedBatches.length < batches.batches.length)
@@ -69,7 +73,11 @@ export const attemptSession = (
   })
 
 /** Step 1: the journal's Okta session if it names one (and it is still usable), else a new one. */
-const acquire = (run: Run, batches: Batching.SessionBatches, attempt: number): Effect.Effect<Attempt, Failure | Redo> =>
+const acquire = (
+  run: Run,
+  batches: Batching.SessionBatches,
+  attempt: number
+): Effect.Effect<Attempt, Failure | Redo> =>
   Effect.gen(function* () {
     const cp = (yield* Ref.get(run.journal)).sessions[batches.index] ?? emptyCheckpoint(batches.index)
     const base = { run, batches, uploads: 0 }
@@ -82,12 +90,14 @@ const acquire = (run: Run, batches: Batching.SessionBatches, attempt: number): E
         return yield* Effect.fail(got.left)
       }
       const status = got.right.status
-      if (SessionRules.isDead(status)) return yield* new Redo({ reason: `session ${sid} is ${status}`, status })
+      if (SessionRules.isDead(status))
+        return yield* new Redo({ reason: `session ${sid} is ${status}`, status })
       return { ...base, sessionId: sid, checkpoint: cp, resumed: true, remoteStatus: status }
     }
     const inFlight = cp.status === "CREATED"
     // mark "create in flight" before calling: a crash after Okta created it lets the next run adopt it
-    if (!inFlight) yield* saveCheckpoint(run, { index: batches.index, uploadedBatches: [], status: "CREATED" })
+    if (!inFlight)
+      yield* saveCheckpoint(run, { index: batches.index, uploadedBatches: [], status: "CREATED" })
     const sessionId = yield* openSession(run, inFlight || attempt > 1).pipe(
       // Gave up on a foreign session: no create of ours went through, so nothing is in flight any more.
       Effect.tapError((e) =>
@@ -96,15 +106,28 @@ const acquire = (run: Run, batches: Batching.SessionBatches, attempt: number): E
           : Effect.void
       )
     )
-    const checkpoint: SessionCheckpoint = { index: batches.index, oktaSessionId: sessionId, uploadedBatches: [], status: "CREATED" }
+    const checkpoint: SessionCheckpoint = {
+      index: batches.index,
+      oktaSessionId: sessionId,
+      uploadedBatches: [],
+      status: "CREATED"
+    }
     yield* saveCheckpoint(run, checkpoint)
-    yield* emit(run.options, { _tag: "SessionCreated", index: batches.index, total: run.sessions.length, sessionId })
+    yield* emit(run.options, {
+      _tag: "SessionCreated",
+      index: batches.index,
+      total: run.sessions.length,
+      sessionId
+    })
     return { ...base, sessionId, checkpoint, resumed: false, remoteStatus: "CREATED" }
   })
 
 /** Cancel this attempt's session (so the identity source is not blocked) and redo the plan session. */
 const redoAfterCancel = (a: Attempt, reason: string): Effect.Effect<never, Redo> =>
-  Effect.zipRight(ignoreOktaErrors(a.run.client.cancelSession(a.sessionId)), new Redo({ reason, status: "CLOSED" }))
+  Effect.zipRight(
+    ignoreOktaErrors(a.run.client.cancelSession(a.sessionId)),
+    new Redo({ reason, status: "CLOSED" })
+  )
 
 /** Step 2: every batch the checkpoint lacks, in order; each accepted batch is checkpointed. */
 const uploadBatches = (start: Attempt): Effect.Effect<Attempt, Failure | Redo> =>
@@ -115,19 +138,29 @@ const uploadBatches = (start: Attempt): Effect.Effect<Attempt, Failure | Redo> =
     let a = start
     for (const batch of start.batches.batches) {
       if (a.checkpoint.uploadedBatches.includes(batch.index)) continue
-      if ((yield* budget.remaining) <= 0) return yield* redoAfterCancel(a, "upload budget of 50 spent on retries")
+      if ((yield* budget.remaining) <= 0)
+        return yield* redoAfterCancel(a, "upload budget of 50 spent on retries")
       a = yield* uploadOne(a, batch, budget)
     }
     return a
   })
 
-const uploadOne = (a: Attempt, batch: Batching.Batch, budget: UploadBudget): Effect.Effect<Attempt, Failure | Redo> =>
+const uploadOne = (
+  a: Attempt,
+  batch: Batching.Batch,
+  budget: UploadBudget
+): Effect.Effect<Attempt, Failure | Redo> =>
   Effect.gen(function* () {
     const { run, batches, sessionId } = a
     const result = yield* Effect.either(run.client.upload(sessionId, batch.upload, { budget }))
     if (result._tag === "Left") return yield* uploadFailed(a, result.left, budget)
     const uploaded = [...a.checkpoint.uploadedBatches, batch.index].sort((x, y) => x - y)
-    const checkpoint: SessionCheckpoint = { index: batches.index, oktaSessionId: sessionId, uploadedBatches: uploaded, status: "UPLOADING" }
+    const checkpoint: SessionCheckpoint = {
+      index: batches.index,
+      oktaSessionId: sessionId,
+      uploadedBatches: uploaded,
+      status: "UPLOADING"
+    }
     yield* Ref.update(run.uploads, (n) => n + 1)
     yield* saveCheckpoint(run, checkpoint)
     yield* emit(run.options, {
@@ -142,11 +175,16 @@ const uploadOne = (a: Attempt, batch: Batching.Batch, budget: UploadBudget): Eff
   })
 
 /** An upload failed after the client's retries: redo elsewhere, or give up on the journal (a 4xx rejection). */
-const uploadFailed = (a: Attempt, e: OktaApiError, budget: UploadBudget): Effect.Effect<never, Failure | Redo> =>
+const uploadFailed = (
+  a: Attempt,
+  e: OktaApiError,
+  budget: UploadBudget
+): Effect.Effect<never, Failure | Redo> =>
   Effect.gen(function* () {
     if (e.reason === "InvalidSessionState" || e.reason === "NotFound") {
       const status = yield* currentStatus(a)
-      if (status === "CREATED" || status === "IN_PROGRESS") return yield* redoAfterCancel(a, `upload refused: ${e.message}`)
+      if (status === "CREATED" || status === "IN_PROGRESS")
+        return yield* redoAfterCancel(a, `upload refused: ${e.message}`)
       return yield* new Redo({ reason: `session ${a.sessionId} is ${status}`, status })
     }
     if (isTransient(e) && (yield* budget.remaining) <= 0)
@@ -204,7 +242,8 @@ const awaitImport = (a: Attempt): Effect.Effect<void, Failure | Redo> =>
       if (status !== (yield* Ref.getAndSet(last, status)))
         yield* emit(run.options, { _tag: "SessionStatus", sessionId, status })
       if (status === "COMPLETED") return true
-      if (SessionRules.isDead(status)) return yield* new Redo({ reason: `session ${sessionId} ended ${status}`, status })
+      if (SessionRules.isDead(status))
+        return yield* new Redo({ reason: `session ${sessionId} ended ${status}`, status })
       if ((yield* Clock.currentTimeMillis) >= deadline)
         return yield* new ApplyError({
           reason: "Timeout",

@@ -31,10 +31,12 @@ const activeStatuses: ReadonlySet<string> = new Set<SessionStatus>(["CREATED", "
 export const isActive = (s: IdentitySourceSession): boolean => activeStatuses.has(s.status)
 
 /** The session may be cancelled (not yet triggered). */
-export const isCancellable = (s: IdentitySourceSession): boolean => s.status === "CREATED" || s.status === "IN_PROGRESS"
+export const isCancellable = (s: IdentitySourceSession): boolean =>
+  s.status === "CREATED" || s.status === "IN_PROGRESS"
 
 /** The session ended for good without being imported: its plan session must be redone in a new one. */
-export const isDead = (status: string): boolean => status === "ERROR" || status === "EXPIRED" || status === "CLOSED"
+export const isDead = (status: string): boolean =>
+  status === "ERROR" || status === "EXPIRED" || status === "CLOSED"
 
 /** The newest `created`/`lastUpdated` of the listed sessions (Okta's clock), if any. */
 export const newestActivity = (sessions: ReadonlyArray<IdentitySourceSession>): number | undefined => {
@@ -65,7 +67,10 @@ export const lostCreate = (
   journalStartInOkta: number
 ): IdentitySourceSession | undefined =>
   active.find(
-    (s) => s.status === "CREATED" && !known.has(s.id) && createdAtOrAfter(s, journalStartInOkta - adoptClockSkewMillis)
+    (s) =>
+      s.status === "CREATED" &&
+      !known.has(s.id) &&
+      createdAtOrAfter(s, journalStartInOkta - adoptClockSkewMillis)
   )
 
 /**
@@ -120,7 +125,9 @@ export const pollSchedule = (baseMillis: number, deadline: number): Schedule.Sch
   return Schedule.unfold(baseMillis, (d) => Math.min(cap, Math.ceil(d * 1.5))).pipe(
     Schedule.addDelay((d) => Duration.millis(d)),
     Schedule.modifyDelayEffect((_, delay) =>
-      Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.min(Duration.toMillis(delay), Math.max(0, deadline - now))))
+      Effect.map(Clock.currentTimeMillis, (now) =>
+        Duration.millis(Math.min(Duration.toMillis(delay), Math.max(0, deadline - now)))
+      )
     )
   )
 }

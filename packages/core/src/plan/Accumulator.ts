@@ -66,7 +66,11 @@ export class Accumulator {
       case "excluded": {
         this.excludedCounts.set(o.rule, (this.excludedCounts.get(o.rule) ?? 0) + 1)
         // remembered only for ACTIVE records (to say "filtered" when deactivating): bounded by the state
-        if (o.externalId !== undefined && !this.excludedIds.has(o.externalId) && this.users.status(o.externalId) === "ACTIVE")
+        if (
+          o.externalId !== undefined &&
+          !this.excludedIds.has(o.externalId) &&
+          this.users.status(o.externalId) === "ACTIVE"
+        )
           this.excludedIds.set(o.externalId, o.rule)
         return undefined
       }
@@ -91,7 +95,8 @@ export class Accumulator {
         // the groups a user is in are kept only for users that change (most rows are unchanged)
         const unchanged = this.users.isUnchanged(slot, o.hash)
         const memberOf: Array<string> | undefined = unchanged ? undefined : []
-        if (o.groups.length > 0) this.addGroups(o.groups, o.externalId, o.location, this.users.locationKey, memberOf)
+        if (o.groups.length > 0)
+          this.addGroups(o.groups, o.externalId, o.location, this.users.locationKey, memberOf)
         if (memberOf !== undefined)
           this.changed.push({
             externalId: o.externalId,
@@ -129,7 +134,14 @@ export class Accumulator {
       const problems: Array<RecordIssue> = []
       const badId = this.c.validator.groupExternalId(id)
       const field = (f: string) => `groups[${g.ruleIndex}].${f}`
-      if (badId) problems.push({ kind: "invalid", location: g.location, externalId: id, field: field("externalId"), message: badId })
+      if (badId)
+        problems.push({
+          kind: "invalid",
+          location: g.location,
+          externalId: id,
+          field: field("externalId"),
+          message: badId
+        })
       for (const f of this.c.validator.group(g.profile))
         problems.push({
           kind: "invalid",
@@ -168,7 +180,13 @@ export class Accumulator {
       const g = groups[i]!
       const known = this.groups.get(g.externalId)
       if (known === undefined) {
-        this.groups.set(g.externalId, { profile: g.profile, location, locationKey, ruleIndex: g.rule.index, conflict: false })
+        this.groups.set(g.externalId, {
+          profile: g.profile,
+          location,
+          locationKey,
+          ruleIndex: g.rule.index,
+          conflict: false
+        })
       } else {
         if (known.profile !== g.profile && !sameGroupProfile(known.profile, g.profile)) known.conflict = true
         const smaller =
@@ -187,7 +205,13 @@ export class Accumulator {
           const bad = this.c.validator.memberExternalId(member)
           if (bad) {
             memberIssue = true
-            this.issues.add({ kind: "invalid", location, externalId: member, field: "externalId", message: bad })
+            this.issues.add({
+              kind: "invalid",
+              location,
+              externalId: member,
+              field: "externalId",
+              message: bad
+            })
           }
         }
         if (!memberIssue) {

@@ -18,7 +18,8 @@ import type { EntityStatus, IndexEntry, StateEntry, StateStoreService } from "..
 import type { Accumulator } from "./Accumulator.ts"
 import type { EntityCounts, FieldChange, GroupChange, MembershipChange, UserChange } from "./Plan.ts"
 
-const byId = <A extends { readonly externalId: string }>(a: A, b: A) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0)
+const byId = <A extends { readonly externalId: string }>(a: A, b: A) =>
+  a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0
 export const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** Field-level diff, fields sorted; only fields whose value differs. */
@@ -70,7 +71,13 @@ const upserts = (
       const st = statusOf(d.externalId)
       if (st === undefined) {
         // keys in sorted order: the plan's stable JSON then needs no re-sorting (see Hash.stableHash)
-        out.push({ externalId: d.externalId, hash: d.hash, location: d.location, op: "create", profile: d.profile })
+        out.push({
+          externalId: d.externalId,
+          hash: d.hash,
+          location: d.location,
+          op: "create",
+          profile: d.profile
+        })
       } else {
         const before = entries.get(d.externalId)?.profile
         out.push({
@@ -116,7 +123,11 @@ export const counts = (changes: ReadonlyArray<UserChange>, unchanged: number, he
   return c
 }
 
-export const stateDigest = (usersDigest: string, groups: ReadonlyMap<string, IndexEntry>, members: Hash.MultisetDigest): string => {
+export const stateDigest = (
+  usersDigest: string,
+  groups: ReadonlyMap<string, IndexEntry>,
+  members: Hash.MultisetDigest
+): string => {
   const groups_ = new Hash.MultisetDigest()
   for (const [id, e] of groups) groups_.add(id, e.status, e.hash, 24)
   return Hash.sha256(`${usersDigest}:${groups_.digest()}:${members.digest()}`)
@@ -178,7 +189,14 @@ export const diffGroups = (
       if (invalid.has(id)) continue
       const hash = Hash.profileHash(g.profile)
       const st = index.get(id)
-      const op = st === undefined ? "create" : st.status !== "ACTIVE" ? "reactivate" : st.hash !== hash ? "update" : "unchanged"
+      const op =
+        st === undefined
+          ? "create"
+          : st.status !== "ACTIVE"
+            ? "reactivate"
+            : st.hash !== hash
+              ? "update"
+              : "unchanged"
       ops.set(id, op)
       if (op === "unchanged") unchanged++
       else desired.push({ externalId: id, profile: g.profile, hash, location: g.location })

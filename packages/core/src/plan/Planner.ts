@@ -110,7 +110,10 @@ const startSource = (rows: Stream.Stream<SourceRow, SourceError>) =>
   })
 
 /** The users in state, read straight into the slot table where the store can (no Map of one object per user). */
-const readUserIndex = (store: StateStoreService, locations: LocationCodec): Effect.Effect<UserTable, StateError> =>
+const readUserIndex = (
+  store: StateStoreService,
+  locations: LocationCodec
+): Effect.Effect<UserTable, StateError> =>
   store.forEachIndex !== undefined
     ? Effect.suspend(() => {
         const table = new UserTable(locations)
@@ -164,7 +167,11 @@ const foldRows = (
   })
 
 /** Duplicates always fail the run (naming both locations); invalid rows or groups only with `validation.strict`. */
-const refuseInvalid = (c: Compiled, acc: Accumulator, invalidGroups: ReadonlySet<string>): Effect.Effect<void, ValidationError> => {
+const refuseInvalid = (
+  c: Compiled,
+  acc: Accumulator,
+  invalidGroups: ReadonlySet<string>
+): Effect.Effect<void, ValidationError> => {
   if (acc.duplicates.total > 0) {
     const dups = acc.duplicates.result()
     return Effect.fail(
@@ -276,11 +283,23 @@ export const committedChanges = (plan: Plan): ReadonlyArray<CommittedChange> => 
     out.push(
       ch.op === "deactivate"
         ? { kind, op: "deactivate", externalId: ch.externalId }
-        : { kind, op: "upsert", externalId: ch.externalId, hash: ch.hash, profile: ch.profile, location: ch.location }
+        : {
+            kind,
+            op: "upsert",
+            externalId: ch.externalId,
+            hash: ch.hash,
+            profile: ch.profile,
+            location: ch.location
+          }
     )
   for (const ch of plan.users) entity("user", ch)
   for (const ch of plan.groups) entity("group", ch)
   for (const m of plan.memberships)
-    out.push({ kind: "membership", op: m.op, groupExternalId: m.groupExternalId, memberExternalIds: m.memberExternalIds })
+    out.push({
+      kind: "membership",
+      op: m.op,
+      groupExternalId: m.groupExternalId,
+      memberExternalIds: m.memberExternalIds
+    })
   return out
 }

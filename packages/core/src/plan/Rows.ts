@@ -69,21 +69,53 @@ const finish = (
   if (externalId === undefined) (issues ??= []).push((id as { issue: RecordIssue }).issue)
   else {
     const bad = c.validator.userExternalId(externalId)
-    if (bad) (issues ??= []).push({ kind: "invalid", location: row.location, externalId, field: "externalId", message: bad })
+    if (bad)
+      (issues ??= []).push({
+        kind: "invalid",
+        location: row.location,
+        externalId,
+        field: "externalId",
+        message: bad
+      })
   }
   if (!Mapping.isProfile(p)) for (const i of p) (issues ??= []).push(i)
   else if (issues === undefined) {
     const fieldIssues = c.validator.user(p)
     for (const f of fieldIssues)
-      (issues ??= []).push({ kind: "invalid", location: row.location, field: f.field, message: f.message, ...(externalId !== undefined ? { externalId } : {}) })
+      (issues ??= []).push({
+        kind: "invalid",
+        location: row.location,
+        field: f.field,
+        message: f.message,
+        ...(externalId !== undefined ? { externalId } : {})
+      })
   }
   const groupIssues = g.issues.length === 0 ? NO_ISSUES : g.issues.map((i) => withId(i, externalId))
   if (issues !== undefined || !Mapping.isProfile(p) || externalId === undefined)
-    return { t: "invalid", location: row.location, externalId, groups: g.groups, issues: [...(issues ?? []), ...groupIssues] }
-  return { t: "user", location: row.location, externalId, profile: p, hash: Hash.profileHash(p), groups: g.groups, issues: groupIssues }
+    return {
+      t: "invalid",
+      location: row.location,
+      externalId,
+      groups: g.groups,
+      issues: [...(issues ?? []), ...groupIssues]
+    }
+  return {
+    t: "user",
+    location: row.location,
+    externalId,
+    profile: p,
+    hash: Hash.profileHash(p),
+    groups: g.groups,
+    issues: groupIssues
+  }
 }
 
-const afterFilter = (c: Compiled, row: SourceRow, id: Mapping.ExternalIdResult, f: Filter.Outcome): Maybe<RowOutcome> => {
+const afterFilter = (
+  c: Compiled,
+  row: SourceRow,
+  id: Mapping.ExternalIdResult,
+  f: Filter.Outcome
+): Maybe<RowOutcome> => {
   const externalId = typeof id === "string" ? id : undefined
   switch (f._tag) {
     case "Fatal":
@@ -91,7 +123,13 @@ const afterFilter = (c: Compiled, row: SourceRow, id: Mapping.ExternalIdResult, 
     case "Excluded":
       return { t: "excluded", externalId, rule: f.rule }
     case "Failed":
-      return { t: "invalid", location: row.location, externalId, groups: [], issues: [withId(f.issue, externalId)] }
+      return {
+        t: "invalid",
+        location: row.location,
+        externalId,
+        groups: [],
+        issues: [withId(f.issue, externalId)]
+      }
   }
   const pM = Mapping.profile(c.mapping, row, externalId)
   const gM = Mapping.groups(c.mapping, row)
@@ -118,14 +156,16 @@ export class ColumnCheck {
 
   constructor(c: Compiled) {
     for (const compiled of [c.mapping.externalId, ...c.mapping.values])
-      if (compiled.column !== undefined && !this.missing.has(compiled.column)) this.missing.set(compiled.column, compiled.path)
+      if (compiled.column !== undefined && !this.missing.has(compiled.column))
+        this.missing.set(compiled.column, compiled.path)
   }
 
   see(rows: ReadonlyArray<SourceRow>): void {
     if (this.firstRow === undefined) this.firstRow = rows[0]
     if (this.missing.size === 0) return
     for (const row of rows) {
-      for (const name of this.missing.keys()) if (Object.prototype.hasOwnProperty.call(row.data, name)) this.missing.delete(name)
+      for (const name of this.missing.keys())
+        if (Object.prototype.hasOwnProperty.call(row.data, name)) this.missing.delete(name)
       if (this.missing.size === 0) break
     }
   }
@@ -142,7 +182,14 @@ export class ColumnCheck {
       path,
       message:
         `${path} copies the column ${JSON.stringify(column)}, but no row of the source has it ` +
-        `(${firstRow.location} has ${has.length === 0 ? "no columns" : `the columns ${has.slice(0, 12).map((k) => JSON.stringify(k)).join(", ")}${has.length > 12 ? ", …" : ""}`}).` +
+        `(${firstRow.location} has ${
+          has.length === 0
+            ? "no columns"
+            : `the columns ${has
+                .slice(0, 12)
+                .map((k) => JSON.stringify(k))
+                .join(", ")}${has.length > 12 ? ", …" : ""}`
+        }).` +
         (others.length > 0 ? ` Also missing: ${others.map((k) => JSON.stringify(k)).join(", ")}.` : "") +
         " Fix the column name in the config, or check the file's header row and delimiter. Nothing was sent to Okta."
     })
