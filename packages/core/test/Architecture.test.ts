@@ -6,7 +6,7 @@
  * - no import cycles between modules;
  * - nothing `index.ts` loads imports vitest (the conformance suites are reached through `testing.ts` only);
  * - every room has a README whose "May import" line matches `allowed`;
- * - no module in `src/` is longer than 400 lines.
+ * - no module in `src/` is longer than 400 lines, no function in plan/ or apply/ longer than 80.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, posix, relative, resolve } from "node:path"
@@ -135,6 +135,7 @@ const walk = (dir: string): ReadonlyArray<string> =>
   })
 
 const maxLines = 400
+const maxStepLines = 80
 
 const sources: Files = new Map(
   walk(src).map((path) => [relative(src, path).split("\\").join("/"), readFileSync(path, "utf8")] as const)
@@ -161,6 +162,29 @@ describe("architecture of src/", () => {
       const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0)
       return lines > maxLines ? [`${file}: ${lines} lines`] : []
     })
+    expect(long).toEqual([])
+  })
+
+  it(`no function in plan/ or apply/ (the planner's and the orchestrator's steps) is longer than ${maxStepLines} lines`, () => {
+    const long: Array<string> = []
+    for (const [file, text] of sources) {
+      if (!file.startsWith("plan/") && !file.startsWith("apply/")) continue
+      const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+      const visit = (node: ts.Node): void => {
+        if (
+          ts.isArrowFunction(node) ||
+          ts.isFunctionExpression(node) ||
+          ts.isFunctionDeclaration(node) ||
+          ts.isMethodDeclaration(node)
+        ) {
+          const first = source.getLineAndCharacterOfPosition(node.getStart()).line
+          const last = source.getLineAndCharacterOfPosition(node.getEnd()).line
+          if (last - first + 1 > maxStepLines) long.push(`${file}:${first + 1}: ${last - first + 1} lines`)
+        }
+        ts.forEachChild(node, visit)
+      }
+      visit(source)
+    }
     expect(long).toEqual([])
   })
 
