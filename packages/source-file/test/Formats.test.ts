@@ -383,6 +383,22 @@ describe("a file that ends mid-record (cut off while it was being written)", () 
     })
   )
 
+  it.effect("a file cut inside a UTF-8 character ends mid-record (not a wrong encoding), whatever allowUnterminatedLastRecord says", () =>
+    Effect.gen(function* () {
+      const whole = Buffer.from("id,city\n1,Zürich\n2,Zü", "utf8")
+      const cut = whole.subarray(0, whole.length - 1) // the second byte of "ü" is missing
+      for (const allowUnterminatedLastRecord of [false, true]) {
+        const error = yield* errorOf(cut, { name: "u8.csv", allowUnterminatedLastRecord })
+        expect(error.reason).toBe("Consistency")
+        expect(error.location).toBe("u8.csv:3")
+        expect(error.message).toContain("u8.csv:3: the file ends mid-record, inside a UTF-8 character: was the export still being written?")
+      }
+      // a stray latin1 byte inside the file is still an encoding problem
+      const latin1 = Buffer.concat([Buffer.from("id,city\n1,Z"), Buffer.from([0xfc]), Buffer.from("rich\n")])
+      expect((yield* errorOf(latin1, { name: "l1.csv" })).message).toContain("is not valid UTF-8")
+    })
+  )
+
   it.effect("CSV in UTF-16 and gzip: the check looks at the decoded text", () =>
     Effect.gen(function* () {
       const cut = "id,name\r\n1,Zoë\r\n2,Åsa"

@@ -18,7 +18,10 @@ afterAll(() => tmp.cleanup())
 
 const IDENTITY_SOURCE = "0oarereadtest0000001"
 const people = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => `E${from + i},First${from + i},Last${from + i},p${from + i}@example.com\n`).join("")
+  Array.from(
+    { length: count },
+    (_, i) => `E${from + i},First${from + i},Last${from + i},p${from + i}@example.com\n`
+  ).join("")
 
 /** The file source, with a writer that appends `rows` rows after the first chunk of each of the first `writes` reads. */
 const appendingSource = (path: string, writes: number) => {
@@ -50,7 +53,11 @@ const plan = (file: string, writes: number, sourceRetries?: number) =>
     const loaded = yield* ConfigLoader.parse(
       {
         version: 1,
-        okta: { orgUrl: "http://127.0.0.1:9", identitySourceId: IDENTITY_SOURCE, auth: { type: "ssws", token: "unused" } },
+        okta: {
+          orgUrl: "http://127.0.0.1:9",
+          identitySourceId: IDENTITY_SOURCE,
+          auth: { type: "ssws", token: "unused" }
+        },
         source: { type: "file", path: file },
         mapping: {
           externalId: "employee_id",
@@ -70,9 +77,11 @@ const plan = (file: string, writes: number, sourceRetries?: number) =>
       }).pipe(Layer.orDie),
       Layer.succeed(StateStore.StateStore, store)
     )
-    return yield* Sync.runWithReport({ loaded, mode: "plan", ...(sourceRetries !== undefined ? { sourceRetries } : {}) }).pipe(
-      Effect.provide(layer)
-    )
+    return yield* Sync.runWithReport({
+      loaded,
+      mode: "plan",
+      ...(sourceRetries !== undefined ? { sourceRetries } : {})
+    }).pipe(Effect.provide(layer))
   })
 
 describe("Sync and a file written to while it is read", () => {
@@ -92,7 +101,9 @@ describe("Sync and a file written to while it is read", () => {
       const failure = Option.getOrUndefined(error)
       expect(failure?._tag).toBe("SourceError")
       expect(report.outcome).toBe("failed")
-      expect(report.error?.message).toMatch(/^busy\.csv changed while it was read \(size \d+ → \d+ bytes, modified /)
+      expect(report.error?.message).toMatch(
+        /^busy\.csv changed while it was read \(size \d+ → \d+ bytes, modified /
+      )
       expect(report.summary).toBeUndefined()
     })
   )
@@ -102,7 +113,9 @@ describe("Sync and a file written to while it is read", () => {
       const { error } = yield* plan("strict.csv", 1, 0)
       const failure = Option.getOrUndefined(error)
       expect(failure?._tag === "SourceError" && failure.reason).toBe("NotReady")
-      expect(Path.basename(failure?._tag === "SourceError" ? (failure.location ?? "") : "")).toBe("strict.csv")
+      expect(Path.basename(failure?._tag === "SourceError" ? (failure.location ?? "") : "")).toBe(
+        "strict.csv"
+      )
     })
   )
 })

@@ -23,8 +23,17 @@ export interface ReadHooks {
 const iso = (millis: number): string => new Date(millis).toISOString()
 
 /** The failure for a file that changed while it was read, naming both sizes and modification times. */
-export const changedWhileRead = (source: string, name: string, opened: Stats, now: Stats, bytesRead: number): SourceError => {
-  const short = bytesRead < opened.size && now.size === opened.size ? `; only ${bytesRead} of its ${opened.size} bytes could be read` : ""
+export const changedWhileRead = (
+  source: string,
+  name: string,
+  opened: Stats,
+  now: Stats,
+  bytesRead: number
+): SourceError => {
+  const short =
+    bytesRead < opened.size && now.size === opened.size
+      ? `; only ${bytesRead} of its ${opened.size} bytes could be read`
+      : ""
   return new SourceError({
     source,
     reason: "NotReady",
@@ -35,7 +44,13 @@ export const changedWhileRead = (source: string, name: string, opened: Stats, no
 }
 
 /** The bytes of `handle` as of `opened` (its fstat at open), verified against a second fstat at the end. */
-export const stableRead = (source: string, name: string, handle: FileHandle, opened: Stats, hooks: ReadHooks = {}): Readable => {
+export const stableRead = (
+  source: string,
+  name: string,
+  handle: FileHandle,
+  opened: Stats,
+  hooks: ReadHooks = {}
+): Readable => {
   let bytesRead = 0
   const verify = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
