@@ -470,9 +470,23 @@ const optionRows = (options: ReadonlyArray<OptionHelp>) =>
       ] as const
   )
 
-const exitLine = (command: CommandHelp): string => {
-  const own = command.exitCodes ?? `${ExitCodes.ExitCode.Ok} success`
-  return `${own}; errors ${ExitCodes.ExitCode.Config}–${ExitCodes.ExitCode.ConfirmationRequired} and ${ExitCodes.ExitCode.Usage}. All codes: anysource help exit-codes`
+const exitLine = (command: CommandHelp): string =>
+  `${command.exitCodes ?? `0 success, ${ExitCodes.ExitCode.Config}–${ExitCodes.ExitCode.ConfirmationRequired} and ${ExitCodes.ExitCode.Usage} errors`}; every code: anysource help exit-codes`
+
+/** Usage tokens (`[--out <file>]`) laid out on lines of `width`, never split inside a token. */
+const wrapTokens = (tokens: ReadonlyArray<string>, width: number, first: string, indent: string): Array<string> => {
+  const out: Array<string> = []
+  let line = first
+  let fresh = first.trim() === ""
+  for (const token of tokens) {
+    if (!fresh && line.length + 1 + token.length > width) {
+      out.push(line)
+      line = indent + token
+    } else line += (fresh ? "" : " ") + token
+    fresh = false
+  }
+  out.push(line)
+  return out
 }
 
 export interface RenderOptions {
@@ -501,7 +515,7 @@ export const render = (command: CommandHelp, options: RenderOptions): string => 
       ...command.args.map(argToken),
       ...(globals.length > 0 ? ["[global options]"] : [])
     ]
-    out.push(...wrap(tokens.join(" "), width, `    ${" ".repeat(name.length)}`, `  ${name} `))
+    out.push(...wrapTokens(tokens, width, `  ${name}`, `   ${" ".repeat(name.length)}`))
   }
   if (command.subcommands.length > 0) {
     out.push("", h("COMMANDS"))
@@ -538,7 +552,7 @@ export const render = (command: CommandHelp, options: RenderOptions): string => 
     const compact = [...globals, ...builtIns(false)].map((o) =>
       usageToken({ ...o, value: o.long === "--log-level" ? "<level>" : o.value })
     )
-    out.push(...wrap(`${compact.join(" ")}: see \`anysource --help\``, width, "  "))
+    out.push(...wrapTokens([...compact, "(see anysource --help)"], width, "  ", "  "))
   }
   if (command.examples.length > 0) {
     out.push("", h("EXAMPLES"))
