@@ -352,6 +352,9 @@ export const request = (root: CommandHelp, argv: ReadonlyArray<string>): HelpReq
   }
   const { command, rest } = walk(root, before)
   if (before.some(isHelpFlag)) return { _tag: "Command", command }
+  // only global options (`anysource --no-color`): the root's page, unless a built-in action is asked for
+  if (command === root && rest.length === 0 && !before.some((t) => /^--(version|completions|wizard)(=|$)/.test(t)))
+    return { _tag: "Command", command }
   // `anysource sessions` (a group, nothing else): its help, as gh does
   if (command !== root && command.subcommands.length > 0 && rest.length === 0)
     return { _tag: "Command", command }
