@@ -93,7 +93,7 @@ type RowOutcome =
       readonly groups: ReadonlyArray<Mapping.MappedGroup>
       readonly issues: ReadonlyArray<RecordIssue>
     }
-  | { readonly t: "excluded"; readonly externalId: string | undefined; readonly rule: string }
+  | { readonly t: "excluded"; readonly location: SourceLocation; readonly externalId: string | undefined; readonly rule: string }
   | { readonly t: "fatal"; readonly error: ConfigError }
 
 const withId = (issue: RecordIssue, externalId: string | undefined): RecordIssue =>
@@ -134,7 +134,7 @@ const afterFilter = (c: Compiled, row: SourceRow, id: Mapping.ExternalIdResult, 
     case "Fatal":
       return { t: "fatal", error: f.error }
     case "Excluded":
-      return { t: "excluded", externalId, rule: f.rule }
+      return { t: "excluded", location: row.location, externalId, rule: f.rule }
     case "Failed":
       return { t: "invalid", location: row.location, externalId, groups: [], issues: [withId(f.issue, externalId)] }
   }
@@ -177,6 +177,8 @@ class Accumulator {
   readonly locations: LocationCodec
   readonly excludedIds = new Map<string, string>()
   readonly excludedCounts = new Map<string, number>()
+  /** Excluded rows not (yet) matched by an included row with the same id: id → [location key, rule]. */
+  private readonly excludedAt = new Map<string, readonly [string | number, string]>()
   /** Users to create/update/reactivate (ids are unique: `claim` rejects duplicates). */
   readonly changed: Array<DesiredUser> = []
   readonly groups = new Map<string, SeenGroup>()
@@ -202,6 +204,11 @@ class Accumulator {
         // remembered only for ACTIVE records (to say "filtered" when deactivating): bounded by the state
         if (o.externalId !== undefined && !this.excludedIds.has(o.externalId) && this.users.status(o.externalId) === "ACTIVE")
           this.excludedIds.set(o.externalId, o.rule)
+        if (o.externalId !== undefined) {
+          const synced = this.users.seenLocation(o.externalId)
+          if (synced !== undefined) this.filteredDuplicate(o.externalId, o.location, o.rule, synced)
+          else if (!this.excludedAt.has(o.externalId)) this.excludedAt.set(o.externalId, [this.locations.encode(o.location), o.rule])
+        }
         return undefined
       }
       case "invalid": {
@@ -243,7 +250,16 @@ class Accumulator {
   /** Record that `externalId` comes from `location`: its slot, NEW, or DUPLICATE (with a duplicate issue). */
   private claim(externalId: string, location: SourceLocation): number {
     const slot = this.users.claim(externalId, location)
-    if (slot !== DUPLICATE) return slot
+    if (slot !== DUPLICATE) {
+      if (this.excludedAt.size > 0) {
+        const excluded = this.excludedAt.get(externalId)
+        if (excluded !== undefined) {
+          this.excludedAt.delete(externalId)
+          this.filteredDuplicate(externalId, this.locations.decode(excluded[0]), excluded[1], location)
+        }
+      }
+      return slot
+    }
     const prev = this.users.previousLocation
     const [first, second] = naturalCompare(prev, location) <= 0 ? [prev, location] : [location, prev]
     this.duplicates.add({
@@ -254,6 +270,20 @@ class Accumulator {
       message: `duplicate externalId ${JSON.stringify(externalId)}: rows ${first} and ${second} both have it`
     })
     return DUPLICATE
+  }
+
+  /**
+   * A row excluded by a filter has the externalId of a row that is synced. Not an error (an HR export may keep a
+   * leaver's old row next to the rehire's new one), but never silent: a warning naming both rows.
+   */
+  private filteredDuplicate(externalId: string, excludedAt: SourceLocation, rule: string, syncedAt: SourceLocation): void {
+    this.issues.add({
+      kind: "duplicate",
+      location: excludedAt,
+      externalId,
+      field: "externalId",
+      message: `duplicate externalId ${JSON.stringify(externalId)}: this row is excluded by filter ${JSON.stringify(rule)}, the row at ${syncedAt} is synced`
+    })
   }
 
   /** Validate the chosen profile of every group once, after all rows; returns the ids of invalid groups. */

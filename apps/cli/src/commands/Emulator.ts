@@ -7,7 +7,7 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import { globalOptions, runCommand, UsageError } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import { describe } from "../internal/Help.ts"
 
 export const command = Command.make(
   "emulator",
@@ -15,14 +15,17 @@ export const command = Command.make(
     ...globalOptions,
     port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(8010), Options.withDescription("Port on 127.0.0.1 (0 = any free port).")),
     data: Options.text("data").pipe(
+      Options.withPseudoName("file"),
       Options.withDescription("Persist the org (sessions, users, groups) to this JSON file, so restarts keep it."),
       Options.optional
     ),
     identitySourceId: Options.text("identity-source-id").pipe(
+      Options.withPseudoName("id"),
       Options.withDefault("0oaemulator000000001"),
       Options.withDescription("The seeded Custom Identity Source id.")
     ),
     token: Options.text("token").pipe(
+      Options.withPseudoName("token"),
       Options.withDescription("Use this API token instead of a random one (e.g. to keep a config working across restarts)."),
       Options.optional
     ),
@@ -71,9 +74,9 @@ export const command = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", [
+    describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
       "anysource emulator --port 8010 --data .anysource/emulator.json",
       "OKTA_API_TOKEN=<printed token> anysource plan"
-    ])
+    ] })
   )
 )
