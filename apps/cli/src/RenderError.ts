@@ -49,7 +49,7 @@ const sourceHints: Record<string, string> = {
   Auth: "Check the source credentials in the config (use ${ENV_VAR} or *_FILE secrets).",
   Permission: "The source account lacks read permission.",
   NotReady: "The input is not ready yet (still being written); it will be picked up on the next run.",
-  Consistency: "The source looks incomplete or inconsistent; nothing was changed in Okta."
+  Consistency: "The source looks incomplete or inconsistent: fix or re-export it, then run `anysource plan` again."
 }
 
 const stateHints: Record<string, string> = {
