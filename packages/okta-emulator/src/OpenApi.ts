@@ -345,6 +345,17 @@ export const formatIssue = (issue: Issue): string => `${issue.field === "" ? "(b
 /** Parsed spec files (the allowances edit a copy); parsing the YAML is most of a validator's start-up. */
 const parsedSpecs = new Map<string, Json>()
 
+/**
+ * A named export of a dynamically imported CommonJS module. Node gives it as a named export; a bundle (the CLI's)
+ * may only give `default` (the module's `exports`).
+ */
+const named = <T>(module: unknown, name: string): T => {
+  const m = module as Record<string, unknown> & { default?: Record<string, unknown> }
+  const value = m[name] ?? m.default?.[name]
+  if (value === undefined) throw new Error(`@anysource/okta-emulator: ${name} is missing from a validator dependency`)
+  return value as T
+}
+
 type AddFormats = (ajv: unknown, formats: ReadonlyArray<string>) => unknown
 
 export interface LoadOptions {
@@ -364,13 +375,14 @@ export const loadOpenApiValidator = async (options: LoadOptions = {}): Promise<O
   const specPath = options.specPath ?? vendoredSpecPath("identitySources")
   const chosen = options.allowances ?? defaultAllowances
   const [backend, formats, yaml] = await Promise.all([import("openapi-backend"), import("ajv-formats"), import("yaml")])
-  const OpenAPIBackendClass: typeof OpenAPIBackend = backend.OpenAPIBackend
+  const OpenAPIBackendClass = named<typeof OpenAPIBackend>(backend, "OpenAPIBackend")
+  const parseYaml = named<(text: string) => unknown>(yaml, "parse")
   const addFormats = ((formats as unknown as { default?: { default?: unknown } }).default?.default ??
     (formats as unknown as { default?: unknown }).default ??
     formats) as AddFormats
   let parsed = parsedSpecs.get(specPath)
   if (parsed === undefined) {
-    parsed = yaml.parse(readFileSync(specPath, "utf8")) as Json
+    parsed = parseYaml(readFileSync(specPath, "utf8")) as Json
     parsedSpecs.set(specPath, parsed)
   }
   const doc = structuredClone(parsed)
