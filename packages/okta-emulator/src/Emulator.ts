@@ -192,7 +192,7 @@ const userJson = (u: UserRecord) => ({
   profile: { ...u.profile }
 })
 
-// Flat group profile, as real orgs return it (the spec nests it under profile.profile; see the API notes §10).
+// Flat group profile, as real orgs return it (the spec nests it under profile.profile; see docs/okta/identity-sources-api.md §10.3).
 const groupJson = (g: GroupRecord) => ({ id: g.id, externalId: g.externalId, profile: { ...g.profile } })
 
 const readBody = (req: IncomingMessage): Promise<Buffer> =>

@@ -53,7 +53,7 @@ export const allowances = {
     id: "createSession201",
     reason:
       "Recorded traffic from real orgs answers create-session with 201 Created and the session body; the spec says 200 " +
-      "(identity-sources-api.md §10.1). 201 is validated against the same IdentitySourceSession schema as 200.",
+      "(docs/okta/identity-sources-api.md §10.1). 201 is validated against the same IdentitySourceSession schema as 200.",
     apply: (doc) => {
       const responses = operation(doc, "createIdentitySourceSession")["responses"] as Json
       responses["201"] = structuredClone(responses["200"])
@@ -63,7 +63,7 @@ export const allowances = {
     id: "flatGroupProfile",
     reason:
       "Real group responses carry the profile flat (profile.displayName), the spec nests it (profile.profile.displayName) " +
-      "(§10.3). GroupsResponseSchema.profile is validated as IdentitySourceGroupProfileForUpsert with displayName required " +
+      "(docs/okta/identity-sources-api.md §10.3). GroupsResponseSchema.profile is validated as IdentitySourceGroupProfileForUpsert with displayName required " +
       "and string-only attributes, so a nested profile is rejected.",
     apply: (doc) => {
       schema(doc, "GroupsResponseSchema")["properties"]["profile"] = {
@@ -75,7 +75,7 @@ export const allowances = {
     id: "errorStatuses",
     reason:
       "The spec lists only some error statuses per operation (no 401 anywhere, no 400 on create-session, start-import or " +
-      "DELETE session) although Okta returns them (§5.2, recorded 400 on DELETE of a TRIGGERED session §5.3). Each " +
+      "DELETE session) although Okta returns them (docs/okta/identity-sources-api.md §5.2, recorded 400 on DELETE of a TRIGGERED session §5.3). Each " +
       "operation gets 4XX and 5XX ranges answered with the spec's own Error schema; explicitly declared codes still win.",
     apply: (doc) => {
       forEachOperation(doc, (op) => {
@@ -112,7 +112,7 @@ export const allowances = {
   oktaErrorShape: {
     id: "oktaErrorShape",
     reason:
-      "A tightening: every Okta error body carries errorCode, errorSummary, errorLink, errorId and errorCauses (§5.1), " +
+      "A tightening: every Okta error body carries errorCode, errorSummary, errorLink, errorId and errorCauses (docs/okta/identity-sources-api.md §5.1), " +
       "and sessions always carry all six fields (§2.1); the spec marks none of them required.",
     apply: (doc) => {
       schema(doc, "Error")["required"] = ["errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"]
@@ -123,7 +123,7 @@ export const allowances = {
     id: "recordedSingleEntity",
     reason:
       "Only for an emulator started with singleEntityResponses: 'recorded': recorded traffic shows POST /users answering " +
-      "200 with a UserResponseSchema body and DELETE user/group answering 200 (§10.2; the cassettes may be hand-edited).",
+      "200 with a UserResponseSchema body and DELETE user/group answering 200 (docs/okta/identity-sources-api.md §10.2; the cassettes may be hand-edited).",
     apply: (doc) => {
       const create = operation(doc, "createIdentitySourceUser")["responses"] as Json
       create["200"] = {
