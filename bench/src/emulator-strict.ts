@@ -13,7 +13,12 @@
  */
 import { cpus } from "node:os"
 import { parseArgs } from "node:util"
-import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, ManualClock, startEmulator } from "@anysource/okta-emulator"
+import {
+  DEFAULT_API_TOKEN,
+  DEFAULT_IDENTITY_SOURCE_ID,
+  ManualClock,
+  startEmulator
+} from "@anysource/okta-emulator"
 import { employees } from "./Dataset.ts"
 import { expectedProfile } from "./Harness.ts"
 
@@ -41,7 +46,9 @@ const people = [...employees(uploads * 200, 7)]
 const bodies = Array.from({ length: uploads }, (_, i) =>
   JSON.stringify({
     entityType: "USERS",
-    profiles: people.slice(i * 200, (i + 1) * 200).map((e) => ({ externalId: e.employee_id, profile: expectedProfile(e) }))
+    profiles: people
+      .slice(i * 200, (i + 1) * 200)
+      .map((e) => ({ externalId: e.employee_id, profile: expectedProfile(e) }))
   })
 )
 const uploadBytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0) / bodies.length
@@ -55,9 +62,19 @@ interface Run {
 
 const run = async (strict: boolean): Promise<Run> => {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9))
-  const emu = await startEmulator({ strict, clock, processingDelayMs: 1_000, requestLog: false, rateLimit: { limit: 1e9 } })
+  const emu = await startEmulator({
+    strict,
+    clock,
+    processingDelayMs: 1_000,
+    requestLog: false,
+    rateLimit: { limit: 1e9 }
+  })
   const base = `${emu.url}/api/v1/identity-sources/${DEFAULT_IDENTITY_SOURCE_ID}/sessions`
-  const headers = { Authorization: `SSWS ${DEFAULT_API_TOKEN}`, Accept: "application/json", "Content-Type": "application/json" }
+  const headers = {
+    Authorization: `SSWS ${DEFAULT_API_TOKEN}`,
+    Accept: "application/json",
+    "Content-Type": "application/json"
+  }
   const perKind = Object.fromEntries(kinds.map((k) => [k, { count: 0, seconds: 0 }])) as Run["perKind"]
   const call = async (kind: Kind, url: string, method: string, expected: number, body?: string) => {
     const start = process.hrtime.bigint()
@@ -100,7 +117,9 @@ const warmStart = process.hrtime.bigint()
 await (await startEmulator({ strict: true })).close()
 const strictRestartMs = Number(process.hrtime.bigint() - warmStart) / 1e6
 
-log(`mix per session: 1 create, ${uploads} bulk-upserts of 200 users (${(uploadBytes / 1024).toFixed(1)} KiB each), 1 start-import, ${polls + 1} polls`)
+log(
+  `mix per session: 1 create, ${uploads} bulk-upserts of 200 users (${(uploadBytes / 1024).toFixed(1)} KiB each), 1 start-import, ${polls + 1} polls`
+)
 log(`warm-up (one run per mode) …`)
 await run(false)
 await run(true)
@@ -109,7 +128,9 @@ for (let i = 0; i < runs; i++) {
   for (const strict of [false, true]) {
     const r = await run(strict)
     results.push(r)
-    log(`run ${i + 1} ${strict ? "strict" : "plain "}: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${(r.requests / r.seconds).toFixed(0)} req/s`)
+    log(
+      `run ${i + 1} ${strict ? "strict" : "plain "}: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${(r.requests / r.seconds).toFixed(0)} req/s`
+    )
   }
 }
 
@@ -117,14 +138,23 @@ const summary = (strict: boolean) => {
   const rs = results.filter((r) => r.strict === strict)
   return {
     requestsPerSecond: median(rs.map((r) => r.requests / r.seconds)),
-    msPerRequest: Object.fromEntries(kinds.map((k) => [k, median(rs.map((r) => (r.perKind[k].seconds * 1000) / r.perKind[k].count))])) as Record<Kind, number>
+    msPerRequest: Object.fromEntries(
+      kinds.map((k) => [k, median(rs.map((r) => (r.perKind[k].seconds * 1000) / r.perKind[k].count))])
+    ) as Record<Kind, number>
   }
 }
 const plain = summary(false)
 const strict = summary(true)
 const report = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "?", node: process.version },
-  mix: { sessions, uploadsPerSession: uploads, usersPerUpload: 200, uploadKiB: uploadBytes / 1024, pollsPerSession: polls + 1, runs },
+  mix: {
+    sessions,
+    uploadsPerSession: uploads,
+    usersPerUpload: 200,
+    uploadKiB: uploadBytes / 1024,
+    pollsPerSession: polls + 1,
+    runs
+  },
   strictStartMs,
   strictRestartMs,
   plain,
@@ -134,13 +164,20 @@ const report = {
 if (values.json) {
   process.stdout.write(`${JSON.stringify(report)}\n`)
 } else {
-  const row = (label: string, a: number, b: number, digits = 2) => `| ${label} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(b / a).toFixed(2)}× |`
+  const row = (label: string, a: number, b: number, digits = 2) =>
+    `| ${label} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(b / a).toFixed(2)}× |`
   process.stdout.write(
     [
       `| median of ${runs} runs (${results[0]!.requests} requests each) | plain | strict | strict / plain |`,
       "| --- | --- | --- | --- |",
       row("requests/s (all requests)", plain.requestsPerSecond, strict.requestsPerSecond, 0),
-      ...kinds.map((k) => row(`ms per ${k === "upload" ? "bulk-upsert (200 users)" : k === "poll" ? "poll (GET session)" : k === "create" ? "create session" : "start-import"}`, plain.msPerRequest[k], strict.msPerRequest[k])),
+      ...kinds.map((k) =>
+        row(
+          `ms per ${k === "upload" ? "bulk-upsert (200 users)" : k === "poll" ? "poll (GET session)" : k === "create" ? "create session" : "start-import"}`,
+          plain.msPerRequest[k],
+          strict.msPerRequest[k]
+        )
+      ),
       "",
       `first strict start in a process (loads the validator): ${strictStartMs.toFixed(0)} ms; later starts: ${strictRestartMs.toFixed(1)} ms`,
       ""

@@ -13,7 +13,11 @@ import { specFiles, specPath } from "../src/index.ts"
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
 const out = mkdtempSync(join(tmpdir(), "okta-emulator-pack-"))
 let listing: ReadonlyArray<string> = []
-let packed: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; files?: Array<string> } = {}
+let packed: {
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+  files?: Array<string>
+} = {}
 
 beforeAll(() => {
   const pack = spawnSync("pnpm", ["pack", "--pack-destination", out], { cwd: packageDir, encoding: "utf8" })
@@ -31,7 +35,12 @@ afterAll(() => rmSync(out, { recursive: true, force: true }))
 
 describe("the packed @anysource/okta-emulator", () => {
   it("contains spec/openapi-identity-sources.yaml and spec/openapi-schemas-mappings.yaml", () => {
-    expect(listing).toEqual(expect.arrayContaining(["package/spec/openapi-identity-sources.yaml", "package/spec/openapi-schemas-mappings.yaml"]))
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        "package/spec/openapi-identity-sources.yaml",
+        "package/spec/openapi-schemas-mappings.yaml"
+      ])
+    )
     expect(packed.files).toContain("spec")
   })
 
@@ -44,15 +53,21 @@ describe("the packed @anysource/okta-emulator", () => {
 })
 
 describe("the vendored spec files", () => {
-  it.each(Object.keys(specFiles) as Array<keyof typeof specFiles>)("%s is found next to the sources and says where it comes from", (name) => {
-    const path = specPath(name)
-    expect(path).toBe(join(packageDir, "spec", specFiles[name]))
-    const header = readFileSync(path, "utf8").split("\n").filter((l) => l.startsWith("#")).join("\n")
-    expect(header).toContain("okta/okta-management-openapi-spec")
-    expect(header).toContain("dist/current/management-oneOfInheritance.yaml")
-    expect(header).toContain("2026.06.3")
-    expect(header).toContain("fdda229e82940cf5af4611ad673ca6a27974e31b")
-    expect(header).toContain("Apache-2.0")
-    expect(header).toContain("unchanged apart from dropping unrelated paths")
-  })
+  it.each(Object.keys(specFiles) as Array<keyof typeof specFiles>)(
+    "%s is found next to the sources and says where it comes from",
+    (name) => {
+      const path = specPath(name)
+      expect(path).toBe(join(packageDir, "spec", specFiles[name]))
+      const header = readFileSync(path, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("#"))
+        .join("\n")
+      expect(header).toContain("okta/okta-management-openapi-spec")
+      expect(header).toContain("dist/current/management-oneOfInheritance.yaml")
+      expect(header).toContain("2026.06.3")
+      expect(header).toContain("fdda229e82940cf5af4611ad673ca6a27974e31b")
+      expect(header).toContain("Apache-2.0")
+      expect(header).toContain("unchanged apart from dropping unrelated paths")
+    }
+  )
 })

@@ -12,11 +12,15 @@ afterEach(async () => {
 })
 
 const upsert = (profiles: ReadonlyArray<unknown>, entityType = "USERS") => ({ entityType, profiles })
-const causes = (r: { json: any }): Array<string> => r.json.errorCauses.map((c: { errorSummary: string }) => c.errorSummary)
+const causes = (r: { json: any }): Array<string> =>
+  r.json.errorCauses.map((c: { errorSummary: string }) => c.errorSummary)
 
 const session = async (h: Harness) => {
   const id = await h.newSession()
-  return { id, post: (path: string, body: unknown) => h.call("POST", h.is(`/sessions/${id}/${path}`), { body }) }
+  return {
+    id,
+    post: (path: string, body: unknown) => h.call("POST", h.is(`/sessions/${id}/${path}`), { body })
+  }
 }
 
 /** An emulator started directly (not through the harness, whose recorder would flag the deliberate violations). */
@@ -45,23 +49,55 @@ describe("strict mode: requests", () => {
     const lenient = await harness({ strict: false })
     const other = await session(lenient)
     const own = await other.post("bulk-upsert", upsert([user(1)], "PEOPLE"))
-    expect(own.json).toMatchObject({ errorCode: "E0000001", errorSummary: "Api validation failed: entityType" })
+    expect(own.json).toMatchObject({
+      errorCode: "E0000001",
+      errorSummary: "Api validation failed: entityType"
+    })
   })
 
   it("names the field with the path the emulator's own causes use, for the rules the spec can express", async () => {
     const h = await harness()
     const { post } = await session(h)
     const cases: Array<[string, unknown, string]> = [
-      ["bulk-upsert", upsert([user(1), user(2, { costCenter: 42 })]), "profiles[1].profile.costCenter: must be string, got number"],
-      ["bulk-upsert", upsert([user(1, { firstName: "x".repeat(51) })]), "profiles[0].profile.firstName: must NOT have more than 50 characters"],
-      ["bulk-upsert", upsert([user(1, { secondEmail: "not-an-email" })]), 'profiles[0].profile.secondEmail: must match format "email"'],
-      ["bulk-upsert", upsert([{ ...user(1), externalId: "x".repeat(513) }]), "profiles[0].externalId: must NOT have more than 512 characters"],
-      ["bulk-upsert", upsert([user(2, { email: null })]), "profiles[0].profile.email: must be string, got null"],
+      [
+        "bulk-upsert",
+        upsert([user(1), user(2, { costCenter: 42 })]),
+        "profiles[1].profile.costCenter: must be string, got number"
+      ],
+      [
+        "bulk-upsert",
+        upsert([user(1, { firstName: "x".repeat(51) })]),
+        "profiles[0].profile.firstName: must NOT have more than 50 characters"
+      ],
+      [
+        "bulk-upsert",
+        upsert([user(1, { secondEmail: "not-an-email" })]),
+        'profiles[0].profile.secondEmail: must match format "email"'
+      ],
+      [
+        "bulk-upsert",
+        upsert([{ ...user(1), externalId: "x".repeat(513) }]),
+        "profiles[0].externalId: must NOT have more than 512 characters"
+      ],
+      [
+        "bulk-upsert",
+        upsert([user(2, { email: null })]),
+        "profiles[0].profile.email: must be string, got null"
+      ],
       ["bulk-groups-upsert", { profiles: [] }, "profiles: must NOT have fewer than 1 items"],
-      ["bulk-groups-delete", { externalIds: ["g".repeat(256)] }, "externalIds[0]: must NOT have more than 255 characters"],
+      [
+        "bulk-groups-delete",
+        { externalIds: ["g".repeat(256)] },
+        "externalIds[0]: must NOT have more than 255 characters"
+      ],
       [
         "bulk-group-memberships-delete",
-        { memberships: Array.from({ length: 201 }, (_, i) => ({ groupExternalId: `G${i}`, memberExternalIds: ["U"] })) },
+        {
+          memberships: Array.from({ length: 201 }, (_, i) => ({
+            groupExternalId: `G${i}`,
+            memberExternalIds: ["U"]
+          }))
+        },
         "memberships: must NOT have more than 200 items"
       ],
       ["bulk-upsert", "[1,2]", "(body): must be object, got array"],
@@ -89,7 +125,10 @@ describe("strict mode: requests", () => {
     const second = await h.call("POST", h.is("/sessions"))
     expect(second.json.errorCode).toBe("E0000001")
     // Authentication comes first: an unauthenticated invalid request is a 401, not a 400.
-    const anonymous = await h.call("POST", h.is("/sessions/aps1/bulk-upsert"), { body: upsert([], "PEOPLE"), auth: null })
+    const anonymous = await h.call("POST", h.is("/sessions/aps1/bulk-upsert"), {
+      body: upsert([], "PEOPLE"),
+      auth: null
+    })
     expect(anonymous.status).toBe(401)
   })
 
@@ -98,10 +137,16 @@ describe("strict mode: requests", () => {
     await h.importUsers([user(1)])
     const users = await h.call("GET", "/api/v1/users?limit=abc")
     expect(users.status).toBe(200)
-    const token = await h.call("POST", "/oauth2/v1/token", { body: "grant_type=password", headers: { "Content-Type": "application/x-www-form-urlencoded" }, auth: null })
+    const token = await h.call("POST", "/oauth2/v1/token", {
+      body: "grant_type=password",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      auth: null
+    })
     expect(token.json.error).toBeDefined()
     expect(token.json.errorCode).toBeUndefined()
-    expect(h.recorder.unmatched).toEqual(expect.arrayContaining(["GET /api/v1/users?limit=abc", "POST /oauth2/v1/token"]))
+    expect(h.recorder.unmatched).toEqual(
+      expect.arrayContaining(["GET /api/v1/users?limit=abc", "POST /oauth2/v1/token"])
+    )
   })
 })
 
@@ -112,7 +157,10 @@ describe("strict mode: replies", () => {
     const path = join(dir, "org.json")
     const first = await plain({ persistPath: path })
     const headers = { Authorization: "SSWS emulator-api-token", Accept: "application/json" }
-    const created = await fetch(`${first.url}/api/v1/identity-sources/0oaEMULATED000000001/sessions`, { method: "POST", headers })
+    const created = await fetch(`${first.url}/api/v1/identity-sources/0oaEMULATED000000001/sessions`, {
+      method: "POST",
+      headers
+    })
     const id = ((await created.json()) as { id: string }).id
     await first.close()
     // A hand-edited state file gives the emulator a session status Okta does not have: its reply is now wrong.
@@ -127,10 +175,18 @@ describe("strict mode: replies", () => {
     const strict = await plain({ persistPath: path, strict: true })
     const r = await request(strict.url + sessionPath, "GET")
     expect(r.status).toBe(500)
-    expect(r.json).toMatchObject({ errorCode: "E0000009", errorSummary: "Internal Server Error", errorLink: "E0000009" })
+    expect(r.json).toMatchObject({
+      errorCode: "E0000009",
+      errorSummary: "Internal Server Error",
+      errorLink: "E0000009"
+    })
     const [cause] = causes(r)
-    expect(cause).toContain(`The emulator's reply to GET ${sessionPath} (200) does not match the OpenAPI spec [getIdentitySourceSession]`)
-    expect(cause).toContain("status: must be one of CLOSED, COMPLETED, CREATED, ERROR, EXPIRED, IN_PROGRESS, TRIGGERED")
+    expect(cause).toContain(
+      `The emulator's reply to GET ${sessionPath} (200) does not match the OpenAPI spec [getIdentitySourceSession]`
+    )
+    expect(cause).toContain(
+      "status: must be one of CLOSED, COMPLETED, CREATED, ERROR, EXPIRED, IN_PROGRESS, TRIGGERED"
+    )
     expect(cause).toContain('got "DONE"')
     expect(cause).toContain("bug in the emulator")
     expect(r.headers.get("x-okta-request-id")).toBeTruthy()

@@ -27,23 +27,36 @@ export const depthOf = (path: string): number => path.split("/").length - 1
  * Every place in `text` (the content of the tracked file `path`) that refers to something outside the repository.
  * Relative paths count from the file's directory unless `depthAt` (1-based line → depth) says otherwise.
  */
-export const findEscapes = (path: string, text: string, depthAt?: (line: number) => number): ReadonlyArray<Escape> => {
+export const findEscapes = (
+  path: string,
+  text: string,
+  depthAt?: (line: number) => number
+): ReadonlyArray<Escape> => {
   const found: Array<Escape> = []
   const lines = text.split("\n")
   lines.forEach((line, i) => {
     const depth = depthAt?.(i + 1) ?? depthOf(path)
-    const at = (index: number, match: string, reason: string) => found.push({ line: i + 1, column: index + 1, text: match, reason })
+    const at = (index: number, match: string, reason: string) =>
+      found.push({ line: i + 1, column: index + 1, text: match, reason })
     for (let index = line.indexOf(besideFolder); index >= 0; index = line.indexOf(besideFolder, index + 1)) {
       at(index, besideFolder, "refers to the folder beside the checkout, which a clone does not have")
     }
     for (let index = line.indexOf(oktaNotes); index >= 0; index = line.indexOf(oktaNotes, index + 1)) {
       if (index > 0 && /[a-z]/i.test(line[index - 1]!)) continue
-      at(index, oktaNotes, "cites the maintainers' Okta notes; cite docs/okta/identity-sources-api.md or the emulator's spec/ instead")
+      at(
+        index,
+        oktaNotes,
+        "cites the maintainers' Okta notes; cite docs/okta/identity-sources-api.md or the emulator's spec/ instead"
+      )
     }
     for (const m of line.matchAll(climb)) {
       const levels = m[0].split(/[/\\]/).length
       if (levels > depth) {
-        at(m.index, m[0], `climbs ${levels} level(s) from a file ${depth} level(s) deep, above the repository root`)
+        at(
+          m.index,
+          m[0],
+          `climbs ${levels} level(s) from a file ${depth} level(s) deep, above the repository root`
+        )
       }
     }
   })

@@ -31,13 +31,18 @@ describe("the escape detector", () => {
     ])
     expect(found[0]?.reason).toMatch(/beside the checkout/)
     expect(found[2]?.reason).toMatch(/docs\/okta\/identity-sources-api\.md/)
-    expect(found[3]).toMatchObject({ column: 16, reason: "climbs 4 level(s) from a file 3 level(s) deep, above the repository root" })
+    expect(found[3]).toMatchObject({
+      column: 16,
+      reason: "climbs 4 level(s) from a file 3 level(s) deep, above the repository root"
+    })
   })
 
   it("measures the climb against the file's own depth, in both separators and at the end of a path", () => {
     expect(depthOf("README.md")).toBe(0)
     expect(depthOf("apps/cli/tsup.config.ts")).toBe(2)
-    expect(findEscapes("apps/cli/tsup.config.ts", `cpSync("${up(2)}/packages/okta-emulator/spec", "dist/spec")`)).toEqual([])
+    expect(
+      findEscapes("apps/cli/tsup.config.ts", `cpSync("${up(2)}/packages/okta-emulator/spec", "dist/spec")`)
+    ).toEqual([])
     expect(findEscapes("apps/cli/tsup.config.ts", `cpSync("${up(3)}/other", "dist")`)).toHaveLength(1)
     expect(findEscapes("scripts/x.sh", `cd "$(dirname "$0")/${up(1)}"`)).toEqual([])
     expect(findEscapes("scripts/x.sh", `cd ${up(2)}`)).toHaveLength(1)
@@ -89,7 +94,11 @@ describe("the repository", () => {
     const top = spawnSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" })
     expect(top.status, `this check needs a git checkout: ${top.stderr}`).toBe(0)
     const root = top.stdout.trim()
-    const files = spawnSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+    const files = spawnSync("git", ["ls-files", "-z"], {
+      cwd: root,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024
+    })
     expect(files.status, files.stderr).toBe(0)
     const tracked = files.stdout.split("\0").filter((f) => f !== "")
     expect(tracked.length).toBeGreaterThan(100)
@@ -104,7 +113,8 @@ describe("the repository", () => {
       if (bytes.subarray(0, 8000).includes(0)) continue // binary
       const text = bytes.toString("utf8")
       const depths = file === "pnpm-lock.yaml" ? lockfileDepths(text) : undefined
-      for (const e of findEscapes(file, text, depths)) problems.push(`${file}:${e.line}:${e.column} ${e.text}: ${e.reason}`)
+      for (const e of findEscapes(file, text, depths))
+        problems.push(`${file}:${e.line}:${e.column} ${e.text}: ${e.reason}`)
     }
     expect(problems, problems.join("\n")).toEqual([])
   })
