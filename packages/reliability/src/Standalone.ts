@@ -18,7 +18,7 @@ const besideFolder = ["..", "shared"].join("/")
 const oktaNotes = ["shared", "okta"].join("/")
 
 /** A run of `..` segments: `../..`, `..\..\`, ending at a separator or at the end of the path. */
-const climb = /(?<![\w.\-])\.\.(?:[/\\]\.\.)*(?=[/\\]|["'`\s),;:]|$)/g
+const climb = /(?<![\w.-])\.\.(?:[/\\]\.\.)*(?=[/\\]|["'`\s),;:]|$)/g
 
 /** Directories between the repository root and the file (`a/b/c.ts` is 2 deep). */
 export const depthOf = (path: string): number => path.split("/").length - 1
