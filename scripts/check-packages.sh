@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publishing check: every published package packs (with its publishConfig), passes publint and
 # @arethetypeswrong/cli, and the packed CLI with its packed dependencies installs with plain npm
-# into an empty folder, answers `anysource --version` and runs the quickstart offline.
+# into an empty folder, answers `anysource --version` and runs the quickstart offline; the packed emulator
+# finds its OpenAPI spec and validates against it (check-packed-emulator.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -29,6 +30,8 @@ trap 'rm -rf "$out" "$app"' EXIT
 cd "$app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$out"/*.tgz >/dev/null
+cp "$root/scripts/check-packed-emulator.mjs" .
+node check-packed-emulator.mjs
 version=$(npx --no-install anysource --version)
 echo "packed CLI installed with npm: anysource --version → $version"
 cp -r "$root/examples/quickstart" quickstart

@@ -110,8 +110,42 @@ describe("configuration errors and the other commands", () => {
     expect(saved.sessions).toHaveLength(1)
   })
 
+  it("emulator --strict: the bundle finds the OpenAPI spec beside it and answers a malformed bulk-upsert 400 naming entityType", async () => {
+    const dir = tempDir()
+    const child = spawn(process.execPath, [bin, "emulator", "--strict", "--port", "0", "--token", "strict-token-0123456789"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    child.stdout.on("data", (d) => (out += d))
+    child.stderr.on("data", (d) => (out += d))
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    try {
+      const deadline = Date.now() + 30_000
+      while (!/Press Ctrl-C/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      expect(out).toMatch(/strict\s+on/)
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
+      expect(url, out).toBeDefined()
+      const sessions = `${url}/api/v1/identity-sources/0oaemulator000000001/sessions`
+      const headers = { Authorization: "SSWS strict-token-0123456789", Accept: "application/json", "Content-Type": "application/json" }
+      const session = (await (await fetch(sessions, { method: "POST", headers })).json()) as { id: string }
+      const profiles = [{ externalId: "E1", profile: { userName: "ada@example.com", email: "ada@example.com" } }]
+      const bad = await fetch(`${sessions}/${session.id}/bulk-upsert`, { method: "POST", headers, body: JSON.stringify({ entityType: "PEOPLE", profiles }) })
+      expect(bad.status).toBe(400)
+      const body = (await bad.json()) as { errorCode: string; errorCauses: Array<{ errorSummary: string }> }
+      expect(body.errorCode).toBe("E0000003")
+      expect(body.errorCauses).toEqual([{ errorSummary: 'entityType: must be one of USERS, got "PEOPLE"' }])
+      const good = await fetch(`${sessions}/${session.id}/bulk-upsert`, { method: "POST", headers, body: JSON.stringify({ entityType: "USERS", profiles }) })
+      expect(good.status).toBe(202)
+    } finally {
+      child.kill("SIGINT")
+    }
+    expect(await exited).toBe(130)
+  })
+
   it("a real org URL: token from the environment, Okta errors rendered without the token, sessions cancel, apply", async () => {
-    const emulator = await startEmulator({ tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
+    const emulator = await startEmulator({ strict: true, tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
     try {
       const dir = copyQuickstart()
       const config = path.join(dir, "anysource.yaml")

@@ -48,7 +48,7 @@ export interface DesiredGroup extends GroupRecord {
   readonly hash: string
 }
 
-/** Okta's limits for Identity Sources (see shared/okta/identity-sources-api.md §3–§4). */
+/** Okta's limits for Identity Sources (see docs/okta/identity-sources-api.md §3–§4). */
 export const OktaLimits = {
   maxEntitiesPerUpload: 200,
   /** 200 KB. Whether Okta means 1000 or 1024 is unconfirmed: the client packs to the stricter 200,000 bytes. */

@@ -19,7 +19,7 @@ const populated = () => join(root.path, "populated.db")
 
 beforeAll(async () => {
   Cli.ensureBuilt()
-  org = await H.startOrg()
+  org = await H.startOrg({ strict: true })
   root = H.tempDir("corpus")
   base = [...employees(60, 3)]
   writeFileSync(join(root.path, "people.csv"), H.csvOf(base))

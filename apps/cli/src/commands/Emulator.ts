@@ -32,6 +32,11 @@ export const command = Command.make(
     timeScale: Options.float("time-scale").pipe(
       Options.withDefault(1),
       Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
+    ),
+    strict: Options.boolean("strict").pipe(
+      Options.withDescription(
+        "Check every request and reply against Okta's OpenAPI spec (shipped with the emulator): a request that breaks it gets a 400 naming the field, a reply that breaks it a 500."
+      )
     )
   },
   (o) =>
@@ -47,6 +52,7 @@ export const command = Command.make(
                 tokens: [{ token }],
                 identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
                 timeScale: o.timeScale,
+                strict: o.strict,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               }),
             catch: (cause) =>
@@ -63,6 +69,7 @@ export const command = Command.make(
             `  identity source  ${s.bold(o.identitySourceId)}`,
             `  API token        ${s.bold(token)}${Option.isSome(o.token) ? "" : s.dim("   (shown once)")}`,
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
+            `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
             "",
             s.dim("In anysource.yaml:"),
             s.dim(`  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`),
@@ -76,6 +83,7 @@ export const command = Command.make(
   Command.withDescription(
     describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
       "anysource emulator --port 8010 --data .anysource/emulator.json",
+      "anysource emulator --strict",
       "OKTA_API_TOKEN=<printed token> anysource plan"
     ] })
   )
