@@ -6,7 +6,7 @@ describe("schema --out: the $schema reference to add to the YAML", () => {
   it("is ./relative for a file in or below the working directory, ../ above it", () => {
     expect(schemaReference("anysource.schema.json")).toBe("./anysource.schema.json")
     expect(schemaReference("./schemas/a.json")).toBe("./schemas/a.json")
-    expect(schemaReference("../shared/a.json")).toBe("../shared/a.json")
+    expect(schemaReference("../common/a.json")).toBe("../common/a.json")
   })
 
   it("is a file:// URL for an absolute path (it was the broken `.//abs/path.json`)", () => {
