@@ -51,8 +51,18 @@ export const makeRestSource = (
       ...(config.tls.caFile !== undefined ? { caFile: config.tls.caFile } : {})
     })
     const pacer = yield* Pacer.make(config.requestsPerSecond)
-    const exchanger = yield* Client.make({ http, pacer, retry: config.retry, maxWaitMillis })
-    const auth = yield* Auth.make(config.auth, exchanger, { maxWaitMillis })
+    const exchanger = yield* Client.make({
+      http,
+      pacer,
+      retry: config.retry,
+      maxWaitMillis,
+      throttleStatuses: config.throttleStatuses,
+      ...(config.authHelp !== undefined ? { authHelp: config.authHelp } : {})
+    })
+    const auth = yield* Auth.make(config.auth, exchanger, {
+      maxWaitMillis,
+      ...(config.authHelp !== undefined ? { authHelp: config.authHelp } : {})
+    })
     const display = (url: URL) => Auth.display(auth, url)
     const lastRead = yield* Ref.make<Option.Option<string>>(Option.none())
 
@@ -97,20 +107,34 @@ export const makeRestSource = (
         const selected = selectRecords(config.records, json)
         if (selected._tag === "Missing") {
           return yield* Effect.fail(
-            sourceError("Decode", `${shown}: ${selected.message} (source.records is ${JSON.stringify(config.records)})`, {
-              location: shown
-            })
+            sourceError(
+              "Decode",
+              `${shown}: ${selected.message} (source.records is ${JSON.stringify(config.records)})`,
+              {
+                location: shown
+              }
+            )
           )
         }
         const rows: Array<Model.SourceRow> = []
         for (const [index, record] of selected.records.entries()) {
           const location = `${shown}#${index}`
           if (!isRecord(record)) {
-            return yield* Effect.fail(sourceError("Decode", `${location}: the record is ${kindOf(record)}, expected an object`, { location }))
+            return yield* Effect.fail(
+              sourceError(
+                "Decode",
+                `page ${state.number}, record ${index} (${location}): the record is ${kindOf(record)}, expected an object`,
+                { location }
+              )
+            )
           }
           rows.push({ data: applyFields(config.fields, record), location })
         }
-        yield* Ref.update(exchanger.stats, (s) => ({ ...s, pages: s.pages + 1, records: s.records + rows.length }))
+        yield* Ref.update(exchanger.stats, (s) => ({
+          ...s,
+          pages: s.pages + 1,
+          records: s.records + rows.length
+        }))
         yield* Effect.logDebug(`rest: page ${state.number} ${shown}: ${rows.length} records`)
         return { rows, json, response, shown }
       }).pipe(Effect.withSpan("source-rest.page", { attributes: { page: state.number } }))
@@ -123,7 +147,12 @@ export const makeRestSource = (
     const read: Stream.Stream<Model.SourceRow, SourceError> = Stream.suspend(() =>
       Stream.paginateChunkEffect(Paging.first(config), (state) =>
         Effect.flatMap(fetchPage(state), (page) => {
-          const step = Paging.next(config, state, { json: page.json, headers: page.response.headers, count: page.rows.length }, display)
+          const step = Paging.next(
+            config,
+            state,
+            { json: page.json, headers: page.response.headers, count: page.rows.length },
+            display
+          )
           const rows = Chunk.unsafeFromArray(page.rows as Array<Model.SourceRow>)
           switch (step._tag) {
             case "Next":
@@ -132,7 +161,9 @@ export const makeRestSource = (
               return Effect.as(
                 Ref.set(
                   lastRead,
-                  Option.some(`${config.method} ${display(Paging.first(config).request.url)} pages=${state.number} records=${step.fetched}`)
+                  Option.some(
+                    `${config.method} ${display(Paging.first(config).request.url)} pages=${state.number} records=${step.fetched}`
+                  )
                 ),
                 [rows, Option.none<Paging.PageState>()] as const
               )

@@ -59,26 +59,36 @@ export interface ExchangerOptions {
   readonly pacer: Pacer
   readonly retry: Retry.RetryPolicy
   readonly maxWaitMillis: number
+  /** Statuses that mean "slow down" (429, and e.g. BambooHR's 503). */
+  readonly throttleStatuses?: ReadonlyArray<number>
+  /** What to check when the API refuses the credentials (ends the Auth error's message). */
+  readonly authHelp?: string
 }
 
 const reasonPhrase = (response: HttpResponse) =>
   `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`
 
-/** Statuses of the API: 401/403 Auth, 404 NotFound, 408 Timeout, 429 RateLimited, 5xx Http (retried). */
+/**
+ * Statuses of the API: 401/403 Auth, 404 NotFound, 408 Timeout, 429 (and any other `throttleStatuses`)
+ * RateLimited, 5xx Http (retried).
+ */
 export const classifyStatus =
-  (maxWaitMillis: number) =>
+  (maxWaitMillis: number, throttleStatuses: ReadonlyArray<number> = [429], authHelp?: string) =>
   (response: HttpResponse, hints: RateLimitHints, display: string): AttemptFailure => {
     const status = response.status
     const what = `${display}: ${reasonPhrase(response)}`
     if (status === 401 || status === 403) {
-      return new AttemptFailure(sourceError("Auth", `${what} — check the credentials under source.auth`))
+      return new AttemptFailure(
+        sourceError("Auth", `${what} — ${authHelp ?? "check the credentials under source.auth"}`)
+      )
     }
     if (status === 404) return new AttemptFailure(sourceError("NotFound", `${what} — check baseUrl and path`))
     // A Retry-After longer than maxWaitSeconds on a 408/5xx is not waited for either.
     const serverWait = hints.retryAfterMillis
     const waitable = serverWait === undefined || serverWait <= maxWaitMillis
-    if (status === 408) return new AttemptFailure(sourceError("Timeout", what, { retryable: true }), serverWait, waitable)
-    if (status === 429) {
+    if (status === 408)
+      return new AttemptFailure(sourceError("Timeout", what, { retryable: true }), serverWait, waitable)
+    if (status === 429 || throttleStatuses.includes(status)) {
       const wait = waitAfter429(hints)
       if (wait !== undefined && wait > maxWaitMillis) {
         // Not waited for here (a run must not be parked for hours), but a later run may well succeed.
@@ -94,20 +104,29 @@ export const classifyStatus =
       }
       return new AttemptFailure(sourceError("RateLimited", what, { retryable: true }), wait)
     }
-    if (status >= 500) return new AttemptFailure(sourceError("Http", what, { retryable: true }), serverWait, waitable)
+    if (status >= 500)
+      return new AttemptFailure(sourceError("Http", what, { retryable: true }), serverWait, waitable)
     return new AttemptFailure(sourceError("Http", what))
   }
 
 const transportFailure = (display: string, failure: TransportFailure): AttemptFailure => {
   switch (failure.kind) {
     case "Timeout":
-      return new AttemptFailure(sourceError("Timeout", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause }))
+      return new AttemptFailure(
+        sourceError("Timeout", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause })
+      )
     case "Connect":
-      return new AttemptFailure(sourceError("Connect", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause }))
+      return new AttemptFailure(
+        sourceError("Connect", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause })
+      )
     case "Tls":
-      return new AttemptFailure(sourceError("Connect", `${display}: ${failure.message}`, { cause: failure.cause }))
+      return new AttemptFailure(
+        sourceError("Connect", `${display}: ${failure.message}`, { cause: failure.cause })
+      )
     case "TooLarge":
-      return new AttemptFailure(sourceError("Decode", `${display}: ${failure.message}`, { location: display }))
+      return new AttemptFailure(
+        sourceError("Decode", `${display}: ${failure.message}`, { location: display })
+      )
   }
 }
 
@@ -115,7 +134,8 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
   Effect.gen(function* () {
     const stats = yield* Ref.make(emptyStats)
     const count = (f: (s: Stats) => Partial<Stats>) => Ref.update(stats, (s) => ({ ...s, ...f(s) }))
-    const defaultClassify = classifyStatus(options.maxWaitMillis)
+    const defaultClassify = classifyStatus(options.maxWaitMillis, options.throttleStatuses, options.authHelp)
+    const throttled = (status: number) => status === 429 || (options.throttleStatuses ?? []).includes(status)
 
     const onRetry: Retry.OnRetry = (failure, retry, waitMillis) =>
       Effect.zipRight(
@@ -138,7 +158,11 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
             if (waited > 0) yield* count((s) => ({ waitedMillis: s.waitedMillis + waited }))
           }
           const request = yield* Effect.mapError(build, (error) => new AttemptFailure(error))
-          yield* count((s) => (exchangeOptions.token === true ? { tokenRequests: s.tokenRequests + 1 } : { requests: s.requests + 1 }))
+          yield* count((s) =>
+            exchangeOptions.token === true
+              ? { tokenRequests: s.tokenRequests + 1 }
+              : { requests: s.requests + 1 }
+          )
           const response = yield* Effect.mapError(options.http.send(request), (failure) =>
             transportFailure(`${request.method} ${exchangeOptions.display}`, failure)
           )
@@ -148,13 +172,22 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
             if (hold > 0) yield* options.pacer.hold(hold)
           }
           if (response.status >= 200 && response.status < 300) return response
-          if (response.status === 429) yield* count((s) => ({ rateLimited: s.rateLimited + 1 }))
-          if (response.status === 401 && exchangeOptions.onUnauthorized !== undefined && !(yield* Ref.get(refreshed))) {
+          if (exchangeOptions.token === true ? response.status === 429 : throttled(response.status)) {
+            yield* count((s) => ({ rateLimited: s.rateLimited + 1 }))
+          }
+          if (
+            response.status === 401 &&
+            exchangeOptions.onUnauthorized !== undefined &&
+            !(yield* Ref.get(refreshed))
+          ) {
             yield* Ref.set(refreshed, true)
             yield* exchangeOptions.onUnauthorized
             return yield* Effect.fail(
               new AttemptFailure(
-                sourceError("Auth", `${request.method} ${exchangeOptions.display}: 401, fetching a new token`),
+                sourceError(
+                  "Auth",
+                  `${request.method} ${exchangeOptions.display}: 401, fetching a new token`
+                ),
                 0,
                 true
               )
@@ -168,7 +201,10 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
             Effect.flatMap(Ref.get(attempts), (n) =>
               Effect.fail(
                 n > 1 && failure.retry
-                  ? new SourceError({ ...failure.error, message: `${failure.error.message} (gave up after ${n - 1} retries)` })
+                  ? new SourceError({
+                      ...failure.error,
+                      message: `${failure.error.message} (gave up after ${n - 1} retries)`
+                    })
                   : failure.error
               )
             )
