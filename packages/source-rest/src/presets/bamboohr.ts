@@ -117,7 +117,8 @@ export const bamboohr = definePreset({
       title:
         "BambooHR API reference: Getting started (authentication), Request a custom report, Get employee directory",
       url: "https://documentation.bamboohr.com/docs/getting-started",
-      read: "2026-12-07"
+      read: "2026-12-07",
+      note: "could not be opened with the research tool on 2026-12-07; its content is taken as the pages below quote it"
     },
     {
       title: "BambooHR rate limits as integrators document them (503 + Retry-After)",

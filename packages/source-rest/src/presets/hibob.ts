@@ -51,13 +51,10 @@ export const hibob = definePreset({
       .min(1)
       .meta({ description: "The service user's id (Settings → Integrations → Service users)." }),
     serviceUserToken: presetSecret("The service user's token (shown once when the service user is created)."),
-    showInactive: z
-      .boolean()
-      .default(true)
-      .meta({
-        description:
-          "Include inactive (terminated) employees, so leavers are seen with `status: Inactive` (default true)."
-      })
+    showInactive: z.boolean().default(true).meta({
+      description:
+        "Include inactive (terminated) employees, so leavers are seen with `status: Inactive` (default true)."
+    })
   },
   expand: ({ serviceUserId, serviceUserToken, showInactive }): RawRestConfig => ({
     baseUrl: "https://api.hibob.com/v1",

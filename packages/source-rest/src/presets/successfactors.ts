@@ -41,12 +41,9 @@ export const successfactors = definePreset({
       .min(1)
       .meta({ description: "An API user with OData API access and read permission on users." }),
     password: presetSecret("The API user's password."),
-    includeInactive: z
-      .boolean()
-      .default(true)
-      .meta({
-        description: "Also read inactive users (`status in 't','f'`), so leavers are seen (default true)."
-      })
+    includeInactive: z.boolean().default(true).meta({
+      description: "Also read inactive users (`status in 't','f'`), so leavers are seen (default true)."
+    })
   },
   expand: ({ apiServer, companyId, username, password, includeInactive }): RawRestConfig => ({
     baseUrl: `${apiServer.replace(/\/+$/, "")}/odata/v2`,

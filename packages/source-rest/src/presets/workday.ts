@@ -44,14 +44,9 @@ export const workday = definePreset({
       description:
         "The report's REST URL from Workday (Actions → Web Service → View URLs → JSON), e.g. https://wd2-impl-services1.workday.com/ccx/service/customreport2/acme/ISU_Okta/Okta_Workers. Report prompts may stay in its query."
     }),
-    username: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description:
-          "The ISU's user name (Basic auth), e.g. `ISU_Okta` (some tenants want `ISU_Okta@tenant`)."
-      }),
+    username: z.string().min(1).optional().meta({
+      description: "The ISU's user name (Basic auth), e.g. `ISU_Okta` (some tenants want `ISU_Okta@tenant`)."
+    }),
     password: presetSecret("The ISU's password (Basic auth).").optional(),
     clientId: z
       .string()
@@ -62,12 +57,9 @@ export const workday = definePreset({
     refreshToken: presetSecret(
       "OAuth: a (non-expiring) refresh token issued to the ISU for that client."
     ).optional(),
-    tokenUrl: z
-      .url()
-      .optional()
-      .meta({
-        description: "OAuth: the token endpoint; default https://<report host>/ccx/oauth2/<tenant>/token."
-      })
+    tokenUrl: z.url().optional().meta({
+      description: "OAuth: the token endpoint; default https://<report host>/ccx/oauth2/<tenant>/token."
+    })
   },
   check: (params, context) => {
     const basic = params.username !== undefined || params.password !== undefined

@@ -7,7 +7,12 @@
  */
 import { ConfigLoader, OktaClient, StateStore, Sync } from "@anysource/core"
 import type { Model } from "@anysource/core"
-import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, startEmulator, type RunningEmulator } from "@anysource/okta-emulator"
+import {
+  DEFAULT_API_TOKEN,
+  DEFAULT_IDENTITY_SOURCE_ID,
+  startEmulator,
+  type RunningEmulator
+} from "@anysource/okta-emulator"
 import { Chunk, Effect, Layer, Option, Redacted, Stream } from "effect"
 import type { RestPreset } from "../../src/Preset.ts"
 import { RestSource } from "../../src/index.ts"
@@ -33,8 +38,30 @@ export interface HrPerson {
   readonly active: boolean
 }
 
-const firstNames = ["Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia"]
-const lastNames = ["Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Perlman"]
+const firstNames = [
+  "Ada",
+  "Grace",
+  "Alan",
+  "Katherine",
+  "Edsger",
+  "Barbara",
+  "Donald",
+  "Frances",
+  "John",
+  "Radia"
+]
+const lastNames = [
+  "Lovelace",
+  "Hopper",
+  "Turing",
+  "Johnson",
+  "Dijkstra",
+  "Liskov",
+  "Knuth",
+  "Allen",
+  "Backus",
+  "Perlman"
+]
 const titles = ["Engineer", "Analyst", "Recruiter", "Account Executive"]
 const departments = ["Engineering", "Finance", "People", "Sales"]
 
@@ -94,7 +121,9 @@ export const attempts = () => {
 }
 
 /** Read a preset source block (as a user writes it, secrets as plain strings) on TestClock; every wait is recorded. */
-export const readPreset = (source: Record<string, unknown>): Effect.Effect<ReadResult & { readonly waits: ReadonlyArray<number> }, never> =>
+export const readPreset = (
+  source: Record<string, unknown>
+): Effect.Effect<ReadResult & { readonly waits: ReadonlyArray<number> }, never> =>
   Effect.orDie(readDriven(source))
 
 export const rowsData = (rows: ReadonlyArray<Model.SourceRow>) => rows.map((r) => r.data)
@@ -103,7 +132,11 @@ export const rowsData = (rows: ReadonlyArray<Model.SourceRow>) => rows.map((r) =
 export const pipelineFor = (preset: RestPreset, emu: RunningEmulator, source: Record<string, unknown>) => ({
   version: 1,
   name: `${preset.id}-e2e`,
-  okta: { orgUrl: emu.url, identitySourceId: DEFAULT_IDENTITY_SOURCE_ID, auth: { type: "ssws", token: "${OKTA_API_TOKEN}" } },
+  okta: {
+    orgUrl: emu.url,
+    identitySourceId: DEFAULT_IDENTITY_SOURCE_ID,
+    auth: { type: "ssws", token: "${OKTA_API_TOKEN}" }
+  },
   source: { type: "rest", preset: preset.id, ...source },
   mapping: preset.defaults.mapping,
   filter: preset.defaults.filter,
@@ -120,7 +153,12 @@ export const emulator = Effect.acquireRelease(
  * One apply of `raw` against the emulator, as the CLI would run it (ConfigLoader with the env, Sync with an
  * OktaClient over HTTP), with the given long-lived state store.
  */
-export const apply = (emu: RunningEmulator, store: StateStore.StateStoreService, raw: unknown, env: Record<string, string> = {}) =>
+export const apply = (
+  emu: RunningEmulator,
+  store: StateStore.StateStoreService,
+  raw: unknown,
+  env: Record<string, string> = {}
+) =>
   Effect.gen(function* () {
     const loaded = yield* ConfigLoader.parse(raw, {
       env: { OKTA_API_TOKEN: DEFAULT_API_TOKEN, ...env },
@@ -145,7 +183,11 @@ export const apply = (emu: RunningEmulator, store: StateStore.StateStoreService,
  * Syncs `source` (a preset's block pointed at its local server) into a fresh emulator with the preset's defaults,
  * and returns the report, the emulator's users of the identity source and a second run's outcome.
  */
-export const syncPreset = (preset: RestPreset, source: Record<string, unknown>, env: Record<string, string> = {}) =>
+export const syncPreset = (
+  preset: RestPreset,
+  source: Record<string, unknown>,
+  env: Record<string, string> = {}
+) =>
   Effect.gen(function* () {
     const emu = yield* emulator
     const store = yield* StateStore.makeMemory(DEFAULT_IDENTITY_SOURCE_ID)

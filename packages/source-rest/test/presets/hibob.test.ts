@@ -8,7 +8,18 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { hibob, hibobFieldIds } from "../../src/presets/hibob.ts"
 import { errorOf, rowsOf } from "../helpers.ts"
-import { activePeople, attempts, basicOf, hrPeople, json, readPreset, rowsData, server, syncPreset, type HrPerson } from "./harness.ts"
+import {
+  activePeople,
+  attempts,
+  basicOf,
+  hrPeople,
+  json,
+  readPreset,
+  rowsData,
+  server,
+  syncPreset,
+  type HrPerson
+} from "./harness.ts"
 
 const SERVICE_USER = { serviceUserId: "SERVICE-24601", serviceUserToken: "bob-token-test-6e0d" }
 const NO_PERMISSION = "SERVICE-00000"
@@ -20,7 +31,11 @@ interface Options {
 }
 
 /** Machine value and readable text of each field id. */
-const fieldOf = (p: HrPerson, id: string, listIds: Map<string, string>): { value: unknown; readable?: unknown } | undefined => {
+const fieldOf = (
+  p: HrPerson,
+  id: string,
+  listIds: Map<string, string>
+): { value: unknown; readable?: unknown } | undefined => {
   const listId = (text: string) => {
     if (!listIds.has(text)) listIds.set(text, String(209192160 + listIds.size))
     return listIds.get(text)!
@@ -69,18 +84,31 @@ const startBob = (options: Options = {}) => {
   const listIds = new Map<string, string>()
   return Effect.map(
     server((request, response) => {
-      if (request.url.pathname !== "/v1/people/search" || request.method !== "POST") return json(response, 404, { error: "not found" })
+      if (request.url.pathname !== "/v1/people/search" || request.method !== "POST")
+        return json(response, 404, { error: "not found" })
       const credentials = basicOf(request)
       if (credentials?.[0] === NO_PERMISSION && credentials[1] === SERVICE_USER.serviceUserToken) {
         return json(response, 403, { error: "Forbidden: the service user has no access to People" })
       }
-      if (credentials?.[0] !== SERVICE_USER.serviceUserId || credentials[1] !== SERVICE_USER.serviceUserToken) {
+      if (
+        credentials?.[0] !== SERVICE_USER.serviceUserId ||
+        credentials[1] !== SERVICE_USER.serviceUserToken
+      ) {
         return json(response, 401, { error: "Unauthorized" })
       }
       if (options.throttle !== undefined && attempt("search") <= options.throttle.times) {
-        return json(response, 429, { error: "Too many requests" }, { "retry-after": options.throttle.retryAfter })
+        return json(
+          response,
+          429,
+          { error: "Too many requests" },
+          { "retry-after": options.throttle.retryAfter }
+        )
       }
-      const body = JSON.parse(request.body) as { fields?: Array<string>; humanReadable?: string; showInactive?: boolean }
+      const body = JSON.parse(request.body) as {
+        fields?: Array<string>
+        humanReadable?: string
+        showInactive?: boolean
+      }
       if ((body.fields ?? []).length > 400) return json(response, 400, { error: "too many fields" })
       const chosen = body.showInactive === true ? people : activePeople(people)
       const employees = chosen.map((p, i) => {
@@ -111,57 +139,64 @@ const source = (url: string, extra: Record<string, unknown> = {}) => ({
 })
 
 describe("preset: hibob", () => {
-  it.scoped("people search: the fields asked for by id, read back by slash key, lists as text, inactive included", () =>
-    Effect.gen(function* () {
-      const api = yield* startBob()
-      const rows = rowsOf(yield* readPreset(source(api.url)))
-      expect(rows).toHaveLength(30)
-      expect(rows[13]!.data).toEqual({
-        employee_id: "1014",
-        first_name: "Katherine",
-        last_name: "Hopper",
-        preferred_name: "Katherine Hopper",
-        email: "katherine.hopper13@example.com",
-        title: "Analyst",
-        department: "Finance",
-        manager_id: "1001",
-        start_date: api.people[13]!.startDate,
-        end_date: "2026-06-30",
-        status: "Inactive"
+  it.scoped(
+    "people search: the fields asked for by id, read back by slash key, lists as text, inactive included",
+    () =>
+      Effect.gen(function* () {
+        const api = yield* startBob()
+        const rows = rowsOf(yield* readPreset(source(api.url)))
+        expect(rows).toHaveLength(30)
+        expect(rows[13]!.data).toEqual({
+          employee_id: "1014",
+          first_name: "Katherine",
+          last_name: "Hopper",
+          preferred_name: "Katherine Hopper",
+          email: "katherine.hopper13@example.com",
+          title: "Analyst",
+          department: "Finance",
+          manager_id: "1001",
+          start_date: api.people[13]!.startDate,
+          end_date: "2026-06-30",
+          status: "Inactive"
+        })
+        const request = api.requests[0]!
+        expect(basicOf(request)).toEqual([SERVICE_USER.serviceUserId, SERVICE_USER.serviceUserToken])
+        expect(JSON.parse(request.body)).toEqual({
+          humanReadable: "APPEND",
+          showInactive: true,
+          fields: [
+            "root.id",
+            "root.firstName",
+            "root.surname",
+            "root.displayName",
+            "root.email",
+            "work.title",
+            "work.department",
+            "work.reportsTo",
+            "work.startDate",
+            "internal.terminationDate",
+            "internal.status"
+          ]
+        })
       })
-      const request = api.requests[0]!
-      expect(basicOf(request)).toEqual([SERVICE_USER.serviceUserId, SERVICE_USER.serviceUserToken])
-      expect(JSON.parse(request.body)).toEqual({
-        humanReadable: "APPEND",
-        showInactive: true,
-        fields: [
-          "root.id",
-          "root.firstName",
-          "root.surname",
-          "root.displayName",
-          "root.email",
-          "work.title",
-          "work.department",
-          "work.reportsTo",
-          "work.startDate",
-          "internal.terminationDate",
-          "internal.status"
-        ]
-      })
-    })
   )
 
   it("derives field ids from selectors (slash keys and the human-readable copy)", () => {
-    expect(hibobFieldIds(["$['/work/site'].value", "$.humanReadable.work.custom.field_1", "$.id", 3])).toEqual([
-      "work.site",
-      "work.custom.field_1"
-    ])
+    expect(
+      hibobFieldIds(["$['/work/site'].value", "$.humanReadable.work.custom.field_1", "$.id", 3])
+    ).toEqual(["work.site", "work.custom.field_1"])
   })
 
   it.scoped("a column the user adds is asked for; showInactive: false leaves leavers out", () =>
     Effect.gen(function* () {
       const api = yield* startBob()
-      const rows = rowsData(rowsOf(yield* readPreset(source(api.url, { fields: { site: "$.humanReadable.work.site" }, showInactive: false }))))
+      const rows = rowsData(
+        rowsOf(
+          yield* readPreset(
+            source(api.url, { fields: { site: "$.humanReadable.work.site" }, showInactive: false })
+          )
+        )
+      )
       expect(rows).toHaveLength(activePeople(api.people).length)
       expect(rows[0]).toMatchObject({ employee_id: "1001", site: "Berlin" })
       const body = JSON.parse(api.requests[0]!.body) as { fields: Array<string>; showInactive: boolean }
@@ -199,27 +234,35 @@ describe("preset: hibob", () => {
       const api = yield* startBob({ malformedAt: 9 })
       const error = errorOf(yield* readPreset(source(api.url)))
       expect(error.reason).toBe("Decode")
-      expect(error.message).toMatch(/^page 1, record 9 \(.*\/v1\/people\/search#9\): the record is an array, expected an object$/)
+      expect(error.message).toMatch(
+        /^page 1, record 9 \(.*\/v1\/people\/search#9\): the record is an array, expected an object$/
+      )
     })
   )
 
-  it.scoped("no employees at all is an empty read (no paging to get wrong); a body without `employees` is an error", () =>
-    Effect.gen(function* () {
-      const empty = yield* startBob({ people: [] })
-      expect(rowsOf(yield* readPreset(source(empty.url)))).toEqual([])
-      const broken = yield* server((_, response) => json(response, 200, { error: "maintenance" }))
-      const error = errorOf(yield* readPreset(source(broken.url)))
-      expect(error.reason).toBe("Decode")
-      expect(error.message).toContain("no value at `/employees`")
-    })
+  it.scoped(
+    "no employees at all is an empty read (no paging to get wrong); a body without `employees` is an error",
+    () =>
+      Effect.gen(function* () {
+        const empty = yield* startBob({ people: [] })
+        expect(rowsOf(yield* readPreset(source(empty.url)))).toEqual([])
+        const broken = yield* server((_, response) => json(response, 200, { error: "maintenance" }))
+        const error = errorOf(yield* readPreset(source(broken.url)))
+        expect(error.reason).toBe("Decode")
+        expect(error.message).toContain("no value at `/employees`")
+      })
   )
 
   it.scopedLive("end to end: Bob's people sync into the emulator with the preset's default mapping", () =>
     Effect.gen(function* () {
       const api = yield* startBob()
-      const { report, second, users } = yield* syncPreset(hibob, { ...source(api.url), serviceUserToken: "${HIBOB_SERVICE_USER_TOKEN}" }, {
-        HIBOB_SERVICE_USER_TOKEN: SERVICE_USER.serviceUserToken
-      })
+      const { report, second, users } = yield* syncPreset(
+        hibob,
+        { ...source(api.url), serviceUserToken: "${HIBOB_SERVICE_USER_TOKEN}" },
+        {
+          HIBOB_SERVICE_USER_TOKEN: SERVICE_USER.serviceUserToken
+        }
+      )
       const stayed = activePeople(api.people)
       expect(report.outcome).toBe("applied")
       expect(users.map((u) => u.externalId).sort()).toEqual(stayed.map((p) => p.id).sort())

@@ -8,7 +8,18 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { successfactors } from "../../src/presets/successfactors.ts"
 import { errorOf, rowsOf } from "../helpers.ts"
-import { activePeople, attempts, basicOf, hrPeople, json, readPreset, rowsData, server, syncPreset, type HrPerson } from "./harness.ts"
+import {
+  activePeople,
+  attempts,
+  basicOf,
+  hrPeople,
+  json,
+  readPreset,
+  rowsData,
+  server,
+  syncPreset,
+  type HrPerson
+} from "./harness.ts"
 
 const USER = { companyId: "ACME01", username: "okta_api", password: "sf-pw-test-9a1d" }
 const PAGE = 100
@@ -40,7 +51,9 @@ const user = (p: HrPerson, select: ReadonlyArray<string>) => {
     manager: p.managerId === null ? null : { __metadata: { type: "SFOData.User" }, userId: p.managerId }
   }
   // $select keeps the selected properties (manager/userId keeps the expanded manager)
-  return Object.fromEntries(Object.entries(all).filter(([key]) => key === "__metadata" || select.some((s) => s.split("/")[0] === key)))
+  return Object.fromEntries(
+    Object.entries(all).filter(([key]) => key === "__metadata" || select.some((s) => s.split("/")[0] === key))
+  )
 }
 
 const startSf = (options: Options = {}) => {
@@ -48,10 +61,16 @@ const startSf = (options: Options = {}) => {
   const attempt = attempts()
   return Effect.map(
     server((request, response) => {
-      if (request.url.pathname !== "/odata/v2/User") return json(response, 404, { error: { message: { value: "not found" } } })
+      if (request.url.pathname !== "/odata/v2/User")
+        return json(response, 404, { error: { message: { value: "not found" } } })
       const credentials = basicOf(request)
       if (credentials?.[0] !== `${USER.username}@${USER.companyId}` || credentials[1] !== USER.password) {
-        return json(response, 401, { error: { code: "LGN0022", message: { lang: "en-US", value: "[LGN0022]Invalid user name or password" } } })
+        return json(response, 401, {
+          error: {
+            code: "LGN0022",
+            message: { lang: "en-US", value: "[LGN0022]Invalid user name or password" }
+          }
+        })
       }
       const q = request.url.searchParams
       if (q.get("$format") !== "json") return json(response, 400, { error: "format" })
@@ -93,7 +112,9 @@ describe("preset: successfactors", () => {
       expect(rows).toHaveLength(260)
       expect(api.requests).toHaveLength(3)
       const first = api.requests[0]!.url.searchParams
-      expect(first.get("$select")).toBe("userId,firstName,lastName,nickname,email,title,department,hireDate,status,manager/userId")
+      expect(first.get("$select")).toBe(
+        "userId,firstName,lastName,nickname,email,title,department,hireDate,status,manager/userId"
+      )
       expect(first.get("$expand")).toBe("manager")
       expect(first.get("$filter")).toBe("status in 't','f'")
       expect(api.requests[2]!.url.searchParams.get("$skiptoken")).toBe("200")
@@ -129,7 +150,9 @@ describe("preset: successfactors", () => {
       const api = yield* startSf({ emptyAt: 100 })
       const rows = rowsData(rowsOf(yield* readPreset(source(api.url))))
       expect(rows).toHaveLength(160)
-      expect(rows.map((r) => r["employee_id"])).toEqual([...api.people.slice(0, 100), ...api.people.slice(200)].map((p) => p.id))
+      expect(rows.map((r) => r["employee_id"])).toEqual(
+        [...api.people.slice(0, 100), ...api.people.slice(200)].map((p) => p.id)
+      )
       expect(api.requests).toHaveLength(3)
     })
   )
@@ -159,7 +182,9 @@ describe("preset: successfactors", () => {
       const api = yield* startSf({ malformedAt: 117 })
       const error = errorOf(yield* readPreset(source(api.url)))
       expect(error.reason).toBe("Decode")
-      expect(error.message).toMatch(/^page 2, record 17 \(.*(\$|%24)skiptoken=100#17\): the record is a number, expected an object$/)
+      expect(error.message).toMatch(
+        /^page 2, record 17 \(.*(\$|%24)skiptoken=100#17\): the record is a number, expected an object$/
+      )
     })
   )
 
@@ -175,9 +200,13 @@ describe("preset: successfactors", () => {
   it.scopedLive("end to end: SuccessFactors users sync into the emulator; /Date()/ becomes YYYY-MM-DD", () =>
     Effect.gen(function* () {
       const api = yield* startSf()
-      const { report, second, users } = yield* syncPreset(successfactors, { ...source(api.url), password: "${SF_API_PASSWORD}" }, {
-        SF_API_PASSWORD: USER.password
-      })
+      const { report, second, users } = yield* syncPreset(
+        successfactors,
+        { ...source(api.url), password: "${SF_API_PASSWORD}" },
+        {
+          SF_API_PASSWORD: USER.password
+        }
+      )
       const stayed = activePeople(api.people)
       expect(report.outcome).toBe("applied")
       expect(users.map((u) => u.externalId).sort()).toEqual(stayed.map((p) => p.id).sort())

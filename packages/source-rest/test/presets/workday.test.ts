@@ -8,10 +8,25 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { workday } from "../../src/presets/workday.ts"
 import { errorOf, rowsOf } from "../helpers.ts"
-import { activePeople, attempts, basicOf, hrPeople, json, readPreset, rowsData, server, syncPreset, type HrPerson } from "./harness.ts"
+import {
+  activePeople,
+  attempts,
+  basicOf,
+  hrPeople,
+  json,
+  readPreset,
+  rowsData,
+  server,
+  syncPreset,
+  type HrPerson
+} from "./harness.ts"
 
 const ISU = { username: "ISU_Okta", password: "isu-pw-test-3b7e" }
-const CLIENT = { clientId: "wd-client-test", clientSecret: "wd-secret-test-81aa", refreshToken: "wd-refresh-test-0c55" }
+const CLIENT = {
+  clientId: "wd-client-test",
+  clientSecret: "wd-secret-test-81aa",
+  refreshToken: "wd-refresh-test-0c55"
+}
 const REPORT = "/ccx/service/customreport2/acme/ISU_Okta/Okta_Workers"
 const TOKEN = "/ccx/oauth2/acme/token"
 
@@ -46,7 +61,8 @@ const startWorkday = (options: Options = {}) => {
       if (request.url.pathname === TOKEN) {
         const client = basicOf(request)
         const form = new URLSearchParams(request.body)
-        if (client?.[0] !== CLIENT.clientId || client[1] !== CLIENT.clientSecret) return json(response, 401, { error: "invalid_client" })
+        if (client?.[0] !== CLIENT.clientId || client[1] !== CLIENT.clientSecret)
+          return json(response, 401, { error: "invalid_client" })
         if (form.get("grant_type") !== "refresh_token" || form.get("refresh_token") !== CLIENT.refreshToken) {
           return json(response, 400, { error: "invalid_grant" })
         }
@@ -57,13 +73,21 @@ const startWorkday = (options: Options = {}) => {
       if (request.url.pathname !== REPORT) return json(response, 404, { error: "no such report" })
       const auth = request.headers["authorization"] ?? ""
       const basic = basicOf(request)
-      const allowed = (basic?.[0] === ISU.username && basic[1] === ISU.password) || tokens.has(auth.replace(/^Bearer /, ""))
+      const allowed =
+        (basic?.[0] === ISU.username && basic[1] === ISU.password) || tokens.has(auth.replace(/^Bearer /, ""))
       if (!allowed) return json(response, 401, { error: "Invalid username or password" })
       if (options.throttle !== undefined && attempt(REPORT) <= options.throttle.times) {
-        return json(response, 429, { error: "Too Many Requests" }, { "retry-after": options.throttle.retryAfter })
+        return json(
+          response,
+          429,
+          { error: "Too Many Requests" },
+          { "retry-after": options.throttle.retryAfter }
+        )
       }
       if (request.url.searchParams.get("format") !== "json") return json(response, 400, { error: "format" })
-      return json(response, 200, { Report_Entry: people.map((p, i) => (i === options.malformedAt ? "oops" : entry(p))) })
+      return json(response, 200, {
+        Report_Entry: people.map((p, i) => (i === options.malformedAt ? "oops" : entry(p)))
+      })
     }),
     (s) => ({ ...s, people, tokenRequests: () => s.requests.filter((r) => r.url.pathname === TOKEN).length })
   )
@@ -108,16 +132,20 @@ describe("preset: workday", () => {
     })
   )
 
-  it.scoped("OAuth refresh token: one token request (refresh_token grant, client as Basic), then the report as Bearer", () =>
-    Effect.gen(function* () {
-      const api = yield* startWorkday()
-      const rows = rowsOf(yield* readPreset(oauthSource(api.url)))
-      expect(rows).toHaveLength(40)
-      expect(api.tokenRequests()).toBe(1)
-      const tokenRequest = api.requests.find((r) => r.url.pathname === TOKEN)!
-      expect(new URLSearchParams(tokenRequest.body).get("grant_type")).toBe("refresh_token")
-      expect(api.requests.find((r) => r.url.pathname === REPORT)!.headers["authorization"]).toBe("Bearer wd-at-1")
-    })
+  it.scoped(
+    "OAuth refresh token: one token request (refresh_token grant, client as Basic), then the report as Bearer",
+    () =>
+      Effect.gen(function* () {
+        const api = yield* startWorkday()
+        const rows = rowsOf(yield* readPreset(oauthSource(api.url)))
+        expect(rows).toHaveLength(40)
+        expect(api.tokenRequests()).toBe(1)
+        const tokenRequest = api.requests.find((r) => r.url.pathname === TOKEN)!
+        expect(new URLSearchParams(tokenRequest.body).get("grant_type")).toBe("refresh_token")
+        expect(api.requests.find((r) => r.url.pathname === REPORT)!.headers["authorization"]).toBe(
+          "Bearer wd-at-1"
+        )
+      })
   )
 
   it.scoped("a wrong ISU password: Auth naming source.username and source.password, never the password", () =>
@@ -130,16 +158,18 @@ describe("preset: workday", () => {
     })
   )
 
-  it.scoped("a revoked refresh token: Auth from the token endpoint naming the refresh token, nothing else sent", () =>
-    Effect.gen(function* () {
-      const api = yield* startWorkday()
-      const error = errorOf(yield* readPreset(oauthSource(api.url, { refreshToken: "revoked-token-5" })))
-      expect(error.reason).toBe("Auth")
-      expect(error.message).toContain("invalid_grant")
-      expect(error.message).toContain("source.refreshToken")
-      expect(error.message).not.toContain("revoked-token-5")
-      expect(api.requests.filter((r) => r.url.pathname === REPORT)).toHaveLength(0)
-    })
+  it.scoped(
+    "a revoked refresh token: Auth from the token endpoint naming the refresh token, nothing else sent",
+    () =>
+      Effect.gen(function* () {
+        const api = yield* startWorkday()
+        const error = errorOf(yield* readPreset(oauthSource(api.url, { refreshToken: "revoked-token-5" })))
+        expect(error.reason).toBe("Auth")
+        expect(error.message).toContain("invalid_grant")
+        expect(error.message).toContain("source.refreshToken")
+        expect(error.message).not.toContain("revoked-token-5")
+        expect(api.requests.filter((r) => r.url.pathname === REPORT)).toHaveLength(0)
+      })
   )
 
   it.scoped("429 with Retry-After: waited out exactly, then the whole report is read", () =>
@@ -173,7 +203,11 @@ describe("preset: workday", () => {
 
   it("needs one credential: ISU Basic or the OAuth trio, not a mix, not half of one", () => {
     const issues = (raw: Record<string, unknown>) => {
-      const result = RestSourceConfig.safeParse({ preset: "workday", reportUrl: `https://wd2-impl-services1.workday.com${REPORT}`, ...raw })
+      const result = RestSourceConfig.safeParse({
+        preset: "workday",
+        reportUrl: `https://wd2-impl-services1.workday.com${REPORT}`,
+        ...raw
+      })
       return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)
     }
     expect(issues({ ...ISU })).toEqual([])
@@ -186,29 +220,43 @@ describe("preset: workday", () => {
       "refreshToken: OAuth needs refreshToken (with clientId, clientSecret and refreshToken)"
     ])
     expect(issues({ ...ISU, clientId: "x" })[0]).toContain("not both")
-    const parsed = RestSourceConfig.parse({ preset: "workday", reportUrl: `https://wd2-impl-services1.workday.com${REPORT}`, ...CLIENT })
-    expect(parsed.auth).toMatchObject({ type: "oauth2", grantType: "refresh_token", tokenUrl: "https://wd2-impl-services1.workday.com/ccx/oauth2/acme/token" })
+    const parsed = RestSourceConfig.parse({
+      preset: "workday",
+      reportUrl: `https://wd2-impl-services1.workday.com${REPORT}`,
+      ...CLIENT
+    })
+    expect(parsed.auth).toMatchObject({
+      type: "oauth2",
+      grantType: "refresh_token",
+      tokenUrl: "https://wd2-impl-services1.workday.com/ccx/oauth2/acme/token"
+    })
   })
 
-  it.scopedLive("end to end: the report's workers sync into the emulator with the preset's default mapping", () =>
-    Effect.gen(function* () {
-      const api = yield* startWorkday()
-      const { report, second, users } = yield* syncPreset(workday, { ...basicSource(api.url), password: "${WORKDAY_ISU_PASSWORD}" }, {
-        WORKDAY_ISU_PASSWORD: ISU.password
+  it.scopedLive(
+    "end to end: the report's workers sync into the emulator with the preset's default mapping",
+    () =>
+      Effect.gen(function* () {
+        const api = yield* startWorkday()
+        const { report, second, users } = yield* syncPreset(
+          workday,
+          { ...basicSource(api.url), password: "${WORKDAY_ISU_PASSWORD}" },
+          {
+            WORKDAY_ISU_PASSWORD: ISU.password
+          }
+        )
+        const stayed = activePeople(api.people)
+        expect(report.outcome).toBe("applied")
+        expect(users.map((u) => u.externalId).sort()).toEqual(stayed.map((p) => p.id).sort())
+        expect(users.find((u) => u.externalId === "1003")!.profile).toMatchObject({
+          firstName: "Alan",
+          lastName: "Lovelace",
+          title: "Recruiter",
+          department: "People",
+          managerId: "1001",
+          employmentStatus: "active"
+        })
+        expect(report.summary?.excluded).toEqual({ terminated: 5 })
+        expect(second.outcome).toBe("no-changes")
       })
-      const stayed = activePeople(api.people)
-      expect(report.outcome).toBe("applied")
-      expect(users.map((u) => u.externalId).sort()).toEqual(stayed.map((p) => p.id).sort())
-      expect(users.find((u) => u.externalId === "1003")!.profile).toMatchObject({
-        firstName: "Alan",
-        lastName: "Lovelace",
-        title: "Recruiter",
-        department: "People",
-        managerId: "1001",
-        employmentStatus: "active"
-      })
-      expect(report.summary?.excluded).toEqual({ terminated: 5 })
-      expect(second.outcome).toBe("no-changes")
-    })
   )
 })
