@@ -36,6 +36,13 @@ describe("the preset registry", () => {
     expect(findPreset("adp")).toBeUndefined()
   })
 
+  it("every preset has its own test file against a local server (test/presets/<id>.test.ts)", () => {
+    for (const preset of presets) {
+      const file = Path.join(import.meta.dirname, "presets", `${preset.id}.test.ts`)
+      expect(readFileSync(file, "utf8")).toContain(`preset: ${preset.id}`)
+    }
+  })
+
   it("an unknown preset is an error at source.preset listing the known ones", () => {
     expect(issues({ preset: "adp" })).toEqual([
       'preset: unknown preset "adp"; known presets: bamboohr, workday, hibob, personio, successfactors'
