@@ -8,6 +8,7 @@ import { z } from "zod"
 import { presetSchema } from "./Preset.ts"
 import { presetIds, presets } from "./presets/index.ts"
 import { selectorProblem } from "./internal/select.ts"
+import { streamPath } from "./internal/streamRecords.ts"
 import { transportAllowed } from "./internal/url.ts"
 
 const Selector = z.string().superRefine((text, context) => {
@@ -15,12 +16,9 @@ const Selector = z.string().superRefine((text, context) => {
   if (problem !== undefined) context.addIssue({ code: "custom", message: problem })
 })
 
-const ParamsIn = z
-  .enum(["query", "body"])
-  .default("query")
-  .meta({
-    description: "Where the paging parameters go: the query string, or top-level fields of the JSON body."
-  })
+const ParamsIn = z.enum(["query", "body"]).default("query").meta({
+  description: "Where the paging parameters go: the query string, or top-level fields of the JSON body."
+})
 
 const totalPath = Selector.optional().meta({
   description:
@@ -36,13 +34,10 @@ export const OffsetPagination = z.strictObject({
   in: ParamsIn,
   totalPath,
   stopOnEmptyPage: z.boolean().default(true).meta({ description: "An empty page ends the read." }),
-  stopOnShortPage: z
-    .boolean()
-    .default(false)
-    .meta({
-      description:
-        "A page with fewer than `limit` records ends the read (only if the API never caps the page size)."
-    })
+  stopOnShortPage: z.boolean().default(false).meta({
+    description:
+      "A page with fewer than `limit` records ends the read (only if the API never caps the page size)."
+  })
 })
 
 export const PagePagination = z.strictObject({
@@ -152,12 +147,9 @@ export const OAuth2ClientCredentials = z.strictObject({
     .record(z.string(), z.string())
     .default({})
     .meta({ description: "Extra form parameters for the token request." }),
-  clientAuth: z
-    .enum(["basic", "body"])
-    .default("basic")
-    .meta({
-      description: "Send the client credentials as HTTP Basic (RFC 6749 §2.3.1) or in the form body."
-    }),
+  clientAuth: z.enum(["basic", "body"]).default("basic").meta({
+    description: "Send the client credentials as HTTP Basic (RFC 6749 §2.3.1) or in the form body."
+  }),
   refreshBeforeSeconds: z
     .number()
     .int()
@@ -201,11 +193,9 @@ const QueryValue = z.union([z.string(), z.number(), z.boolean()])
 
 /** The keys of a plain `rest` source (every one of them may also override a preset's value). */
 export const restShape = {
-  baseUrl: z
-    .url()
-    .meta({
-      description: "e.g. https://hr.example.com/api/v2 (HTTPS unless loopback or allowInsecureHttp)."
-    }),
+  baseUrl: z.url().meta({
+    description: "e.g. https://hr.example.com/api/v2 (HTTPS unless loopback or allowInsecureHttp)."
+  }),
   path: z
     .string()
     .refine(
@@ -251,14 +241,9 @@ export const restShape = {
     }),
   auth: Auth,
   pagination: Pagination,
-  maxPages: z
-    .number()
-    .int()
-    .positive()
-    .default(1000)
-    .meta({
-      description: "Safety limit: more pages than this is a Pagination error (never a silent truncation)."
-    }),
+  maxPages: z.number().int().positive().default(1000).meta({
+    description: "Safety limit: more pages than this is a Pagination error (never a silent truncation)."
+  }),
   requestsPerSecond: z
     .number()
     .positive()
@@ -272,15 +257,9 @@ export const restShape = {
     })
     .default({ maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000 })
     .meta({ description: "429, 5xx and transport errors: capped exponential backoff with jitter." }),
-  maxWaitSeconds: z
-    .number()
-    .int()
-    .positive()
-    .default(300)
-    .meta({
-      description:
-        "Longest a Retry-After / rate-limit reset may hold the read; longer is a RateLimited error."
-    }),
+  maxWaitSeconds: z.number().int().positive().default(300).meta({
+    description: "Longest a Retry-After / rate-limit reset may hold the read; longer is a RateLimited error."
+  }),
   timeoutMs: z
     .number()
     .int()
@@ -307,18 +286,18 @@ export const restShape = {
     })
     .default({})
     .meta({ description: "TLS settings; certificates are always verified." }),
+  stream: z.boolean().default(false).meta({
+    description:
+      "Read the records as the response arrives instead of holding the page: one large response (a Workday report) in the memory of one record. Needs pagination none and `records` as plain keys (`/Report_Entry`)."
+  }),
   throttleStatuses: z.array(z.number().int().min(400).max(599)).default([429]).meta({
     description:
       'Statuses that mean "slow down" (waited out like a 429: Retry-After, rate-limit reset, backoff; RateLimited when they persist). BambooHR also throttles with 503.'
   }),
-  authHelp: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({
-      description:
-        "What to check when the API or its token endpoint refuses the credentials (added to Auth errors)."
-    })
+  authHelp: z.string().min(1).optional().meta({
+    description:
+      "What to check when the API or its token endpoint refuses the credentials (added to Auth errors)."
+  })
 }
 
 const checkRest = (config: z.output<z.ZodObject<typeof restShape>>, context: z.RefinementCtx) => {
@@ -395,6 +374,21 @@ const checkRest = (config: z.output<z.ZodObject<typeof restShape>>, context: z.R
         message: "set both size and sizeParam, or neither"
       })
     }
+  }
+  if (config.stream && config.pagination.type !== "none") {
+    context.addIssue({
+      code: "custom",
+      path: ["stream"],
+      message: "stream reads one response: it needs pagination type none"
+    })
+  }
+  if (config.stream && streamPath(config.records) === undefined) {
+    context.addIssue({
+      code: "custom",
+      path: ["records"],
+      message:
+        "with stream: true, records must name the array by plain keys (`/Report_Entry`, `$.data.items[*]`)"
+    })
   }
   if (
     config.auth.type === "oauth2" &&

@@ -17,6 +17,7 @@ import * as Http from "./internal/http.ts"
 import * as Pacer from "./internal/pacer.ts"
 import * as Paging from "./internal/paging.ts"
 import { applyFields, kindOf, selectRecords } from "./internal/select.ts"
+import { StreamDecodeProblem, streamRecords } from "./internal/streamRecords.ts"
 
 export type Stats = Client.Stats
 
@@ -139,12 +140,62 @@ export const makeRestSource = (
         return { rows, json, response, shown }
       }).pipe(Effect.withSpan("source-rest.page", { attributes: { page: state.number } }))
 
-    const check: Effect.Effect<void, SourceError> = fetchPage(Paging.first(config)).pipe(
-      Effect.asVoid,
-      Effect.withSpan("source-rest.check")
+    /** `stream: true`: one response, its records parsed as they arrive (never the whole body in memory). */
+    const streamed: Stream.Stream<Model.SourceRow, SourceError> = Stream.unwrapScoped(
+      Effect.gen(function* () {
+        const state = Paging.first(config)
+        const shown = display(state.request.url)
+        const response = yield* exchanger.open(auth.authorize(httpRequest(state.request)), {
+          display: shown,
+          ...(auth.invalidate !== undefined ? { onUnauthorized: auth.invalidate } : {})
+        })
+        const body = response.stream
+        if (body === undefined) return yield* Effect.dieMessage("a 2xx response without its body")
+        let index = 0
+        const rows = Stream.fromAsyncIterable(streamRecords(body, config.records), (error) =>
+          error instanceof StreamDecodeProblem
+            ? sourceError("Decode", `${shown}: ${error.message}`, { location: shown })
+            : sourceError(
+                "Connect",
+                `${shown}: the response broke off after ${index} records (${error instanceof Error ? error.message : String(error)})`,
+                { location: shown, retryable: true, cause: error }
+              )
+        ).pipe(
+          Stream.mapEffect((record) => {
+            const at = index++
+            const location = `${shown}#${at}`
+            return isRecord(record)
+              ? Effect.succeed<Model.SourceRow>({ data: applyFields(config.fields, record), location })
+              : Effect.fail(
+                  sourceError(
+                    "Decode",
+                    `page 1, record ${at} (${location}): the record is ${kindOf(record)}, expected an object`,
+                    {
+                      location
+                    }
+                  )
+                )
+          })
+        )
+        const done = Effect.gen(function* () {
+          yield* Ref.update(exchanger.stats, (s) => ({
+            ...s,
+            pages: s.pages + 1,
+            records: s.records + index
+          }))
+          yield* Ref.set(lastRead, Option.some(`${config.method} ${shown} pages=1 records=${index}`))
+        })
+        return Stream.concat(rows, Stream.execute(done))
+      })
     )
 
-    const read: Stream.Stream<Model.SourceRow, SourceError> = Stream.suspend(() =>
+    const check: Effect.Effect<void, SourceError> = (
+      config.stream
+        ? Stream.runDrain(Stream.take(streamed, 1))
+        : Effect.asVoid(fetchPage(Paging.first(config)))
+    ).pipe(Effect.withSpan("source-rest.check"))
+
+    const paged: Stream.Stream<Model.SourceRow, SourceError> = Stream.suspend(() =>
       Stream.paginateChunkEffect(Paging.first(config), (state) =>
         Effect.flatMap(fetchPage(state), (page) => {
           const step = Paging.next(
@@ -173,6 +224,8 @@ export const makeRestSource = (
         })
       )
     )
+
+    const read = config.stream ? streamed : paged
 
     return {
       check,

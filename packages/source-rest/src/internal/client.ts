@@ -5,7 +5,8 @@
 import { Clock, Effect, Ref } from "effect"
 import { SourceError } from "@anysource/core"
 import { AttemptFailure, sourceError } from "./errors.ts"
-import type { HttpClient, HttpRequest, HttpResponse, TransportFailure } from "./http.ts"
+import type { Scope } from "effect"
+import type { HttpClient, HttpRequest, HttpResponse, OpenResponse, TransportFailure } from "./http.ts"
 import type { Pacer } from "./pacer.ts"
 import { parseRateLimit, waitAfter429, waitBeforeNext, type RateLimitHints } from "./rateLimit.ts"
 import * as Retry from "./retry.ts"
@@ -51,6 +52,11 @@ export interface Exchanger {
     build: Effect.Effect<HttpRequest, SourceError>,
     options: ExchangeOptions
   ) => Effect.Effect<HttpResponse, SourceError>
+  /** `exchange`, with a 2xx body handed over unread (`stream`) and closed with the scope. */
+  readonly open: (
+    build: Effect.Effect<HttpRequest, SourceError>,
+    options: ExchangeOptions
+  ) => Effect.Effect<OpenResponse, SourceError, Scope.Scope>
   readonly stats: Ref.Ref<Stats>
 }
 
@@ -146,7 +152,11 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
         Effect.logWarning(`rest: ${failure.error.message}; retry ${retry} in ${waitMillis} ms`)
       )
 
-    const exchange = (build: Effect.Effect<HttpRequest, SourceError>, exchangeOptions: ExchangeOptions) =>
+    const run = <Response extends HttpResponse, R>(
+      send: (request: HttpRequest) => Effect.Effect<Response, TransportFailure, R>,
+      build: Effect.Effect<HttpRequest, SourceError>,
+      exchangeOptions: ExchangeOptions
+    ): Effect.Effect<Response, SourceError, R> =>
       Effect.gen(function* () {
         const attempts = yield* Ref.make(0)
         const refreshed = yield* Ref.make(false)
@@ -163,7 +173,7 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
               ? { tokenRequests: s.tokenRequests + 1 }
               : { requests: s.requests + 1 }
           )
-          const response = yield* Effect.mapError(options.http.send(request), (failure) =>
+          const response = yield* Effect.mapError(send(request), (failure) =>
             transportFailure(`${request.method} ${exchangeOptions.display}`, failure)
           )
           const hints = parseRateLimit(response.headers, yield* Clock.currentTimeMillis)
@@ -212,5 +222,10 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
         )
       })
 
-    return { exchange, stats }
+    const exchange = (build: Effect.Effect<HttpRequest, SourceError>, exchangeOptions: ExchangeOptions) =>
+      run(options.http.send, build, exchangeOptions)
+    const open = (build: Effect.Effect<HttpRequest, SourceError>, exchangeOptions: ExchangeOptions) =>
+      run(options.http.open, build, exchangeOptions)
+
+    return { exchange, open, stats }
   })

@@ -38,7 +38,7 @@ export const workday = definePreset({
   id: "workday",
   displayName: "Workday (RaaS)",
   description:
-    "A custom report published as a web service (Report-as-a-Service), read as JSON `Report_Entry`; ISU Basic auth or an API client's refresh token; one large response, no paging.",
+    "A custom report published as a web service (Report-as-a-Service), read as JSON `Report_Entry` and streamed; ISU Basic auth or an API client's refresh token; one large response, no paging.",
   params: {
     reportUrl: z.url().meta({
       description:
@@ -125,9 +125,10 @@ export const workday = definePreset({
             refreshToken: params.refreshToken
           }
         : { type: "basic", username: params.username, password: params.password },
-      // RaaS builds the whole report before it answers: give it time and room
+      // RaaS builds the whole report before it answers (give it time), then sends it in one response: parse the
+      // workers as they arrive instead of holding the report
       timeoutMs: 600_000,
-      maxPageBytes: 1024 * 1024 * 1024,
+      stream: true,
       retry: { maxRetries: 3, baseDelayMs: 2000, maxDelayMs: 60_000 },
       authHelp: oauth
         ? "Workday refused the API client or its refresh token (source.clientId, source.clientSecret, source.refreshToken): check the client is registered for integrations with the scope of the report's domain and the refresh token was issued to the ISU and not revoked"
@@ -202,7 +203,7 @@ export const workday = definePreset({
   notes: [
     "**Workday side (ISU conventions)**: create an Integration System User (and a security group giving it view access to the report's data sources), build an **Advanced** custom report on *All Active and Terminated Workers* (so leavers are seen), tick *Enable As Web Service*, share it with the ISU, and give the columns the XML aliases the preset reads: `Employee_ID`, `Legal_First_Name`, `Legal_Last_Name`, `Preferred_First_Name`, `Work_Email`, `Business_Title`, `Department`, `Manager_Employee_ID`, `Hire_Date`, `Termination_Date`, `Active_Status` (or map your own aliases with `fields`).",
     "**Auth**: the ISU's user name and password as HTTP Basic, or OAuth 2.0: an API client registered for integrations and a refresh token issued to the ISU (`refresh_token` grant at `https://<host>/ccx/oauth2/<tenant>/token`, client id and secret as HTTP Basic). Workday's documentation itself is behind the Workday Community login; the public descriptions listed below were used.",
-    '**Records and size**: RaaS does not page: one response (`{ "Report_Entry": [ … ] }`) holds the whole report, built before Workday answers. The preset allows 10 minutes per request (`timeoutMs`) and a 1 GiB response (`maxPageBytes`); the response is held in memory while it is read. Reading it incrementally as it arrives is a follow-up.',
+    '**Records and size**: RaaS does not page: one response (`{ "Report_Entry": [ … ] }`) holds the whole report, built before Workday answers. The preset allows 10 minutes per request (`timeoutMs`) and reads the response as a stream (`stream: true`): each worker is parsed and handed on as its bytes arrive, so a report of any size is read in the memory of one worker. A response that breaks off midway fails the run (`Connect`, retryable) instead of syncing part of the workforce.',
     "**Prompts**: query parameters already in `reportUrl` (report prompts such as `Effective_as_of_Date`) are sent with every request; `format=json` is added.",
     '**Status**: a boolean column such as *Active Status* arrives as `"1"`/`"0"`; the default filter deactivates people whose `status` is `0`.'
   ]
