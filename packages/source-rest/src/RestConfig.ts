@@ -288,7 +288,7 @@ export const restShape = {
     .meta({ description: "TLS settings; certificates are always verified." }),
   stream: z.boolean().default(false).meta({
     description:
-      "Read the records as the response arrives instead of holding the page: one large response (a Workday report) in the memory of one record. Needs pagination none and `records` as plain keys (`/Report_Entry`)."
+      "Read the records as the response arrives instead of holding the page: one large response (a Workday report) with memory bounded by one chunk of the response, not its size. Needs pagination none and `records` as plain keys (`/Report_Entry`)."
   }),
   throttleStatuses: z.array(z.number().int().min(400).max(599)).default([429]).meta({
     description:

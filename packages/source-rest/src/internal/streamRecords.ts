@@ -1,6 +1,6 @@
 /**
  * The records of one JSON response, parsed as the bytes arrive (@streamparser/json), so a report of any size
- * is read with the memory of one record: `stream: true` (the Workday preset's large RaaS reports).
+ * is read with memory bounded by one chunk of the response: `stream: true` (the Workday preset's large RaaS reports).
  *
  * `records` must name the array by plain keys (`/Report_Entry`, `$.Report_Entry`, `$.Report_Entry[*]`, `""` for a
  * body that is the array). A response with no record at all is checked the strict way: a small body is parsed
