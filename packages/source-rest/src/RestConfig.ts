@@ -415,11 +415,11 @@ export const PlainRestConfig = z
   .superRefine(checkRest)
 
 /**
- * The `source` block of `type: rest`: a plain REST config, or `preset: <id>` with the preset's own keys, which
- * expands into a plain REST config. Any REST key written next to a preset overrides the preset's value
- * (objects are merged key by key, `null` removes a preset's value), and the result is checked like a plain config.
+ * What parses the `source` block: a plain REST config, or `preset: <id>` with the preset's own keys, which
+ * expands into a plain REST config. Any REST key written next to a preset overrides the preset's value (objects
+ * are merged key by key, `null` removes a preset's value), and the result is checked like a plain config.
  */
-export const RestSourceConfig = z.discriminatedUnion(
+const Validating = z.discriminatedUnion(
   "preset",
   [
     PlainRestConfig,
@@ -432,4 +432,69 @@ export const RestSourceConfig = z.discriminatedUnion(
         : undefined
   }
 )
+
+/** Every preset key, once, described with the presets that take it (which ones are required depends on the preset). */
+const presetKeys = (): Record<string, z.ZodType> => {
+  const out: Record<string, z.ZodType> = {}
+  const users = new Map<string, Array<string>>()
+  for (const preset of presets) {
+    for (const [key, schema] of Object.entries(preset.params)) {
+      const meta = (schema as z.ZodType).meta() as { description?: string; "x-secret"?: boolean } | undefined
+      users.set(key, [...(users.get(key) ?? []), `\`preset: ${preset.id}\`: ${meta?.description ?? ""}`])
+      out[key] ??= (schema as z.ZodType).optional()
+      out[key] = out[key].meta({
+        ...(meta?.["x-secret"] === true ? { "x-secret": true } : {}),
+        description: users.get(key)!.join(" ")
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * The same keys as one object, for what reads the schema rather than parses with it: the JSON Schema (editor
+ * completion: every REST key, `preset` and each preset's keys), `anysource sources rest`, and core's lookups by
+ * config path (secrets, "did you mean", number coercion of `${VAR}`).
+ */
+const Documented = z.strictObject({
+  preset: z
+    .enum(presetIds as [string, ...Array<string>])
+    .optional()
+    .meta({
+      description: `An HR system preset that expands into the REST keys: ${presetIds.join(", ")} (see the README).`
+    }),
+  ...restShape,
+  baseUrl: restShape.baseUrl
+    .optional()
+    .meta({
+      description:
+        "e.g. https://hr.example.com/api/v2 (HTTPS unless loopback or allowInsecureHttp). Required unless a preset gives it."
+    }),
+  ...presetKeys()
+})
+
+/**
+ * The `source` block of `type: rest`. Its JSON Schema and path lookups see `Documented`; `parse`/`safeParse`
+ * validate with `Validating` (a preset's keys only with that preset, overrides merged, the result checked like a
+ * plain config), so both a plain config and a preset parse to the same `RestSourceConfig`.
+ */
+export const RestSourceConfig: z.ZodType<
+  z.output<typeof PlainRestConfig>,
+  z.input<typeof Documented>
+> = (() => {
+  const schema = Documented as unknown as Record<string, unknown>
+  for (const method of [
+    "parse",
+    "safeParse",
+    "parseAsync",
+    "safeParseAsync",
+    "spa",
+    "decode",
+    "safeDecode"
+  ] as const) {
+    const validate = (Validating as unknown as Record<string, unknown>)[method]
+    if (typeof validate === "function") schema[method] = validate.bind(Validating)
+  }
+  return Documented as unknown as z.ZodType<z.output<typeof PlainRestConfig>, z.input<typeof Documented>>
+})()
 export type RestSourceConfig = z.output<typeof PlainRestConfig>

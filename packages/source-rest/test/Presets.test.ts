@@ -185,10 +185,56 @@ describe("starter configs (what `init --source <preset>` will write)", () => {
 })
 
 describe("documentation", () => {
-  it("the JSON Schema has a branch per preset under source", () => {
-    const schema = JSON.stringify(JsonSchema.jsonSchema([RestSource]))
-    for (const id of presetIds) expect(schema).toContain(`"const":"${id}"`)
+  it("the JSON Schema of `source` is one object: every REST key, `preset` and each preset's keys (secrets marked)", () => {
+    const schema = JsonSchema.jsonSchema([RestSource]) as {
+      properties: { source: { oneOf: Array<Record<string, any>> } }
+    }
+    const rest = schema.properties.source.oneOf[0]!
+    expect(rest["type"]).toBe("object")
+    expect(rest["additionalProperties"]).toBe(false)
+    const properties = rest["properties"] as Record<string, Record<string, unknown>>
+    expect(properties["type"]).toMatchObject({ const: "rest" })
+    for (const key of Object.keys(restShape)) expect(properties, key).toHaveProperty(key)
+    expect(properties["preset"]).toMatchObject({ enum: [...presetIds] })
+    expect(properties["maxPages"]).toMatchObject({ type: "integer", default: 1000 })
+    for (const preset of presets)
+      for (const key of Object.keys(preset.params)) expect(properties, key).toHaveProperty(key)
+    expect(properties["apiKey"]).toMatchObject({ "x-secret": true })
+    expect(String(properties["clientId"]!["description"])).toContain("`preset: workday`")
+    expect(String(properties["clientId"]!["description"])).toContain("`preset: personio`")
+    expect(rest["required"]).toEqual(["type"])
   })
+
+  it("core's config-path lookups see every key: a preset's secret from a plainly named variable never shows in errors", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(
+          ConfigLoader.parse(
+            {
+              version: 1,
+              okta: { orgUrl: "embedded", identitySourceId: "0oa0000000000000001" },
+              source: {
+                type: "rest",
+                preset: "bamboohr",
+                companyDomain: "acme",
+                apiKey: "${BAMBOO}",
+                maxPages: "${PAGES}"
+              },
+              mapping: { externalId: "employee_id", profile: { userName: "email", email: "email" } }
+            },
+            {
+              env: { BAMBOO: "sk-plain-name-1", PAGES: "0" },
+              sources: [RestSource],
+              baseDir: "/",
+              file: "anysource.yaml"
+            }
+          )
+        )
+        // PAGES became a number (the lookup found maxPages' type), then failed its rule
+        expect(error.message).toContain("source.maxPages")
+        expect(error.message).not.toContain("sk-plain-name-1")
+      })
+    ))
 
   it("the generated README sections are current (run `pnpm --filter @anysource/source-rest gen:presets`)", () => {
     const own = readFileSync(Path.join(import.meta.dirname, "..", "README.md"), "utf8")
