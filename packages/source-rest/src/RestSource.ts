@@ -239,7 +239,7 @@ export const RestSource = defineSource({
   id: "rest",
   displayName: "REST API",
   description:
-    "Any paginated JSON HTTP API: records by JSONPath or JSON Pointer; basic, bearer, API key or OAuth 2.0 client credentials; offset, page, cursor, next-URL or Link-header paging; rate limits honoured.",
+    "Any paginated JSON HTTP API: records by JSONPath or JSON Pointer; basic, bearer, API key or OAuth 2.0 client credentials; offset, page, cursor, next-URL or Link-header paging; rate limits honoured. Presets: BambooHR, Workday, HiBob, Personio, SAP SuccessFactors.",
   config: RestSourceConfig,
   make: makeRestSource
 })
