@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Publishing check: every published package packs (with its publishConfig), passes publint and
 # @arethetypeswrong/cli, and the packed CLI with its packed dependencies installs with plain npm
-# into an empty folder, answers `anysource --version` and runs the quickstart offline.
+# into an empty folder, answers `anysource --version` and runs the quickstart offline
+# (scripts/install-cli-quickstart.sh, which packages/release-check also runs against a local registry); there the
+# packed emulator also finds its OpenAPI spec and validates against it (check-packed-emulator.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,14 +26,4 @@ for tgz in "$out"/*.tgz; do
   pnpm exec attw "$tgz" --profile esm-only --format table-flipped >"$out/attw.log" 2>&1 || { cat "$out/attw.log"; echo "attw failed: $name" >&2; exit 1; }
   echo "publint + attw ok: $name"
 done
-app=$(mktemp -d)
-trap 'rm -rf "$out" "$app"' EXIT
-cd "$app"
-npm init -y >/dev/null
-npm install --no-audit --no-fund --loglevel=error "$out"/*.tgz >/dev/null
-version=$(npx --no-install anysource --version)
-echo "packed CLI installed with npm: anysource --version → $version"
-cp -r "$root/examples/quickstart" quickstart
-rm -rf quickstart/.anysource
-npx --no-install anysource apply --yes --config quickstart/anysource.yaml --report quickstart/report.json >/dev/null
-node -e 'const r = JSON.parse(require("fs").readFileSync("quickstart/report.json","utf8")); if (r.outcome !== "applied") { console.error("packed CLI quickstart outcome: " + r.outcome); process.exit(1) } console.log("packed CLI quickstart ok: " + r.summary.users.create + " users created")'
+CHECK_PACKED_EMULATOR=1 bash "$root/scripts/install-cli-quickstart.sh" "$out"/*.tgz

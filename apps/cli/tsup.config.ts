@@ -1,3 +1,4 @@
+import { cpSync } from "node:fs"
 import { library } from "@anysource/tsup-config"
 
 // The CLI ships as one bundle: the workspace packages (their in-repo exports point at TypeScript
@@ -16,5 +17,8 @@ export default library({
   // the bundle is 3.7 MB; its source map would be 13 MB in the published package
   sourcemap: false,
   banner: { js: 'import { createRequire as __anysourceCreateRequire } from "node:module"; const require = __anysourceCreateRequire(import.meta.url);' },
-  dts: { entry: { index: "src/index.ts" } }
+  dts: { entry: { index: "src/index.ts" } },
+  // spec/: the OpenAPI files the bundled emulator validates against in strict mode (`anysource emulator --strict`);
+  // its specPath() looks for them beside the bundle, as the published emulator keeps them beside its dist/
+  onSuccess: async () => cpSync("../../packages/okta-emulator/spec", "dist/spec", { recursive: true })
 })

@@ -25,10 +25,19 @@ export const ExitCode = {
   Apply: 9,
   /** The state store failed or is locked by another run. */
   State: 10,
+  /**
+   * `apply` or `sessions cancel` without `--yes` where nobody can be asked (stdin or stderr is not a terminal,
+   * or CI is set): refused before anything was read or sent. Like `terraform apply` without `-auto-approve`.
+   */
+  ConfirmationRequired: 11,
   /** Bad command-line usage (unknown flag, missing argument) or a file named on the command line that cannot be read or written. */
   Usage: 64,
-  /** Interrupted (Ctrl-C). */
-  Interrupted: 130
+  /** Interrupted (Ctrl-C, SIGINT). */
+  Interrupted: 130,
+  /** stdout was closed by its reader (`anysource plan --json | head`): output stopped there, quietly (as git and gh, killed by SIGPIPE). */
+  OutputClosed: 141,
+  /** Terminated (SIGTERM). */
+  Terminated: 143
 } as const
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
@@ -43,6 +52,7 @@ const byTag: Readonly<Record<string, ExitCode>> = {
   ApplyError: ExitCode.Apply,
   StateError: ExitCode.State,
   // the CLI's own usage and file errors
+  ConfirmationRequired: ExitCode.ConfirmationRequired,
   UsageError: ExitCode.Usage,
   FileError: ExitCode.Usage,
   // @effect/cli's parse failures
@@ -70,19 +80,29 @@ export const fromError = (error: unknown): ExitCode =>
     ? fromTag(error._tag)
     : ExitCode.Internal
 
-/** The documented table, used by `--help` and kept in step with the README by a test. */
-export const table: ReadonlyArray<readonly [code: number, meaning: string]> = [
-  [ExitCode.Ok, "success; plan: no changes"],
-  [ExitCode.Internal, "unexpected error (a bug)"],
-  [ExitCode.Changes, "plan: changes pending"],
-  [ExitCode.Config, "configuration error"],
-  [ExitCode.Source, "source error"],
-  [ExitCode.Validation, "validation error (strict mode, duplicates)"],
-  [ExitCode.Safeguard, "safeguard tripped, nothing sent"],
-  [ExitCode.Okta, "Okta API error"],
-  [ExitCode.PlanDrift, "apply --plan: data moved since the plan"],
-  [ExitCode.Apply, "apply incomplete (re-run resumes)"],
-  [ExitCode.State, "state store error or locked"],
-  [ExitCode.Usage, "bad command-line usage, or a file given on the command line is unreadable/unwritable"],
-  [ExitCode.Interrupted, "interrupted"]
+/**
+ * The documented table (`anysource help exit-codes`), kept in step with the README by a test: the code, a
+ * few words for one-line summaries, and the full meaning.
+ */
+export const table: ReadonlyArray<readonly [code: number, short: string, meaning: string]> = [
+  [ExitCode.Ok, "success", "success; `plan`: no changes"],
+  [ExitCode.Internal, "bug", "unexpected error (a bug: please report it)"],
+  [ExitCode.Changes, "changes pending", "`plan`: changes pending (also `apply` declined at the prompt)"],
+  [ExitCode.Config, "config error", "configuration error (names the file and the config path)"],
+  [ExitCode.Source, "source error", "source error (names file/line/column or the endpoint); nothing sent, nobody deactivated"],
+  [ExitCode.Validation, "validation error", "validation error (strict mode, duplicate externalIds)"],
+  [ExitCode.Safeguard, "safeguard tripped", "a safeguard tripped; nothing was sent to Okta (`--allow-deletes` after review)"],
+  [ExitCode.Okta, "Okta error", "Okta API error (auth, permissions, unknown identity source, session conflict, …)"],
+  [ExitCode.PlanDrift, "plan out of date", "`apply --plan`: the source, state or config moved since the plan; nothing applied"],
+  [ExitCode.Apply, "apply incomplete", "apply incomplete; state holds everything Okta confirmed; re-run to resume"],
+  [ExitCode.State, "state error", "state store error, or locked by another run"],
+  [
+    ExitCode.ConfirmationRequired,
+    "confirmation needed",
+    "`apply` / `sessions cancel` without `--yes` where nobody can be asked (no terminal, or `CI` set); nothing was done"
+  ],
+  [ExitCode.Usage, "usage error", "bad command-line usage, or a file given on the command line cannot be read or written"],
+  [ExitCode.Interrupted, "interrupted", "interrupted (Ctrl-C)"],
+  [ExitCode.OutputClosed, "output closed", "stdout was closed by its reader (`| head`); the output stopped there, quietly"],
+  [ExitCode.Terminated, "terminated", "terminated (SIGTERM)"]
 ]

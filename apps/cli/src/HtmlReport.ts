@@ -143,26 +143,43 @@ table.fields{border-collapse:collapse}table.fields th{font-weight:500;color:var(
 .note{color:var(--muted);font-size:13px}code{font-family:ui-monospace,Menlo,Consolas,monospace}
 `
 
-/** The whole page. */
-export const render = (report: Report, options: { readonly title?: string; readonly maxRecords?: number } = {}): string => {
+// what needs a reviewer's eye first: deactivations, reactivations, updates; then creates
+const reviewOrder: ReadonlyArray<Plan.UserChange["op"]> = ["deactivate", "reactivate", "update", "create"]
+
+export interface HtmlOptions {
+  readonly title?: string
+  readonly maxRecords?: number
+}
+
+/** The page as a sequence of pieces, written to the file as they come (never the whole page as one string). */
+export function* chunks(report: Report, options: HtmlOptions = {}): Generator<string, void, undefined> {
   const max = options.maxRecords ?? MAX_RECORDS
   const plan = report.plan
   const s = report.summary ?? plan?.summary
-  const parts: Array<string> = []
-  parts.push(
+  let first = true
+  // the pieces are separated by newlines, as they always were
+  const parts = {
+    *push(...pieces: ReadonlyArray<string>): Generator<string, void, undefined> {
+      for (const piece of pieces) {
+        yield first ? piece : `\n${piece}`
+        first = false
+      }
+    }
+  }
+  yield* parts.push(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
     `<title>${e(options.title ?? `anysource ${report.mode} — ${outcomeTitle[report.outcome]}`)}</title><style>${CSS}</style></head><body>`,
     `<h1>anysource ${e(report.mode)} <span class="outcome ${e(report.outcome)}">${e(outcomeTitle[report.outcome])}</span></h1>`,
     `<div class="meta">identity source <code>${e(report.identitySourceId)}</code> · run <code>${e(report.runId)}</code> · ${e(report.startedAt)} → ${e(report.finishedAt)} (${e((report.durationMs / 1000).toFixed(1))} s)${report.planHash ? ` · plan <code>${e(report.planHash.slice(0, 16))}</code>` : ""}${report.sourceFingerprint ? ` · source <code>${e(report.sourceFingerprint)}</code>` : ""}</div>`
   )
   if (report.error) {
-    parts.push(
+    yield* parts.push(
       `<h2>Error</h2><div class="error"><strong>${e(report.error.tag)}${report.error.reason ? ` (${e(report.error.reason)})` : ""}</strong>\n${e(report.error.message)}</div>`
     )
   }
   if (s) {
     const excluded = Object.values(s.excluded).reduce((a, b) => a + b, 0)
-    parts.push(
+    yield* parts.push(
       `<div class="cards">`,
       card("rows read", s.rowsRead),
       card("users created", s.users.create, s.users.create ? "ok" : ""),
@@ -180,37 +197,39 @@ export const render = (report: Report, options: { readonly title?: string; reado
     )
     const rules = Object.entries(s.excluded)
     if (rules.length > 0)
-      parts.push(`<p class="note">Excluded by filter: ${rules.map(([k, v]) => `${e(k)} (${v})`).join(", ")}</p>`)
+      yield* parts.push(`<p class="note">Excluded by filter: ${rules.map(([k, v]) => `${e(k)} (${v})`).join(", ")}</p>`)
   }
   const left = report.issues.filter((i) => i.kind !== "filter")
   const leftRows = new Set(left.map((i) => i.location)).size
-  parts.push(`<h2>Rows left out (${leftRows} row${leftRows === 1 ? "" : "s"}${leftRows !== left.length ? `, ${left.length} problems` : ""})</h2>`)
-  if (left.length === 0) parts.push(`<p class="note">Every row was valid.</p>`)
+  yield* parts.push(`<h2>Rows left out (${leftRows} row${leftRows === 1 ? "" : "s"}${leftRows !== left.length ? `, ${left.length} problems` : ""})</h2>`)
+  if (left.length === 0) yield* parts.push(`<p class="note">Every row was valid.</p>`)
   else
-    parts.push(
+    yield* parts.push(
       `<p class="note">These rows were not sent; any Okta record they belong to was left unchanged (never deactivated).</p>`,
       issuesTable(left.slice(0, max))
     )
   if (plan) {
-    // what needs a reviewer's eye first: deactivations, reactivations, updates; then creates
-    const order: Record<Plan.UserChange["op"], number> = { deactivate: 0, reactivate: 1, update: 2, create: 3 }
-    const changes: Array<[string, Plan.UserChange]> = [
-      ...plan.users.map((c) => ["user", c] as [string, Plan.UserChange]),
-      ...plan.groups.map((c) => ["group", c] as [string, Plan.UserChange])
-    ].sort(([, a], [, b]) => order[a.op] - order[b.op])
-    parts.push(`<h2>Changed records (${changes.length})</h2>`)
-    if (changes.length === 0) parts.push(`<p class="note">No user or group changes.</p>`)
+    const total = plan.users.length + plan.groups.length
+    yield* parts.push(`<h2>Changed records (${total})</h2>`)
+    if (total === 0) yield* parts.push(`<p class="note">No user or group changes.</p>`)
     else {
-      parts.push(
-        `<table class="list"><thead><tr><th>Type</th><th>Change</th><th>externalId</th><th>Source</th><th>Fields (before → after)</th></tr></thead><tbody>`,
-        ...changes.slice(0, max).map(([k, c]) => changeRow(k, c)),
-        `</tbody></table>`
+      yield* parts.push(
+        `<table class="list"><thead><tr><th>Type</th><th>Change</th><th>externalId</th><th>Source</th><th>Fields (before → after)</th></tr></thead><tbody>`
       )
-      if (changes.length > max)
-        parts.push(`<p class="note">${changes.length - max} more changes are in the JSON report (--report run.json).</p>`)
+      let shown = 0
+      for (const op of reviewOrder)
+        for (const [kind, list] of [["user", plan.users], ["group", plan.groups]] as const)
+          for (const c of list) {
+            if (shown >= max) break
+            if (c.op !== op) continue
+            shown++
+            yield* parts.push(changeRow(kind, c))
+          }
+      yield* parts.push(`</tbody></table>`)
+      if (total > max) yield* parts.push(`<p class="note">${total - max} more changes are in the JSON report (--report run.json).</p>`)
     }
     if (plan.memberships.length > 0) {
-      parts.push(
+      yield* parts.push(
         `<h2>Group memberships</h2><table class="list"><thead><tr><th>Change</th><th>Group</th><th>Members</th></tr></thead><tbody>`,
         ...plan.memberships
           .slice(0, max)
@@ -226,7 +245,7 @@ export const render = (report: Report, options: { readonly title?: string; reado
     }
   }
   if (report.sessions.length > 0) {
-    parts.push(
+    yield* parts.push(
       `<h2>Okta sessions</h2><table class="list"><thead><tr><th>#</th><th>Session</th><th>Status</th><th>Uploads</th><th>Entities</th><th>Bytes</th></tr></thead><tbody>`,
       ...report.sessions.map(
         (x) =>
@@ -236,9 +255,11 @@ export const render = (report: Report, options: { readonly title?: string; reado
     )
   }
   const o = report.okta
-  parts.push(
+  yield* parts.push(
     `<p class="note">Okta: ${o.requests} requests, ${o.retries} retries, ${o.rateLimited} rate-limited, waited ${(o.waitedMillis / 1000).toFixed(1)} s, ${(o.bytesSent / 1024).toFixed(1)} KB sent.</p>`,
     `</body></html>\n`
   )
-  return parts.join("\n")
 }
+
+/** The whole page as one string (tests, small reports); the CLI writes `chunks`. */
+export const render = (report: Report, options: HtmlOptions = {}): string => [...chunks(report, options)].join("")

@@ -50,5 +50,5 @@ export const logger = (format: LogFormat, style: Style.Style, write: (line: stri
     )
   })
 
-export const layer = (format: LogFormat, style: Style.Style): Layer.Layer<never> =>
-  Logger.replace(Logger.defaultLogger, logger(format, style))
+export const layer = (format: LogFormat, style: Style.Style, write?: (line: string) => void): Layer.Layer<never> =>
+  Logger.replace(Logger.defaultLogger, logger(format, style, write))

@@ -3,7 +3,7 @@
  * batches uploaded, the session's status, a countdown while Okta's 5-minute rule holds the next
  * session). Otherwise (CI, pipes, --log-format json): one plain log line per meaningful event.
  */
-import type { Sync } from "@anysource/core"
+import type { Plan, Sync } from "@anysource/core"
 import cliProgress from "cli-progress"
 import { Effect } from "effect"
 import * as Style from "./internal/Style.ts"
@@ -70,6 +70,12 @@ export const describeApplyEvent = (event: ApplyEventLike): string | undefined =>
   }
 }
 
+/** The log line once the plan is known: the same counts as the plan's summary (memberships are member additions/removals). */
+export const plannedLine = (plan: Plan.Plan): string => {
+  const m = plan.summary.memberships
+  return `planned: read ${plan.summary.rowsRead} rows; ${plan.users.length} user and ${plan.groups.length} group changes, ${m.add} membership additions and ${m.remove} removals`
+}
+
 const plain = (options: ProgressOptions): ProgressUi => {
   let lastLoggedRows = 0
   return {
@@ -83,7 +89,7 @@ const plain = (options: ProgressOptions): ProgressUi => {
           }
           return Effect.void
         case "Planned":
-          return options.log(`planned: read ${event.plan.summary.rowsRead} rows, ${event.plan.users.length} user and ${event.plan.groups.length} group changes, ${event.plan.memberships.length} membership changes`)
+          return options.log(plannedLine(event.plan))
         case "Apply": {
           const line = describeApplyEvent(event.event as unknown as ApplyEventLike)
           return line ? options.log(line) : Effect.void

@@ -99,8 +99,13 @@ export const renderIssues = (issues: ReadonlyArray<RecordIssue>, s: Style.Style,
   return lines.join("\n")
 }
 
+export interface SummaryOptions {
+  /** The run stopped at a safeguard: say so instead of "No changes" / "… to apply". */
+  readonly stoppedBySafeguard?: boolean
+}
+
 /** The summary printed by `plan` and before `apply`: counts per entity, rows read/excluded/invalid. */
-export const renderPlanSummary = (plan: PlanT, s: Style.Style = Style.plain): string => {
+export const renderPlanSummary = (plan: PlanT, s: Style.Style = Style.plain, options: SummaryOptions = {}): string => {
   const sum = plan.summary
   const excluded = Object.entries(sum.excluded)
   const excludedTotal = excluded.reduce((n, [, v]) => n + v, 0)
@@ -125,19 +130,21 @@ export const renderPlanSummary = (plan: PlanT, s: Style.Style = Style.plain): st
   const issues = renderIssues(plan.issues, s)
   if (issues) lines.push("", issues)
   lines.push("")
-  if (totalChanges(plan) === 0) lines.push(s.green("No changes. Okta is up to date with the source."))
-  else {
-    const deact = sum.users.deactivate + sum.groups.deactivate
-    const records = plan.users.length + plan.groups.length
-    const members = sum.memberships.add + sum.memberships.remove
-    const parts = [
-      records > 0 ? plural(records, "record change") : "",
-      members > 0 ? plural(members, "membership change") : ""
-    ].filter(Boolean)
+  const deact = sum.users.deactivate + sum.groups.deactivate
+  const records = plan.users.length + plan.groups.length
+  const members = sum.memberships.add + sum.memberships.remove
+  const parts = [records > 0 ? plural(records, "record change") : "", members > 0 ? plural(members, "membership change") : ""].filter(
+    Boolean
+  )
+  const including = deact > 0 ? `, including ${s.red(`${deact} deactivation${deact === 1 ? "" : "s"}`)}` : ""
+  if (options.stoppedBySafeguard)
     lines.push(
-      `${s.bold(parts.join(" and "))} to apply${deact > 0 ? `, including ${s.red(`${deact} deactivation${deact === 1 ? "" : "s"}`)}` : ""}.`
+      totalChanges(plan) === 0
+        ? s.yellow("No changes planned, but a safeguard stopped the run (see below). Nothing is sent to Okta.")
+        : `${s.bold(parts.join(" and "))} planned${including}; ${s.yellow("a safeguard stopped the run (see below). Nothing is sent to Okta.")}`
     )
-  }
+  else if (totalChanges(plan) === 0) lines.push(s.green("No changes. Okta is up to date with the source."))
+  else lines.push(`${s.bold(parts.join(" and "))} to apply${including}.`)
   return lines.join("\n")
 }
 
@@ -177,38 +184,44 @@ const changeLines = (c: UserChange, s: Style.Style, kind: "user" | "group"): Arr
   }
 }
 
-/** `plan --detail`: every change with its source location and field-level before → after. */
-export const renderPlanDetail = (plan: PlanT, s: Style.Style = Style.plain): string => {
-  const lines: Array<string> = []
+/**
+ * `plan --detail`: every change with its source location and field-level before → after, line by line (a
+ * million-row plan is printed as it is rendered, never held as one string).
+ */
+export function* planDetailLines(plan: PlanT, s: Style.Style = Style.plain): Generator<string, void, undefined> {
+  let sections = 0
+  // a blank line between sections, none after the last
+  const section = function* (title: string) {
+    if (sections++ > 0) yield ""
+    yield s.bold(title)
+  }
   if (plan.users.length > 0) {
-    lines.push(s.bold(`Users (${plan.users.length})`))
-    for (const c of plan.users) lines.push(...changeLines(c, s, "user"))
-    lines.push("")
+    yield* section(`Users (${plan.users.length})`)
+    for (const c of plan.users) yield* changeLines(c, s, "user")
   }
   if (plan.groups.length > 0) {
-    lines.push(s.bold(`Groups (${plan.groups.length})`))
-    for (const c of plan.groups) lines.push(...changeLines(c, s, "group"))
-    lines.push("")
+    yield* section(`Groups (${plan.groups.length})`)
+    for (const c of plan.groups) yield* changeLines(c, s, "group")
   }
   if (plan.memberships.length > 0) {
-    lines.push(s.bold(`Memberships (${plan.memberships.length} groups)`))
+    yield* section(`Memberships (${plan.memberships.length} groups)`)
     for (const m of plan.memberships) {
       const sign = m.op === "add" ? s.green("+ add    ") : s.red("- remove ")
       const ids = m.memberExternalIds.slice(0, 10).map(safe).join(", ")
       const more = m.memberExternalIds.length > 10 ? s.dim(` … +${m.memberExternalIds.length - 10} more`) : ""
-      lines.push(`  ${sign} ${s.bold(safe(m.groupExternalId))}  ${plural(m.memberExternalIds.length, "member")}: ${ids}${more}`)
+      yield `  ${sign} ${s.bold(safe(m.groupExternalId))}  ${plural(m.memberExternalIds.length, "member")}: ${ids}${more}`
     }
-    lines.push("")
   }
   const filtered = plan.issues.filter((i) => i.kind === "filter")
   if (filtered.length > 0) {
-    lines.push(s.bold(`Excluded by filter (${filtered.length} shown)`))
-    for (const i of filtered.slice(0, 50)) lines.push(`  ${safe(i.location)}  ${safe(i.message)}`)
-    lines.push("")
+    yield* section(`Excluded by filter (${filtered.length} shown)`)
+    for (const i of filtered.slice(0, 50)) yield `  ${safe(i.location)}  ${safe(i.message)}`
   }
-  if (lines.length === 0) return s.dim("(no changes)")
-  return lines.join("\n").trimEnd()
+  if (sections === 0) yield s.dim("(no changes)")
 }
+
+/** `plan --detail` as one string (small plans, tests); the CLI prints `planDetailLines`. */
+export const renderPlanDetail = (plan: PlanT, s: Style.Style = Style.plain): string => [...planDetailLines(plan, s)].join("\n")
 
 const duration = (ms: number): string =>
   ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
@@ -266,4 +279,63 @@ export const renderReport = (
   if (report.error && options.includeError !== false) lines.push(s.red(`  ${safe(report.error.tag)}: ${safe(report.error.message)}`))
   for (const f of reportFiles) lines.push(s.dim(`  report written to ${f}`))
   return lines.join("\n")
+}
+
+/**
+ * Why `apply --plan` refused: which of the plan's inputs moved since it was made (the config, the state, the
+ * source's fingerprint) and, when only the data differs, which records now plan differently.
+ */
+export const describeDrift = (saved: PlanT, fresh: PlanT | undefined, files: { readonly plan: string; readonly config: string }): Array<string> => {
+  const moved: Array<string> = []
+  if (fresh === undefined) return [`The plan in ${files.plan} could not be recomputed; nothing was applied.`]
+  if (saved.inputs.configHash !== fresh.inputs.configHash) moved.push(`the config (${files.config}) changed`)
+  if (saved.inputs.stateHash !== fresh.inputs.stateHash)
+    moved.push("the state changed: another apply ran since the plan was made (`anysource state history`)")
+  const fingerprintMoved =
+    saved.inputs.sourceFingerprint !== undefined &&
+    fresh.inputs.sourceFingerprint !== undefined &&
+    saved.inputs.sourceFingerprint !== fresh.inputs.sourceFingerprint
+  const lines: Array<string> = []
+  // what plans differently now, record by record
+  const key = (kind: string, c: UserChange) => `${kind}\u0000${c.op}\u0000${c.externalId}\u0000${"hash" in c ? c.hash : ""}`
+  const index = (p: PlanT) => {
+    const m = new Map<string, string>()
+    for (const c of p.users) m.set(key("user", c), `user ${c.externalId}`)
+    for (const c of p.groups) m.set(key("group", c), `group ${c.externalId}`)
+    return m
+  }
+  const before = index(saved)
+  const after = index(fresh)
+  const ops = (p: PlanT) => {
+    const m = new Map<string, string>()
+    for (const c of p.users) m.set(`user ${c.externalId}`, c.op)
+    for (const c of p.groups) m.set(`group ${c.externalId}`, c.op)
+    return m
+  }
+  const opsBefore = ops(saved)
+  const opsAfter = ops(fresh)
+  const changed = new Set<string>()
+  for (const [k, who] of before) if (!after.has(k)) changed.add(who)
+  for (const [k, who] of after) if (!before.has(k)) changed.add(who)
+  const memberships = (p: PlanT) => new Set(p.memberships.map((m) => `${m.op} ${m.groupExternalId} ${m.memberExternalIds.join(",")}`))
+  const mBefore = memberships(saved)
+  const mAfter = memberships(fresh)
+  const membershipsMoved = mBefore.size !== mAfter.size || [...mBefore].some((m) => !mAfter.has(m))
+  if (fingerprintMoved) moved.push("the source changed (its fingerprint differs)")
+  // config and state unchanged, yet the plan differs: the rows themselves did (sources without a fingerprint)
+  if (moved.length === 0) moved.push("the source data changed")
+  lines.push(`The plan in ${files.plan} is out of date: ${moved.join("; ")}. Nothing was applied.`)
+  if (changed.size > 0 || membershipsMoved || saved.summary.rowsRead !== fresh.summary.rowsRead) lines.push("What plans differently now:")
+  if (saved.summary.rowsRead !== fresh.summary.rowsRead) lines.push(`  rows read: ${saved.summary.rowsRead} in the plan, ${fresh.summary.rowsRead} now`)
+  const shown = [...changed].sort().slice(0, 5)
+  for (const who of shown) {
+    const was = opsBefore.get(who)
+    const now = opsAfter.get(who)
+    lines.push(
+      `  ${safe(who)}: ${was === undefined ? "no change in the plan" : `${was} in the plan`}, ${now === undefined ? "no change now" : was === now ? `${now} with other values now` : `${now} now`}`
+    )
+  }
+  if (changed.size > shown.length) lines.push(`  … and ${changed.size - shown.length} more records`)
+  if (membershipsMoved) lines.push("  group memberships")
+  return lines
 }

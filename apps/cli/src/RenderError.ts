@@ -49,7 +49,7 @@ const sourceHints: Record<string, string> = {
   Auth: "Check the source credentials in the config (use ${ENV_VAR} or *_FILE secrets).",
   Permission: "The source account lacks read permission.",
   NotReady: "The input is not ready yet (still being written); it will be picked up on the next run.",
-  Consistency: "The source looks incomplete or inconsistent; nothing was changed in Okta."
+  Consistency: "The source looks incomplete or inconsistent: fix or re-export it, then run `anysource plan` again."
 }
 
 const stateHints: Record<string, string> = {
@@ -65,6 +65,12 @@ export const messageLines = (message: string, indent = "  ", max = 12): string =
   const lines = message.split(/\r?\n/).map((l) => safe(l))
   const shown = lines.length > max ? [...lines.slice(0, max), `… ${lines.length - max} more lines`] : lines
   return shown.map((l) => `${indent}${l}`).join("\n")
+}
+
+/** Up to the first ". " (the rest of a core message repeats what the issue list shows). */
+const firstSentence = (message: string): string => {
+  const i = message.indexOf(". ")
+  return i === -1 ? message : message.slice(0, i + 1)
 }
 
 const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1))
@@ -84,7 +90,11 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
       const file = e.file ?? context.configFile
       const where = [file, e.path].filter((x): x is string => x !== undefined && x !== "").map(safe).join(" at ")
       const lines = [header(s, `configuration ${where ? `(${where})` : ""}`.trim(), code), messageLines(e.message)]
-      for (const issue of e.issues ?? []) lines.push(`  ${s.bold(safe(issue.path || "(root)"))}: ${safe(issue.message)}`)
+      // the loader's message usually lists its problems already: each problem line once
+      for (const issue of e.issues ?? []) {
+        const path = issue.path || "(root)"
+        if (!e.message.includes(`${path}: ${issue.message}`)) lines.push(`  ${s.bold(safe(path))}: ${safe(issue.message)}`)
+      }
       lines.push(
         s.dim(
           e.reason === "NotFound"
@@ -105,14 +115,24 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
       return lines.join("\n")
     }
     case "ValidationError": {
-      const lines = [header(s, "validation", code), messageLines(e.message)]
+      const duplicates = e.issues.some((i) => i.kind === "duplicate")
+      // the issues are listed below, each with its location: the summary line is enough of the message
+      const lines = [header(s, duplicates ? "duplicate externalIds" : "validation", code), messageLines(firstSentence(e.message))]
       const issues = renderIssues(e.issues, s)
       if (issues) lines.push(issues)
-      lines.push(s.dim("  Nothing was sent to Okta. Fix the rows above (or set validation.strict: false to skip invalid rows)."))
+      lines.push(
+        s.dim(
+          duplicates
+            ? "  Nothing was sent to Okta. Each record needs its own externalId: fix the rows above in the source (duplicates are never skipped, whatever validation.strict says)."
+            : "  Nothing was sent to Okta. Fix the rows above (or set validation.strict: false to leave invalid rows out and sync the rest)."
+        )
+      )
       return lines.join("\n")
     }
     case "SafeguardTripped": {
-      const lines = [header(s, "a safeguard stopped the run", code), messageLines(e.message)]
+      // one line per tripped rule (the message repeats them all in one sentence)
+      const lines = [header(s, "a safeguard stopped the run", code)]
+      if (e.violations.length === 0) lines.push(messageLines(e.message))
       for (const v of e.violations)
         lines.push(`  ${s.bold(`${v.entity}.${v.rule}`)}: ${safe(v.message)} ${s.dim(`(limit ${num(v.limit)}, actual ${num(v.actual)})`)}`)
       lines.push(s.yellow("  Nothing was sent to Okta."))
@@ -144,8 +164,8 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
       return [
         header(s, "the plan is out of date", code),
         messageLines(e.message),
-        s.dim(`  plan file ${shortHash(e.expectedHash)} ≠ now ${shortHash(e.actualHash)}. Nothing was applied.`),
-        s.dim("  Run `anysource plan --out plan.json`, review it, then `anysource apply --plan plan.json`.")
+        s.dim(`  plan ${shortHash(e.expectedHash)}, now ${shortHash(e.actualHash)}.${e.message.includes("Nothing was applied") ? "" : " Nothing was applied."}`),
+        s.dim("  Run `anysource plan --out plan.json`, review it, then `anysource apply --plan plan.json --yes`.")
       ].join("\n")
     case "ApplyError":
       return [
@@ -155,6 +175,9 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
         s.dim("  State holds everything Okta confirmed. Run `anysource apply` again to resume.")
       ].join("\n")
     default: {
+      const refused = error as { _tag: string; title?: unknown; message?: unknown; hint?: unknown }
+      if (refused._tag === "ConfirmationRequired" && typeof refused.title === "string" && typeof refused.message === "string")
+        return [header(s, refused.title, code), messageLines(refused.message), ...(typeof refused.hint === "string" ? [s.dim(`  ${refused.hint}`)] : [])].join("\n")
       const other = e as { _tag: string; message?: unknown }
       return `${header(s, safe(other._tag), code)}\n  ${safe(typeof other.message === "string" ? other.message : "")}`
     }

@@ -45,7 +45,10 @@ export const startEmbedded = (
           port: 0,
           persistPath: dataPath,
           tokens: [{ token: EMBEDDED_TOKEN }],
-          identitySources: [{ id: identitySourceId, name: "anysource embedded" }]
+          identitySources: [{ id: identitySourceId, name: "anysource embedded" }],
+          // Okta's list call may return only open sessions or all of them (its documents disagree): the embedded
+          // org lists all, so `sessions list --all` shows the finished ones offline too
+          listSessions: "all"
         }),
       catch: (cause) =>
         new ConfigError({

@@ -19,6 +19,7 @@ describe("ExitCodes", () => {
     expect(fromError(new SafeguardTripped({ reason: "Limit", message: "x", violations: [], override: "--allow-deletes" }))).toBe(6)
     expect(fromError(new PlanDriftError({ reason: "HashMismatch", message: "x", expectedHash: "a", actualHash: "b" }))).toBe(8)
     expect(fromError({ _tag: "MissingValue" })).toBe(ExitCode.Usage)
+    expect(fromError({ _tag: "ConfirmationRequired" })).toBe(ExitCode.ConfirmationRequired)
     expect(fromError(new Error("bug"))).toBe(ExitCode.Internal)
     expect(fromError(undefined)).toBe(ExitCode.Internal)
   })
@@ -26,8 +27,8 @@ describe("ExitCodes", () => {
   it("the README documents exactly the codes in the table", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
     const section = readme.slice(readme.indexOf("## Exit codes"))
-    const documented = [...section.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]))
-    expect(documented).toEqual(table.map(([code]) => code))
+    const documented = [...section.matchAll(/^\| (\d+) \| (.*) \|$/gm)].map((m) => [Number(m[1]), m[2]!.replace(/\\\|/g, "|")])
+    expect(documented).toEqual(table.map(([code, , meaning]) => [code, meaning]))
     expect(new Set(Object.values(ExitCode))).toEqual(new Set(table.map(([code]) => code)))
   })
 })

@@ -29,6 +29,16 @@ describe("packaging", () => {
     }
   })
 
+  it("ships the emulator's OpenAPI files beside the bundle (dist/spec), as the emulator package has them", () => {
+    // `anysource emulator --strict` validates against them; the bundled emulator looks for spec/ beside its chunk
+    const source = path.join(appDir, "../../packages/okta-emulator/spec")
+    const files = fs.readdirSync(source).filter((f) => f.endsWith(".yaml"))
+    expect(files).toEqual(expect.arrayContaining(["openapi-identity-sources.yaml", "openapi-schemas-mappings.yaml"]))
+    for (const file of files) {
+      expect(fs.readFileSync(path.join(appDir, "dist", "spec", file), "utf8"), file).toBe(fs.readFileSync(path.join(source, file), "utf8"))
+    }
+  })
+
   it("the built files statically import only Node built-ins and the declared dependencies", () => {
     // Static imports run at start-up, so each must resolve. (Bundled libraries also hold lazy optional
     // requires, e.g. pg-native or undici's node:sqlite cache, reached only when their feature is used.)

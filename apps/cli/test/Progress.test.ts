@@ -36,7 +36,8 @@ describe("Progress", () => {
     expect(lines).toEqual([
       "read 50000 rows",
       "read 100000 rows",
-      "planned: read 300 rows, 4 user and 1 group changes, 1 membership changes",
+      // the membership count is member additions/removals, as in the plan's summary (it was the number of groups)
+      "planned: read 300 rows; 4 user and 1 group changes, 2 membership additions and 0 removals",
       "session 1 (aps1) completed"
     ])
   })

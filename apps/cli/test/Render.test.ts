@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest"
-import { renderIssues, renderPlanDetail, renderPlanSummary, renderReport, safe, showValue, totalChanges } from "../src/Render.ts"
+import {
+  describeDrift,
+  planDetailLines,
+  renderIssues,
+  renderPlanDetail,
+  renderPlanSummary,
+  renderReport,
+  safe,
+  showValue,
+  totalChanges
+} from "../src/Render.ts"
 import * as Style from "../src/internal/Style.ts"
 import { emptyPlan, samplePlan, sampleReport } from "./fixtures.ts"
 
@@ -24,6 +34,15 @@ describe("renderPlanSummary", () => {
     const text = renderPlanSummary(emptyPlan())
     expect(text).toContain("No changes.")
     expect(totalChanges(emptyPlan())).toBe(0)
+  })
+
+  it("a run stopped by a safeguard never says \"No changes. Okta is up to date\" or \"to apply\"", () => {
+    const empty = renderPlanSummary(emptyPlan(), Style.plain, { stoppedBySafeguard: true })
+    expect(empty).not.toContain("up to date")
+    expect(empty).toContain("No changes planned, but a safeguard stopped the run (see below). Nothing is sent to Okta.")
+    const some = renderPlanSummary(samplePlan(), Style.plain, { stoppedBySafeguard: true })
+    expect(some).not.toContain("to apply")
+    expect(some).toContain("5 record changes and 2 membership changes planned, including 2 deactivations; a safeguard stopped the run")
   })
 
   it("uses no escape codes without color and some with it", () => {
@@ -55,6 +74,54 @@ describe("renderPlanDetail", () => {
   })
   it("prints a placeholder for an empty plan", () => {
     expect(renderPlanDetail(emptyPlan())).toBe("(no changes)")
+  })
+
+  it("is produced line by line (printed as it is rendered), one blank line between sections and none at the end", () => {
+    const lines = [...planDetailLines(samplePlan())]
+    expect(lines[0]).toBe("Users (4)")
+    expect(lines.filter((l) => l === "")).toHaveLength(3)
+    expect(lines.at(-1)).not.toBe("")
+    expect(lines.every((l) => !l.includes("\n"))).toBe(true)
+  })
+})
+
+describe("describeDrift", () => {
+  const files = { plan: "plan.json", config: "anysource.yaml" }
+  const saved = samplePlan()
+
+  it("names the config when its hash moved", () => {
+    const [head] = describeDrift(saved, samplePlan({ inputs: { ...saved.inputs, configHash: "d".repeat(64) } }), files)
+    expect(head).toBe("The plan in plan.json is out of date: the config (anysource.yaml) changed. Nothing was applied.")
+  })
+
+  it("names the state when another apply moved it", () => {
+    const [head] = describeDrift(saved, samplePlan({ inputs: { ...saved.inputs, stateHash: "t".repeat(64) } }), files)
+    expect(head).toMatch(/: the state changed: another apply ran since the plan was made/)
+  })
+
+  it("names the source when its fingerprint moved", () => {
+    const [head] = describeDrift(
+      samplePlan({ inputs: { ...saved.inputs, sourceFingerprint: "a" } }),
+      samplePlan({ inputs: { ...saved.inputs, sourceFingerprint: "b" } }),
+      files
+    )
+    expect(head).toContain("the source changed (its fingerprint differs)")
+  })
+
+  it("with the same inputs, says the source data changed and which records plan differently now", () => {
+    const users = saved.users.map((u) => (u.externalId === "E1002" && u.op === "update" ? { ...u, hash: "h2-new", fields: [{ field: "title", before: "Senior Engineer", after: "CTO" }] } : u))
+    const fresh = samplePlan({
+      users: [...users.filter((u) => u.externalId !== "E1003"), { op: "create", externalId: "E2000", profile: {}, hash: "n", location: "people.csv:301" }],
+      summary: { ...saved.summary, rowsRead: 301 }
+    })
+    expect(describeDrift(saved, fresh, files)).toEqual([
+      "The plan in plan.json is out of date: the source data changed. Nothing was applied.",
+      "What plans differently now:",
+      "  rows read: 300 in the plan, 301 now",
+      "  user E1002: update in the plan, update with other values now",
+      "  user E1003: deactivate in the plan, no change now",
+      "  user E2000: no change in the plan, create now"
+    ])
   })
 })
 

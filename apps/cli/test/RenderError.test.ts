@@ -31,6 +31,22 @@ describe("renderError", () => {
     expect(text).toContain("anysource check")
   })
 
+  it("prints each problem of a config error once, even when the loader's message already lists them", () => {
+    // the loader's own message lists its problems; they used to be printed again from `issues`
+    const message =
+      "invalid config anysource.yaml (1 problem):\n  - mapping.profile.email: expected a column name, got an integer (anysource.yaml:28:5)"
+    const text = renderError(
+      new ConfigError({
+        reason: "Invalid",
+        message,
+        file: "anysource.yaml",
+        path: "mapping.profile.email",
+        issues: [{ path: "mapping.profile.email", message: "expected a column name, got an integer (anysource.yaml:28:5)" }]
+      })
+    )
+    expect(text.match(/expected a column name, got an integer/g)).toHaveLength(1)
+  })
+
   it("falls back to the --config path when the error names no file, and suggests init when missing", () => {
     const text = renderError(new ConfigError({ reason: "NotFound", message: "no config" }), undefined, { configFile: "hr.yaml" })
     expect(text).toContain("(hr.yaml)")
@@ -65,6 +81,41 @@ describe("renderError", () => {
     expect(text).toContain("--allow-deletes")
   })
 
+  it("lists each tripped rule once (the message repeats them in one sentence)", () => {
+    const text = renderError(
+      new SafeguardTripped({
+        reason: "Limit",
+        message: "Safeguard tripped, nothing was sent to Okta: would deactivate 251 users; limit is 25. If this is expected, re-run with --allow-deletes.",
+        override: "--allow-deletes",
+        violations: [{ entity: "users", rule: "maxDeactivations", limit: 25, actual: 251, message: "would deactivate 251 users; limit is 25" }]
+      })
+    )
+    expect(text.match(/would deactivate 251 users/g)).toHaveLength(1)
+  })
+
+  it("duplicate externalIds: no hint to set validation.strict: false (duplicates are never skipped)", () => {
+    const duplicate = renderError(
+      new ValidationError({
+        reason: "Duplicate",
+        message: '1 duplicate externalId in the source; each record must have its own externalId. duplicate externalId "E1": rows a.csv:2 and a.csv:9 both have it',
+        issues: [{ location: "a.csv:9", externalId: "E1", field: "externalId", message: 'duplicate externalId "E1": rows a.csv:2 and a.csv:9 both have it', kind: "duplicate" }]
+      })
+    )
+    expect(duplicate).toContain("duplicate externalIds (exit 5)")
+    expect(duplicate).toContain("a.csv:9")
+    expect(duplicate).not.toContain("strict: false")
+    expect(duplicate.match(/rows a\.csv:2 and a\.csv:9/g)).toHaveLength(1)
+    const strict = renderError(
+      new ValidationError({
+        reason: "Invalid",
+        message: "1 source row invalid and validation.strict is true. a.csv:3: not a valid email address",
+        issues: [{ location: "a.csv:3", field: "email", message: "not a valid email address", kind: "invalid" }]
+      })
+    )
+    expect(strict).toContain("validation (exit 5)")
+    expect(strict).toContain("validation.strict: false")
+  })
+
   it("shows Okta's error code, causes and request id with a hint, never a token", () => {
     const text = renderError(
       new OktaApiError({
@@ -87,11 +138,11 @@ describe("renderError", () => {
 
   it("covers drift, validation, state and apply errors with their exit codes", () => {
     expect(renderError(new PlanDriftError({ reason: "HashMismatch", message: "moved", expectedHash: "sha256:aaaaaaaaaaaaaaaa", actualHash: "sha256:bbbbbbbbbbbbbbbb" }))).toMatch(
-      /plan is out of date \(exit 8\)[\s\S]*aaaaaaaaaaaa ≠ now bbbbbbbbbbbb[\s\S]*Nothing was applied/
+      /plan is out of date \(exit 8\)[\s\S]*plan aaaaaaaaaaaa, now bbbbbbbbbbbb[\s\S]*Nothing was applied/
     )
     expect(
       renderError(new ValidationError({ reason: "Duplicate", message: "duplicate externalId E1", issues: [{ location: "a.csv:2", message: "also at a.csv:9", kind: "duplicate" }] }))
-    ).toMatch(/validation \(exit 5\)[\s\S]*a\.csv:2/)
+    ).toMatch(/\(exit 5\)[\s\S]*a\.csv:2/)
     expect(renderError(new StateError({ reason: "Locked", message: "locked by run-1" }))).toMatch(/state store \(Locked\) \(exit 10\)[\s\S]*Another anysource run/)
     expect(renderError(new ApplyError({ reason: "SessionFailed", message: "session ERROR", sessionId: "aps1" }))).toMatch(
       /apply incomplete \(SessionFailed\) \(exit 9\)[\s\S]*aps1[\s\S]*resume/

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { entriesCsv } from "../src/commands/State.ts"
+import { entriesCsv, entriesCsvLines } from "../src/commands/State.ts"
 
 const entry = (externalId: string, profile: Record<string, string | null>) => ({
   kind: "user" as const,
@@ -26,5 +26,14 @@ describe("state export --format csv", () => {
     const csv = entriesCsv([entry("E1", { title: "=HYPERLINK(\"http://x\")", phone: "+1 555" })])
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`)
     expect(csv).toContain(",'+1 555,")
+  })
+})
+
+describe("state export is produced line by line", () => {
+  it("one line per record after the header, the same text as the whole export", () => {
+    const entries = Array.from({ length: 1_000 }, (_, i) => entry(`E${i}`, { email: `u${i}@example.com` }))
+    const lines = [...entriesCsvLines(entries)]
+    expect(lines).toHaveLength(1_001)
+    expect(`${lines.join("\n")}\n`).toBe(entriesCsv(entries))
   })
 })

@@ -150,6 +150,11 @@ describe.sequential("quickstart: plan, apply, plan again, edit, drift, safeguard
     const r = await run(dir, ["apply", "--plan", "plan.json", "--yes"])
     expect(r.code, show(r)).toBe(8)
     expect(r.stderr).toContain("plan is out of date")
+    // says which input moved (only the CSV did) and what plans differently, without printing the fresh plan first
+    expect(r.stderr).toContain("The plan in plan.json is out of date: the source data changed. Nothing was applied.")
+    expect(r.stderr).toContain("user E1010: update in the plan, update with other values now")
+    expect(r.stdout).not.toContain("Plan for identity source")
+    expect(r.stdout).not.toContain("Failed")
     expect(emulatorOf(dir).sessions).toHaveLength(sessionsBefore)
     const e1010 = emulatorOf(dir).users.find((u) => u.externalId === "E1010")
     expect(e1010?.profile.title).not.toMatch(/Coffee|Tea/)

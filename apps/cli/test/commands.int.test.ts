@@ -20,6 +20,8 @@ describe("configuration errors and the other commands", () => {
     expect(r.stderr).toContain("anysource.yaml")
     expect(r.stderr).toContain("mapping.profile.email")
     expect(r.stdout).toBe("")
+    // each problem line once (it was printed twice: in the message and again from the issues)
+    expect(r.stderr.match(/expected a column name/g), show(r)).toHaveLength(1)
   })
 
   it("a missing config says how to create one (exit 3)", async () => {
@@ -59,9 +61,16 @@ describe("configuration errors and the other commands", () => {
     const help = await run(dir, ["--help"])
     expect(help.stdout).toContain("EXIT CODES")
     expect(help.stdout).toContain("anysource plan --out plan.json")
+    expect(help.stdout).not.toContain("anysource anysource")
     const planHelp = await run(dir, ["plan", "--help"])
     expect(planHelp.stdout).toContain("--detail")
-    expect(planHelp.stdout).toContain("Examples")
+    expect(planHelp.stdout).toContain("EXAMPLES")
+    // the sub-command's usage carries its full path (it was `$ list`)
+    const listHelp = await run(dir, ["sessions", "list", "--help"])
+    expect(listHelp.stdout).toContain("  anysource sessions list [--json] [-a|--all] [global options]")
+    const exitCodes = await run(dir, ["help", "exit-codes"])
+    expect(exitCodes.code, show(exitCodes)).toBe(0)
+    expect(exitCodes.stdout).toMatch(/^ {2}11 +apply \/ sessions cancel without --yes/m)
     const schema = await run(dir, ["schema"])
     expect(schema.code, show(schema)).toBe(0)
     expect(JSON.parse(schema.stdout).properties.okta).toBeDefined()
@@ -101,8 +110,42 @@ describe("configuration errors and the other commands", () => {
     expect(saved.sessions).toHaveLength(1)
   })
 
+  it("emulator --strict: the bundle finds the OpenAPI spec beside it and answers a malformed bulk-upsert 400 naming entityType", async () => {
+    const dir = tempDir()
+    const child = spawn(process.execPath, [bin, "emulator", "--strict", "--port", "0", "--token", "strict-token-0123456789"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    child.stdout.on("data", (d) => (out += d))
+    child.stderr.on("data", (d) => (out += d))
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    try {
+      const deadline = Date.now() + 30_000
+      while (!/Press Ctrl-C/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      expect(out).toMatch(/strict\s+on/)
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
+      expect(url, out).toBeDefined()
+      const sessions = `${url}/api/v1/identity-sources/0oaemulator000000001/sessions`
+      const headers = { Authorization: "SSWS strict-token-0123456789", Accept: "application/json", "Content-Type": "application/json" }
+      const session = (await (await fetch(sessions, { method: "POST", headers })).json()) as { id: string }
+      const profiles = [{ externalId: "E1", profile: { userName: "ada@example.com", email: "ada@example.com" } }]
+      const bad = await fetch(`${sessions}/${session.id}/bulk-upsert`, { method: "POST", headers, body: JSON.stringify({ entityType: "PEOPLE", profiles }) })
+      expect(bad.status).toBe(400)
+      const body = (await bad.json()) as { errorCode: string; errorCauses: Array<{ errorSummary: string }> }
+      expect(body.errorCode).toBe("E0000003")
+      expect(body.errorCauses).toEqual([{ errorSummary: 'entityType: must be one of USERS, got "PEOPLE"' }])
+      const good = await fetch(`${sessions}/${session.id}/bulk-upsert`, { method: "POST", headers, body: JSON.stringify({ entityType: "USERS", profiles }) })
+      expect(good.status).toBe(202)
+    } finally {
+      child.kill("SIGINT")
+    }
+    expect(await exited).toBe(130)
+  })
+
   it("a real org URL: token from the environment, Okta errors rendered without the token, sessions cancel, apply", async () => {
-    const emulator = await startEmulator({ tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
+    const emulator = await startEmulator({ strict: true, tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
     try {
       const dir = copyQuickstart()
       const config = path.join(dir, "anysource.yaml")

@@ -209,6 +209,48 @@ describe("Planner: users", () => {
     })
   )
 
+  it.effect("a filtered-out row with the externalId of a synced row is a warning naming both rows (before or after it), not silence", () =>
+    Effect.gen(function* () {
+      const store = yield* makeMemory()
+      const c = config({ filter: [{ name: "active", include: "status = 'active'" }] })
+      const leaver = { ...bob, id: "E1", status: "terminated" }
+      // the excluded row after the synced one, and before it (E3)
+      const p = yield* plan(store, c, rows([ann, leaver, { ...cat, status: "terminated" }, bob, cat]))
+      expect(p.users.map((u) => [u.op, u.externalId])).toEqual([
+        ["create", "E1"],
+        ["create", "E2"],
+        ["create", "E3"]
+      ])
+      expect(p.users[0]).toMatchObject({ location: "people.csv:2" })
+      expect(p.issues).toEqual([
+        {
+          kind: "duplicate",
+          location: "people.csv:3",
+          externalId: "E1",
+          field: "externalId",
+          message: 'duplicate externalId "E1": this row is excluded by filter "active", the row at people.csv:2 is synced'
+        },
+        {
+          kind: "duplicate",
+          location: "people.csv:4",
+          externalId: "E3",
+          field: "externalId",
+          message: 'duplicate externalId "E3": this row is excluded by filter "active", the row at people.csv:6 is synced'
+        }
+      ])
+      expect(p.summary.issueCounts).toEqual({ duplicate: 2 })
+      // two excluded rows with one id (nothing of theirs is synced) are not reported
+      const gone = { ...cat, id: "E7", status: "terminated" }
+      const both = yield* plan(store, c, rows([ann, gone, { ...gone, first: "Other" }]))
+      expect(both.issues).toEqual([])
+      // and an invalid row with the id still counts as the synced side
+      const invalid = yield* plan(store, c, rows([{ ...ann, email: "not-an-email" }, leaver]))
+      expect(invalid.issues.filter((i) => i.kind === "duplicate")).toEqual([
+        expect.objectContaining({ location: "people.csv:3", message: expect.stringContaining("the row at people.csv:2 is synced") })
+      ])
+    })
+  )
+
   it.effect("validation.strict turns invalid rows into a ValidationError", () =>
     Effect.gen(function* () {
       const store = yield* makeMemory()

@@ -1,21 +1,19 @@
 /**
- * Shared setup of the *.int.test.ts files: a real `@anysource/okta-emulator` on loopback, every exchange
- * validated against shared/okta/openapi-identity-sources.yaml, and an OktaClient over fetch pointed at it.
+ * Shared setup of the *.int.test.ts files: a real `@anysource/okta-emulator` on loopback in strict mode (it
+ * answers any request or reply outside the OpenAPI subset it ships with a 400 or a 500), every exchange also
+ * recorded for the tests' own checks, and an OktaClient over fetch pointed at it.
  */
-import { dirname, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, startEmulator, type EmulatorOptions, type RunningEmulator } from "@anysource/okta-emulator"
-import { loadOpenApiValidator, sharedSpecPath, type ExchangeLike, type OpenApiValidator, type Violation } from "@anysource/okta-emulator/testing"
+import { loadOpenApiValidator, type ExchangeLike, type OpenApiValidator, type Violation } from "@anysource/okta-emulator/testing"
 import { Effect, Layer, Redacted } from "effect"
 import type { OktaAuthConfig } from "../src/config/Config.ts"
 import * as OktaClient from "../src/okta/OktaClient.ts"
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 export const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID
 export const API_TOKEN = DEFAULT_API_TOKEN
 
 let validator: Promise<OpenApiValidator> | undefined
-export const specValidator = () => (validator ??= loadOpenApiValidator(sharedSpecPath(repoRoot)))
+export const specValidator = () => (validator ??= loadOpenApiValidator())
 
 export interface Harness {
   readonly emu: RunningEmulator
@@ -29,12 +27,13 @@ export interface Harness {
   readonly operations: () => Promise<ReadonlySet<string>>
 }
 
-/** Start an emulator for the duration of the scope. */
+/** Start a strict emulator (`strict: false` to turn that off) for the duration of the scope. */
 export const emulator = (options: EmulatorOptions = {}) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
       const exchanges: Array<ExchangeLike> = []
       const emu = await startEmulator({
+        strict: true,
         processingDelayMs: 20,
         ...options,
         onExchange: (ex) => {

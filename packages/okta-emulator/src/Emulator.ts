@@ -31,6 +31,7 @@ import {
 } from "./internal/Payloads.ts"
 import { loadSnapshot, saveSnapshot } from "./internal/Persistence.ts"
 import { RateLimiter } from "./internal/RateLimiter.ts"
+import { loadGuard, type StrictGuard } from "./internal/Strict.ts"
 
 export type { OAuthClientConfig, TokenConfig } from "./internal/Auth.ts"
 
@@ -75,6 +76,16 @@ export interface EmulatorOptions {
   readonly singleEntityResponses?: "spec" | "recorded"
   /** Called with every request and the reply sent to it (for contract validation in tests). */
   readonly onExchange?: (exchange: Exchange) => void
+  /**
+   * Validate every Identity Sources request and reply against the OpenAPI subset the package ships
+   * (`spec/openapi-identity-sources.yaml`, see `specPath()`), with the allowances for recorded traffic. A request
+   * that violates it is answered 400 `E0000003` (`E0000001` for a bad path or query parameter) with one
+   * `errorCauses` entry per field (`entityType: must be one of USERS, got "PEOPLE"`) and never reaches the org; a
+   * reply that violates it is replaced by a 500 `E0000009` whose cause says the emulator is wrong. Requests outside
+   * the spec (token endpoint, Users/Groups APIs) and deliberately off-contract `badBody` faults pass unchecked.
+   * Default false: the validator (openapi-backend, Ajv) is only loaded when this is on.
+   */
+  readonly strict?: boolean
 }
 
 export interface RequestLogEntry {
@@ -181,7 +192,7 @@ const userJson = (u: UserRecord) => ({
   profile: { ...u.profile }
 })
 
-// Flat group profile, as real orgs return it (the spec nests it under profile.profile; see the API notes §10).
+// Flat group profile, as real orgs return it (the spec nests it under profile.profile; see docs/okta/identity-sources-api.md §10.3).
 const groupJson = (g: GroupRecord) => ({ id: g.id, externalId: g.externalId, profile: { ...g.profile } })
 
 const readBody = (req: IncomingMessage): Promise<Buffer> =>
@@ -199,6 +210,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Starts an emulated Okta org for the Identity Sources API. */
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
+  const guard: StrictGuard | undefined =
+    options.strict === true
+      ? await loadGuard(options.singleEntityResponses === undefined ? {} : { singleEntityResponses: options.singleEntityResponses })
+      : undefined
   const clock = options.clock ?? (options.timeScale !== undefined ? scaledClock(options.timeScale) : systemClock)
   const kilobyte = options.kilobyte ?? 1024
   const maxUploadBytes = 200 * kilobyte
@@ -503,6 +518,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
       const entry = r.methods[method]
       if (entry === undefined) throw methodNotAllowed()
       auth.requireScope(principal, ...entry.scopes)
+      const rejected = guard?.checkRequest(method, url.pathname + url.search, headers, body)
+      if (rejected !== undefined) throw rejected
       const params = m.slice(1).map((p) => decodeURIComponent(p))
       return entry.handler({ method, url, baseUrl, params, body, principal })
     }
@@ -604,15 +621,27 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     }
     tick()
 
-    const payload = reply.raw ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
-    const headers: Record<string, string> = {
-      Date: new Date(clock.now()).toUTCString(),
-      "X-Okta-Request-Id": requestId,
-      ...rateHeaders,
-      ...(payload === "" ? {} : { "Content-Type": "application/json" }),
-      ...(reply.headers ?? {}),
-      // RFC 9110: no Content-Length on 204.
-      ...(reply.status === 204 ? {} : { "Content-Length": String(Buffer.byteLength(payload)) })
+    const render = (r: Reply) => {
+      const text = r.raw ?? (r.body === undefined ? "" : JSON.stringify(r.body))
+      const head: Record<string, string> = {
+        Date: new Date(clock.now()).toUTCString(),
+        "X-Okta-Request-Id": requestId,
+        ...rateHeaders,
+        ...(text === "" ? {} : { "Content-Type": "application/json" }),
+        ...(r.headers ?? {}),
+        // RFC 9110: no Content-Length on 204.
+        ...(r.status === 204 ? {} : { "Content-Length": String(Buffer.byteLength(text)) })
+      }
+      return { payload: text, headers: head }
+    }
+    let { payload, headers } = render(reply)
+    // Strict mode checks the reply too, unless a fault made it off-contract on purpose or it will never be sent.
+    if (guard !== undefined && fault !== "badBody" && drop === undefined) {
+      const broken = guard.checkResponse({ method, url: url.pathname + url.search }, { status: reply.status, headers, body: payload })
+      if (broken !== undefined) {
+        reply = { status: broken.status, body: broken.body }
+        ;({ payload, headers } = render(reply))
+      }
     }
     if (drop !== undefined) {
       fault = "drop after handling"

@@ -20,3 +20,4 @@ export type {
   StagedCounts,
   UserStatus
 } from "./Directory.ts"
+export { specFiles, specPath, type SpecName } from "./Spec.ts"

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { allowances, defaultAllowances, loadOpenApiValidator } from "../src/testing/index.ts"
-import { closeAll, harness, specPath, specValidator, user } from "./helpers.ts"
+import { closeAll, harness, specValidator, user } from "./helpers.ts"
 
 afterEach(closeAll)
 
@@ -11,7 +11,7 @@ const error = { errorCode: "E0000007", errorSummary: "Not found", errorLink: "E0
 
 describe("the OpenAPI validator", () => {
   it("loads the full way too (json-schema-ref-parser + meta-schema check of the edited document) on this Node", async () => {
-    const full = await loadOpenApiValidator(specPath, { checkDefinition: true })
+    const full = await loadOpenApiValidator({ checkDefinition: true })
     const quick = await specValidator()
     const samples = [
       { method: "POST", url: `${IS}/sessions/aps1/bulk-upsert`, body: { entityType: "USERS", profiles: [user(1, { cost: 1 })] } },
@@ -52,7 +52,7 @@ describe("the OpenAPI validator", () => {
   })
 
   it("needs each allowance explicitly: without them, recorded behaviour is a violation", async () => {
-    const bare = await loadOpenApiValidator(specPath, { allowances: [] })
+    const bare = await loadOpenApiValidator({ allowances: [] })
     const withAll = await specValidator()
     const create = { method: "POST", url: `${IS}/sessions` }
     expect(bare.validateResponse(create, { status: 201, headers: json, body: session })).not.toEqual([])

@@ -44,7 +44,8 @@ describe("single-entity users", () => {
   })
 
   it("answers 404 for unknown users and 400 for duplicates and invalid bodies", async () => {
-    const h = await harness()
+    // The emulator's own answers to invalid bodies (a strict emulator answers E0000003 first: Strict.test.ts).
+    const h = await harness({ strict: false })
     for (const method of ["GET", "PUT", "PATCH", "DELETE"]) {
       const r = await h.call(method, h.is("/users/NOBODY"), method === "PUT" || method === "PATCH" ? { body: { profile: u1.profile } } : {})
       expect(r.status, method).toBe(404)

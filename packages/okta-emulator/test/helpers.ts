@@ -1,24 +1,14 @@
-import { resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
 import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, ManualClock, startEmulator, type EmulatorOptions, type RunningEmulator } from "../src/index.ts"
-import {
-  loadOpenApiValidator,
-  sharedSpecPath,
-  type ExchangeRecorder,
-  type OpenApiValidator,
-  type SpecAllowance
-} from "../src/testing/index.ts"
+import { allowancesFor, loadOpenApiValidator, type ExchangeRecorder, type OpenApiValidator, type SpecAllowance } from "../src/testing/index.ts"
 
-export const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)))
-export const specPath = sharedSpecPath(repoRoot)
 export const IS = DEFAULT_IDENTITY_SOURCE_ID
 export const T0 = Date.parse("2026-03-01T12:00:00.000Z")
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
 
 let validator: Promise<OpenApiValidator> | undefined
-export const specValidator = (): Promise<OpenApiValidator> => (validator ??= loadOpenApiValidator(specPath))
+export const specValidator = (): Promise<OpenApiValidator> => (validator ??= loadOpenApiValidator())
 
 export interface Res {
   readonly status: number
@@ -68,16 +58,21 @@ export const request = async (url: string, method: string, options: CallOptions 
   return { status: res.status, headers: res.headers, text, json }
 }
 
-/** Starts an emulator on a ManualClock with every exchange validated against the OpenAPI subset. */
+/**
+ * Starts a strict emulator (unless `options.strict` is false) on a ManualClock, with every exchange also
+ * recorded and validated against the OpenAPI subset.
+ */
 export const harness = async (
   options: EmulatorOptions = {},
   validation: { readonly allowances?: ReadonlyArray<SpecAllowance> } = {}
 ): Promise<Harness> => {
-  const v = validation.allowances === undefined ? await specValidator() : await loadOpenApiValidator(specPath, validation)
+  const allowances = validation.allowances ?? (options.singleEntityResponses === "recorded" ? allowancesFor(options) : undefined)
+  const v = allowances === undefined ? await specValidator() : await loadOpenApiValidator({ allowances })
   const recorder = v.recorder()
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(T0)
   // With timeScale the emulator runs on (sped-up) real time; otherwise on the manual clock.
   const emu = await startEmulator({
+    strict: true,
     ...(options.timeScale === undefined ? { clock } : {}),
     ...options,
     onExchange: (ex) => {

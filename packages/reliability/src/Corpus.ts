@@ -17,14 +17,21 @@ export type Expectation =
       /** Known users whose rows are invalid: held as they are (default: one per location). */
       readonly held?: number
     }
-  /** The whole run fails with this typed error, nothing sent; `location` must appear in the message. */
-  | { readonly kind: "error"; readonly tag: "SourceError" | "SafeguardTripped" | "ValidationError"; readonly location?: string }
+  /** The whole run fails with this typed error, nothing sent; `location` (and `message`) must appear in the message. */
+  | {
+      readonly kind: "error"
+      readonly tag: "SourceError" | "SafeguardTripped" | "ValidationError"
+      readonly location?: string
+      readonly message?: string
+    }
 
 export interface Case {
   readonly name: string
   /** The source file name (its extension selects the format). */
   readonly file: string
   readonly content: Buffer
+  /** Settings of the file source for this case (e.g. `allowUnterminatedLastRecord`). */
+  readonly source?: Readonly<Record<string, unknown>>
   readonly expect: Expectation
 }
 
@@ -33,6 +40,19 @@ const zwj = "\u200d"
 const zwsp = "\u200b"
 
 const text = (s: string) => Buffer.from(s, "utf8")
+
+/**
+ * `whole` cut as an export read while it is still being written: in the line at `fraction` of its bytes, `keep`
+ * characters before that line's end (a small `keep` cuts the last field only, so the field count still matches); and
+ * the 1-based line of the cut.
+ */
+const cutLine = (whole: string, fraction: number, keep: number): { readonly content: Buffer; readonly line: number } => {
+  const at = Math.floor(whole.length * fraction)
+  const end = whole.indexOf("\n", at)
+  const lineEnd = end > 0 && whole[end - 1] === "\r" ? end - 1 : end
+  const content = whole.slice(0, lineEnd - keep)
+  return { content: Buffer.from(content, "utf8"), line: content.split("\n").length }
+}
 
 /** The corpus, built from `rows` (the valid export a pre-populated state already holds; at least 40 rows). */
 export const cases = (rows: ReadonlyArray<Employee>): ReadonlyArray<Case> => {
@@ -66,7 +86,21 @@ export const cases = (rows: ReadonlyArray<Employee>): ReadonlyArray<Case> => {
       content: text(lines.map((l, i) => (i === lines.length - 1 ? l : l + (i % 2 === 0 ? "\r\n" : "\n"))).join("")),
       expect: { kind: "ok", updates: 0 }
     },
-    { name: "no newline at the end", file: "people.csv", content: text(csv(rows).trimEnd()), expect: { kind: "ok", updates: 0 } },
+    // no line break after the last row: the file may be cut mid-row, so the read fails at that row (nothing planned);
+    // allowUnterminatedLastRecord: true is for exporters that never end their last line
+    {
+      name: "no newline at the end",
+      file: "people.csv",
+      content: text(csv(rows).trimEnd()),
+      expect: { kind: "error", tag: "SourceError", location: line(rows.length - 1) }
+    },
+    {
+      name: "no newline at the end, allowUnterminatedLastRecord: true",
+      file: "people.csv",
+      content: text(csv(rows).trimEnd()),
+      source: { allowUnterminatedLastRecord: true },
+      expect: { kind: "ok", updates: 0 }
+    },
     {
       name: "UTF-16LE with BOM",
       file: "people.csv",
@@ -119,6 +153,31 @@ export const cases = (rows: ReadonlyArray<Employee>): ReadonlyArray<Case> => {
       content: Buffer.concat([text(csv(rows.slice(0, 25))), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x0a]), text(rows.slice(25).map(csvLine).join(""))]),
       expect: { kind: "error", tag: "SourceError", location: "people.csv:27" }
     },
+    // an export read while it was being written: cut mid-row, with the rows after it missing. Invalidating only the
+    // cut row would still deactivate everyone in the missing part (under the percentage limit): the read must fail.
+    ...(() => {
+      const cut = "the file ends mid-record"
+      const whole = csv(rows)
+      // the issue's case: the cut falls in the last field, so the row still has every column ("Zürich" → "Zü")
+      const lastField = cutLine(whole, 0.96, 3)
+      const crlf = cutLine(whole.replace(/\n/g, "\r\n"), 0.96, 3)
+      const fewerFields = cutLine(whole, 0.96, 40)
+      const nd = cutLine(ndjson(plain), 0.96, 10)
+      const json = JSON.stringify(plain, null, 1)
+      const jsonCut = json.slice(0, Math.floor(json.length * 0.96))
+      return [
+        { name: "an export cut in the last field of a row at 96 % (LF)", file: "people.csv", content: lastField.content, expect: { kind: "error", tag: "SourceError", location: `people.csv:${lastField.line}`, message: cut } },
+        { name: "an export cut in the last field of a row at 96 % (CRLF)", file: "people.csv", content: crlf.content, expect: { kind: "error", tag: "SourceError", location: `people.csv:${crlf.line}`, message: cut } },
+        { name: "an export cut mid-row at 96 % (fields missing)", file: "people.csv", content: fewerFields.content, expect: { kind: "error", tag: "SourceError", location: `people.csv:${fewerFields.line}`, message: cut } },
+        { name: "an NDJSON export cut mid-line at 96 %", file: "people.ndjson", content: nd.content, expect: { kind: "error", tag: "SourceError", location: `people.ndjson:${nd.line}`, message: cut } },
+        {
+          name: "a JSON export cut mid-document at 96 %",
+          file: "people.json",
+          content: Buffer.from(jsonCut, "utf8"),
+          expect: { kind: "error", tag: "SourceError", location: `people.json:${jsonCut.split("\n").length}`, message: "the file ends mid-document" }
+        }
+      ] satisfies ReadonlyArray<Case>
+    })(),
     {
       name: "truncated export (a third of the rows)",
       file: "people.csv",

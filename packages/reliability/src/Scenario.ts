@@ -51,7 +51,8 @@ export const dailyChange: ChangeSpec = { updates: 0.2, leavers: 0.05, joiners: 0
 export const make = async (options: ScenarioOptions = {}): Promise<Scenario> => {
   const n = options.n ?? 1000
   const tmp = H.tempDir("reliability")
-  const org = await H.startOrg(options.org)
+  // Strict: the emulator answers anything off the OpenAPI contract with a 400 (request) or a 500 (its own reply).
+  const org = await H.startOrg({ strict: true, ...options.org })
   const day0 = [...employees(n, options.seed ?? 42)]
   const day1 = [...withChanges(day0, n, dailyChange)]
   const statePath = join(tmp.path, "state.db")

@@ -19,7 +19,7 @@ const populated = () => join(root.path, "populated.db")
 
 beforeAll(async () => {
   Cli.ensureBuilt()
-  org = await H.startOrg()
+  org = await H.startOrg({ strict: true })
   root = H.tempDir("corpus")
   base = [...employees(60, 3)]
   writeFileSync(join(root.path, "people.csv"), H.csvOf(base))
@@ -56,7 +56,7 @@ describe("bad input corpus", () => {
     const outcomes: Array<string> = []
     for (const [i, c] of corpus().entries()) {
       const dir = caseDir(i, c, "sync")
-      const loaded = await H.loadConfig(H.employeeConfig({ path: c.file, baseDir: dir }, org.emu.url), dir)
+      const loaded = await H.loadConfig(H.employeeConfig({ path: c.file, baseDir: dir, ...(c.source ? { source: c.source } : {}) }, org.emu.url), dir)
       // a defect (exception, die) rejects here and fails the test
       const { report } = await H.runSync({ org, loaded, statePath: join(dir, "state.db") })
       const s = report.summary
@@ -82,7 +82,8 @@ describe("bad input corpus", () => {
         }
         case "error":
           expect.soft(report.error?.tag, where).toBe(c.expect.tag)
-          if (c.expect.location !== undefined) expect.soft(report.error?.message, where).toContain(c.expect.location)
+          if (c.expect.location !== undefined) expect.soft(report.error?.message ?? "", where).toContain(c.expect.location)
+          if (c.expect.message !== undefined) expect.soft(report.error?.message ?? "", where).toContain(c.expect.message)
           break
       }
     }
@@ -90,14 +91,14 @@ describe("bad input corpus", () => {
   })
 
   it("through the built CLI (plan --json): typed exit codes, no stack trace, locations shown", { timeout: 180_000 }, async () => {
-    const config = (file: string) =>
+    const config = (c: Corpus.Case) =>
       JSON.stringify({
-        ...H.employeeConfig({ path: file, baseDir: "." }, org.emu.url),
+        ...H.employeeConfig({ path: c.file, baseDir: ".", ...(c.source ? { source: c.source } : {}) }, org.emu.url),
         okta: { orgUrl: org.emu.url, identitySourceId: H.SOURCE_ID, auth: { type: "ssws", token: "${OKTA_API_TOKEN}" } }
       })
     const jobs = corpus().map((c, i) => async () => {
       const dir = caseDir(i, c, "cli")
-      writeFileSync(join(dir, "anysource.json"), config(c.file))
+      writeFileSync(join(dir, "anysource.json"), config(c))
       const r = await Cli.run(dir, ["plan", "--json", "-c", "anysource.json"], { OKTA_API_TOKEN: H.API_TOKEN })
       return { c, r }
     })
@@ -123,6 +124,7 @@ describe("bad input corpus", () => {
         case "error":
           expect.soft(r.code, where).toBe({ SourceError: 4, ValidationError: 5, SafeguardTripped: 6 }[c.expect.tag])
           if (c.expect.location !== undefined) expect.soft(r.stderr + r.stdout, where).toContain(c.expect.location)
+          if (c.expect.message !== undefined) expect.soft(r.stderr + r.stdout, where).toContain(c.expect.message)
           break
       }
     }

@@ -30,7 +30,7 @@ const exchangeHooks = new Set<(ex: Exchange) => void>()
 
 beforeAll(async () => {
   Cli.ensureBuilt()
-  org = await H.startOrg({ realTime: true, processingDelayMs: 100, onExchange: (ex) => exchangeHooks.forEach((h) => h(ex)) })
+  org = await H.startOrg({ strict: true, realTime: true, processingDelayMs: 100, onExchange: (ex) => exchangeHooks.forEach((h) => h(ex)) })
   dir = H.tempDir("crash")
   writeFileSync(
     join(dir.path, "anysource.json"),

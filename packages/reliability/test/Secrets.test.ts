@@ -43,6 +43,7 @@ const people = [...employees(120, 9)]
 beforeAll(async () => {
   Cli.ensureBuilt()
   emu = await startEmulator({
+    strict: true,
     processingDelayMs: 50,
     identitySources: [{ id: IDENTITY_SOURCE }],
     tokens: [{ token: ssws }],

@@ -11,6 +11,7 @@ import * as Path from "node:path"
 import { z } from "zod"
 import * as Formats from "./Formats.ts"
 import { select, type SelectedFile } from "./internal/files.ts"
+import { stableRead, type ReadHooks } from "./internal/stableRead.ts"
 
 const SOURCE = "file"
 const CHECKSUM_FILE_LIMIT = 1024 * 1024
@@ -139,71 +140,82 @@ const hashFile = (file: SelectedFile): Effect.Effect<FileFacts, SourceError> =>
     catch: (error) => ioError(file.name, error)
   })
 
+/**
+ * The source behind `FileSource.make`. `hooks` is a test seam (not exported from the package): it runs while a file
+ * is read, so a test can change the file mid-read deterministically.
+ */
+export const makeFileSource = (
+  config: FileSourceConfig,
+  { baseDir }: { readonly baseDir: string },
+  hooks: ReadHooks = {}
+): Effect.Effect<Source.Source, SourceError> =>
+  Effect.gen(function* () {
+    const selectFiles = select(config.path, baseDir, config.pick)
+    const lastRead = yield* Ref.make<Option.Option<ReadonlyArray<FileFacts>>>(Option.none())
+
+    const check: Effect.Effect<void, SourceError> = Effect.gen(function* () {
+      const files = yield* selectFiles
+      for (const file of files) {
+        yield* Effect.tryPromise({ try: () => fs.access(file.path, constants.R_OK), catch: (error) => ioError(file.name, error) })
+      }
+      if (config.checksum !== undefined && "sha256" in config.checksum && files.length > 1) {
+        yield* expectedSha256(config, baseDir, files[0]!, files.length)
+      }
+      if (config.checksum !== undefined && "file" in config.checksum) {
+        for (const file of files) yield* expectedSha256(config, baseDir, file, files.length)
+      }
+    }).pipe(Effect.withSpan("source-file.check"))
+
+    const readOne = (file: SelectedFile, fileCount: number, facts: Array<FileFacts>): Stream.Stream<Model.SourceRow, SourceError> =>
+      Stream.unwrap(
+        Effect.map(expectedSha256(config, baseDir, file, fileCount), (sha256) => {
+          let mtime = new Date(file.mtimeMs).toISOString()
+          // the bytes as of the open (size and mtime from its fstat): a file written to meanwhile fails the read
+          const bytes = openFile(file).pipe(
+            Effect.map(({ handle, stat }) => {
+              mtime = stat.mtime.toISOString()
+              return stableRead(SOURCE, file.name, handle, stat, hooks)
+            })
+          )
+          return Formats.decode(bytes, {
+            ...config,
+            name: file.name,
+            source: SOURCE,
+            sizeHint: file.size,
+            ...(sha256 !== undefined ? { sha256 } : {}),
+            onDigest: (d) => facts.push({ name: file.name, size: d.bytes, mtime, sha256: d.sha256 })
+          })
+        })
+      )
+
+    const read: Stream.Stream<Model.SourceRow, SourceError> = Stream.unwrap(
+      Effect.map(selectFiles, (files) => {
+        const facts: Array<FileFacts> = []
+        return Stream.concat(
+          Stream.concatAll(Chunk.fromIterable(files.map((file) => readOne(file, files.length, facts)))),
+          Stream.fromEffect(Ref.set(lastRead, Option.some(facts))).pipe(Stream.drain)
+        )
+      })
+    )
+
+    const fingerprint: Effect.Effect<string | undefined> = Ref.get(lastRead).pipe(
+      Effect.flatMap(
+        Option.match({
+          onSome: (facts) => Effect.succeed(describeFacts(facts)),
+          onNone: () => selectFiles.pipe(Effect.flatMap((files) => Effect.forEach(files, hashFile)), Effect.map(describeFacts))
+        })
+      ),
+      Effect.orElseSucceed(() => undefined)
+    )
+
+    const source: Source.Source = { check, read, fingerprint }
+    return source
+  })
+
 export const FileSource = defineSource({
   id: "file",
   displayName: "Local file",
   description: "CSV, NDJSON or JSON files on local disk: one file or a glob (newest or all), gzip, encodings, checksums.",
   config: FileSourceConfig,
-  make: (config, { baseDir }) =>
-    Effect.gen(function* () {
-      const selectFiles = select(config.path, baseDir, config.pick)
-      const lastRead = yield* Ref.make<Option.Option<ReadonlyArray<FileFacts>>>(Option.none())
-
-      const check: Effect.Effect<void, SourceError> = Effect.gen(function* () {
-        const files = yield* selectFiles
-        for (const file of files) {
-          yield* Effect.tryPromise({ try: () => fs.access(file.path, constants.R_OK), catch: (error) => ioError(file.name, error) })
-        }
-        if (config.checksum !== undefined && "sha256" in config.checksum && files.length > 1) {
-          yield* expectedSha256(config, baseDir, files[0]!, files.length)
-        }
-        if (config.checksum !== undefined && "file" in config.checksum) {
-          for (const file of files) yield* expectedSha256(config, baseDir, file, files.length)
-        }
-      }).pipe(Effect.withSpan("source-file.check"))
-
-      const readOne = (file: SelectedFile, fileCount: number, facts: Array<FileFacts>): Stream.Stream<Model.SourceRow, SourceError> =>
-        Stream.unwrap(
-          Effect.map(expectedSha256(config, baseDir, file, fileCount), (sha256) => {
-            let mtime = new Date(file.mtimeMs).toISOString()
-            const bytes = openFile(file).pipe(
-              Effect.map(({ handle, stat }) => {
-                mtime = stat.mtime.toISOString()
-                return handle.createReadStream({ autoClose: false, highWaterMark: 64 * 1024 })
-              })
-            )
-            return Formats.decode(bytes, {
-              ...config,
-              name: file.name,
-              source: SOURCE,
-              sizeHint: file.size,
-              ...(sha256 !== undefined ? { sha256 } : {}),
-              onDigest: (d) => facts.push({ name: file.name, size: d.bytes, mtime, sha256: d.sha256 })
-            })
-          })
-        )
-
-      const read: Stream.Stream<Model.SourceRow, SourceError> = Stream.unwrap(
-        Effect.map(selectFiles, (files) => {
-          const facts: Array<FileFacts> = []
-          return Stream.concat(
-            Stream.concatAll(Chunk.fromIterable(files.map((file) => readOne(file, files.length, facts)))),
-            Stream.fromEffect(Ref.set(lastRead, Option.some(facts))).pipe(Stream.drain)
-          )
-        })
-      )
-
-      const fingerprint: Effect.Effect<string | undefined> = Ref.get(lastRead).pipe(
-        Effect.flatMap(
-          Option.match({
-            onSome: (facts) => Effect.succeed(describeFacts(facts)),
-            onNone: () => selectFiles.pipe(Effect.flatMap((files) => Effect.forEach(files, hashFile)), Effect.map(describeFacts))
-          })
-        ),
-        Effect.orElseSucceed(() => undefined)
-      )
-
-      const source: Source.Source = { check, read, fingerprint }
-      return source
-    })
+  make: (config, context) => makeFileSource(config, context)
 })

@@ -6,6 +6,10 @@
  * ```ts
  * const rows = Formats.decode(fs.createReadStream("people.csv"), { name: "people.csv", csv: { delimiter: ";" } })
  * ```
+ *
+ * A CSV or NDJSON file must end its last record with a line break (LF or CRLF) unless `allowUnterminatedLastRecord`
+ * is set: a file cut mid-record while it was being written would otherwise sync a half-written last row and miss
+ * every row after it. A JSON document that stops early is always an error.
  */
 import type { Model } from "@anysource/core"
 import { SourceError } from "@anysource/core"
@@ -78,7 +82,14 @@ export const formatOptionsShape = {
     .int()
     .positive()
     .default(1_048_576)
-    .meta({ description: "Largest record (CSV record, NDJSON line, JSON element) in characters; guards against runaway quotes." })
+    .meta({ description: "Largest record (CSV record, NDJSON line, JSON element) in characters; guards against runaway quotes." }),
+  allowUnterminatedLastRecord: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        "Accept a CSV or NDJSON file whose last record has no line break after it. Off by default: such a file may have been cut mid-record while it was written, so it fails the read."
+    })
 } as const
 
 export const FormatOptions = z.strictObject(formatOptionsShape)
@@ -177,8 +188,8 @@ export const decode = (
   const ctx: FailContext = { source, name }
   const parsed = LooseFormatOptions.safeParse(formatInput)
   if (!parsed.success) return Stream.fail(configError(source, name, parsed.error))
-  const { format, csv, encoding, gzip, maxRecordSize } = parsed.data
-  const settings: DecodeSettings = { format, csv, encoding, gzip, maxRecordSize }
+  const { format, csv, encoding, gzip, maxRecordSize, allowUnterminatedLastRecord } = parsed.data
+  const settings: DecodeSettings = { format, csv, encoding, gzip, maxRecordSize, allowUnterminatedLastRecord }
   const extra = { ...(sha256 !== undefined ? { sha256 } : {}), ...(onDigest !== undefined ? { onDigest } : {}) }
   // A process-wide switch for where parsing runs (not pipeline configuration): the escape hatch named in the worker's
   // error message, and how the test suite runs every decoder test on both threads.

@@ -2,9 +2,10 @@ import { SourceError } from "@anysource/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Fiber, Stream } from "effect"
 import { createHash } from "node:crypto"
-import { mkdirSync, rmSync, statSync, utimesSync } from "node:fs"
+import { appendFileSync, mkdirSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import { gzipSync } from "node:zlib"
+import { makeFileSource } from "../src/FileSource.ts"
 import { FileSource } from "../src/index.ts"
 import { openFds, tempDir } from "./helpers.ts"
 
@@ -160,6 +161,117 @@ describe("read", () => {
       expect(error.source).toBe("file")
       expect(error.reason).toBe("Decode")
       expect(error.location).toBe("broken.csv:2")
+    })
+  )
+})
+
+describe("a file that ends mid-record", () => {
+  it.effect("a local file cut mid-row fails the read at that row; allowUnterminatedLastRecord: true accepts it", () =>
+    Effect.gen(function* () {
+      tmp.write("cut.csv", "id,city\r\n1,Zürich\r\n2,Zü")
+      const error = yield* failure(readAll({ path: "cut.csv" }))
+      expect(error.source).toBe("file")
+      expect(error.reason).toBe("Consistency")
+      expect(error.location).toBe("cut.csv:3")
+      expect(error.message).toContain("cut.csv:3: the file ends mid-record: was the export still being written?")
+      const rows = yield* readAll({ path: "cut.csv", allowUnterminatedLastRecord: true })
+      expect(rows.map((r) => r.location)).toEqual(["cut.csv:2", "cut.csv:3"])
+    })
+  )
+})
+
+describe("a file that changes while it is read", () => {
+  const lines = (from: number, count: number) => Array.from({ length: count }, (_, i) => `${from + i},name ${from + i}\n`).join("")
+  // several 64 KiB chunks, so the read is in the middle of the file when the hook runs
+  const content = "id,name\n" + lines(0, 20_000)
+
+  /** Read `name` with `change` run once, after the first chunk was read. */
+  const readChanging = (name: string, change: (path: string) => void, config: Record<string, unknown> = {}) =>
+    Effect.gen(function* () {
+      const path = Path.join(tmp.dir, name)
+      let changed = false
+      const source = yield* makeFileSource(
+        FileSource.config.parse({ path: name, ...config }),
+        { baseDir: tmp.dir },
+        {
+          afterChunk: async () => {
+            if (changed) return
+            changed = true
+            change(path)
+          }
+        }
+      )
+      return yield* Stream.runCollect(source.read).pipe(Effect.map(Chunk.toArray), Effect.either)
+    }).pipe(Effect.scoped)
+
+  for (const thread of ["main", "worker"] as const) {
+    const onThread = <A, E>(self: Effect.Effect<A, E>) =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => {
+          const before = process.env["ANYSOURCE_DECODE_WORKER"]
+          process.env["ANYSOURCE_DECODE_WORKER"] = thread === "worker" ? "1" : "0"
+          return before
+        }),
+        () => self,
+        (before) =>
+          Effect.sync(() => {
+            if (before === undefined) delete process.env["ANYSOURCE_DECODE_WORKER"]
+            else process.env["ANYSOURCE_DECODE_WORKER"] = before
+          })
+      )
+
+    it.effect(`(${thread} thread) appended to during the read: NotReady naming the file, both sizes and mtimes; retryable`, () =>
+      onThread(
+        Effect.gen(function* () {
+          const path = tmp.write(`growing-${thread}.csv`, content)
+          const before = statSync(path)
+          const result = yield* readChanging(`growing-${thread}.csv`, (p) => appendFileSync(p, lines(20_000, 10)))
+          expect(result._tag).toBe("Left")
+          if (result._tag !== "Left") return
+          const error = result.left
+          const after = statSync(path)
+          expect(error).toBeInstanceOf(SourceError)
+          expect(error.source).toBe("file")
+          expect(error.reason).toBe("NotReady")
+          expect(error.retryable).toBe(true)
+          expect(error.message).toBe(
+            `growing-${thread}.csv changed while it was read (size ${before.size} → ${after.size} bytes, modified ${before.mtime.toISOString()} → ${after.mtime.toISOString()}): it is still being written. The rows read are discarded and the file is read again; if it keeps changing, run again once the export is complete — and have the exporter write to a temporary name and rename it when done, so a half-written file is never read`
+          )
+          // once the writer is done, the next read is the whole file
+          const rows = yield* readAll({ path: `growing-${thread}.csv` })
+          expect(rows).toHaveLength(20_010)
+          expect(openFds(path)).toBe(0)
+        })
+      )
+    )
+
+    it.effect(`(${thread} thread) rewritten with the same size (only the mtime moves) or truncated during the read: NotReady`, () =>
+      onThread(
+        Effect.gen(function* () {
+          tmp.write(`touched-${thread}.csv`, content)
+          const touched = yield* readChanging(`touched-${thread}.csv`, (p) => {
+            const s = statSync(p)
+            utimesSync(p, s.atime, new Date(s.mtimeMs + 5_000))
+          })
+          expect(touched._tag === "Left" && touched.left.reason).toBe("NotReady")
+          tmp.write(`shrinking-${thread}.csv`, content)
+          const shrunk = yield* readChanging(`shrinking-${thread}.csv`, (p) => truncateSync(p, 1000))
+          expect(shrunk._tag === "Left" && shrunk.left.reason).toBe("NotReady")
+          expect(shrunk._tag === "Left" && shrunk.left.message).toContain(`size ${Buffer.byteLength(content)} → 1000 bytes`)
+        })
+      )
+    )
+  }
+
+  it.effect("replaced by a rename during the read (the safe way to publish an export): the open file is read whole", () =>
+    Effect.gen(function* () {
+      tmp.write("replaced.csv", content)
+      const result = yield* readChanging("replaced.csv", (p) => {
+        writeFileSync(`${p}.tmp`, "id,name\n1,new\n")
+        renameSync(`${p}.tmp`, p)
+      })
+      expect(result._tag).toBe("Right")
+      if (result._tag === "Right") expect(result.right).toHaveLength(20_000)
     })
   )
 })

@@ -65,7 +65,7 @@ describe("CSV", () => {
 
   it.effect("locations are the physical line where each record starts (multi-line fields, blank lines, CRLF)", () =>
     Effect.gen(function* () {
-      const text = 'id,note\r\n1,"two\nlines"\n\n2,plain\r\n3,"a,b"\n\n\n4,"x\r\ny\r\nz"\n5,last'
+      const text = 'id,note\r\n1,"two\nlines"\n\n2,plain\r\n3,"a,b"\n\n\n4,"x\r\ny\r\nz"\n5,last\n'
       const rows = yield* rowsOf(text, { name: "people.csv" })
       expect(locations(rows)).toEqual(["people.csv:2", "people.csv:5", "people.csv:6", "people.csv:9", "people.csv:12"])
       expect(data(rows)).toEqual([
@@ -281,6 +281,180 @@ describe("bad CSV input: one clear Decode error naming file, line and what to do
   )
 })
 
+describe("a file that ends mid-record (cut off while it was being written)", () => {
+  const midRecord = (location: string) => `${location}: the file ends mid-record: was the export still being written?`
+
+  it.effect("CSV: a last record with no line break after it is a Consistency error naming that record, with what to do", () =>
+    Effect.gen(function* () {
+      const error = yield* errorOf("id,city\n1,Zürich\n2,Zü", { name: "people.csv" })
+      expect(error).toBeInstanceOf(SourceError)
+      expect(error.reason).toBe("Consistency")
+      expect(error.retryable).not.toBe(true)
+      expect(error.location).toBe("people.csv:3")
+      expect(error.message).toBe(
+        "people.csv:3: the file ends mid-record: was the export still being written? The last record (line 3) has no line break after it, so it may be cut short and the rows after it missing: nothing from this read is synced. Export the file again; if the program that writes it never ends its last line, set allowUnterminatedLastRecord: true"
+      )
+    })
+  )
+
+  it.effect("CSV: LF and CRLF files alike, whatever the chunking; the location is where the cut record starts", () =>
+    Effect.gen(function* () {
+      for (const eol of ["\n", "\r\n"]) {
+        const text = ["id,name", "1,Ann", '2,"Bob, Jr."', "3,Car"].join(eol)
+        for (const chunk of [1, 3, 64 * 1024]) {
+          const error = yield* errorOf(text, { name: "p.csv" }, chunk)
+          expect(error.reason, JSON.stringify({ eol, chunk })).toBe("Consistency")
+          expect(error.location).toBe("p.csv:4")
+          expect(error.message).toContain(midRecord("p.csv:4"))
+        }
+        // the same file with its last line ended is complete
+        expect(data(yield* rowsOf(text + eol, { name: "p.csv" }, 1))).toHaveLength(3)
+      }
+    })
+  )
+
+  it.effect("CSV: a record cut before its last fields is mid-record, not a field-count problem (unless accepted)", () =>
+    Effect.gen(function* () {
+      const text = "id,name,city\n1,Ann,Zürich\n2,Bo"
+      const error = yield* errorOf(text, { name: "f.csv" })
+      expect(error.reason).toBe("Consistency")
+      expect(error.location).toBe("f.csv:3")
+      expect(error.message).toContain(midRecord("f.csv:3"))
+      const accepted = yield* errorOf(text, { name: "f.csv", allowUnterminatedLastRecord: true })
+      expect(accepted.reason).toBe("Decode")
+      expect(accepted.message).toContain("f.csv:3 has 2 fields but the header has 3")
+    })
+  )
+
+  it.effect("CSV: a quoted multi-line last field with nothing after its closing quote is cut; the location is its first line", () =>
+    Effect.gen(function* () {
+      for (const eol of ["\n", "\r\n"]) {
+        const text = `id,note${eol}1,x${eol}2,"line one${eol}line two"`
+        const error = yield* errorOf(text, { name: "m.csv" })
+        expect(error.reason).toBe("Consistency")
+        expect(error.location).toBe("m.csv:3")
+        expect(data(yield* rowsOf(text + eol, { name: "m.csv" }))).toEqual([
+          { id: "1", note: "x" },
+          { id: "2", note: `line one${eol}line two` }
+        ])
+      }
+    })
+  )
+
+  it.effect("CSV: a file that ends inside a quoted field says so (and still names an unbalanced quote), with or without a final line break", () =>
+    Effect.gen(function* () {
+      for (const text of ['id,note\n1,x\n2,"line one\nline tw', 'id,note\n1,x\n2,"line one\n']) {
+        for (const allowUnterminatedLastRecord of [false, true]) {
+          const error = yield* errorOf(text, { name: "q.csv", allowUnterminatedLastRecord })
+          expect(error.reason).toBe("Decode")
+          expect(error.location).toBe("q.csv:3")
+          expect(error.message).toContain("unbalanced quote starting at q.csv:3")
+          expect(error.message).toMatch(
+            /the file ends inside this quoted field \(at line [34]\): either the file ends mid-record \(was the export still being written\?\) or a quote is unbalanced/
+          )
+        }
+      }
+    })
+  )
+
+  it.effect("CSV: allowUnterminatedLastRecord: true reads the last record as it is", () =>
+    Effect.gen(function* () {
+      for (const eol of ["\n", "\r\n"]) {
+        const rows = yield* rowsOf(`id,city${eol}1,Zürich${eol}2,Zü`, { name: "a.csv", allowUnterminatedLastRecord: true })
+        expect(data(rows)).toEqual([
+          { id: "1", city: "Zürich" },
+          { id: "2", city: "Zü" }
+        ])
+        expect(locations(rows)).toEqual(["a.csv:2", "a.csv:3"])
+      }
+    })
+  )
+
+  it.effect("CSV: not mid-record — a header-only file, a last line ended by CR, trailing blank lines, a final comment line", () =>
+    Effect.gen(function* () {
+      expect(yield* rowsOf("id,name", { name: "h.csv" })).toEqual([])
+      expect(data(yield* rowsOf("id,name\r1,a\r", { name: "cr.csv" }, 1))).toEqual([{ id: "1", name: "a" }])
+      expect(data(yield* rowsOf("id,name\n1,a\n\n\n", { name: "b.csv" }))).toEqual([{ id: "1", name: "a" }])
+      expect(data(yield* rowsOf("id,name\n1,a\n# end of export", { name: "c.csv", csv: { comment: "#" } }))).toEqual([{ id: "1", name: "a" }])
+      // header: false: the only record is a record
+      expect((yield* errorOf("1,a", { name: "n.csv", csv: { header: false, columns: ["id", "name"] } })).location).toBe("n.csv:1")
+      // the empty-file error is unchanged
+      expect((yield* errorOf("", { name: "e.csv" })).message).toContain("e.csv is empty (0 bytes)")
+    })
+  )
+
+  it.effect("a file cut inside a UTF-8 character ends mid-record (not a wrong encoding), whatever allowUnterminatedLastRecord says", () =>
+    Effect.gen(function* () {
+      const whole = Buffer.from("id,city\n1,Zürich\n2,Zü", "utf8")
+      const cut = whole.subarray(0, whole.length - 1) // the second byte of "ü" is missing
+      for (const allowUnterminatedLastRecord of [false, true]) {
+        const error = yield* errorOf(cut, { name: "u8.csv", allowUnterminatedLastRecord })
+        expect(error.reason).toBe("Consistency")
+        expect(error.location).toBe("u8.csv:3")
+        expect(error.message).toContain("u8.csv:3: the file ends mid-record, inside a UTF-8 character: was the export still being written?")
+      }
+      // a stray latin1 byte inside the file is still an encoding problem
+      const latin1 = Buffer.concat([Buffer.from("id,city\n1,Z"), Buffer.from([0xfc]), Buffer.from("rich\n")])
+      expect((yield* errorOf(latin1, { name: "l1.csv" })).message).toContain("is not valid UTF-8")
+    })
+  )
+
+  it.effect("CSV in UTF-16 and gzip: the check looks at the decoded text", () =>
+    Effect.gen(function* () {
+      const cut = "id,name\r\n1,Zoë\r\n2,Åsa"
+      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(cut, "utf-16le")])
+      expect((yield* errorOf(utf16, { name: "u.csv" })).location).toBe("u.csv:3")
+      expect(yield* rowsOf(Buffer.concat([utf16, iconv.encode("\r\n", "utf-16le")]), { name: "u.csv" })).toHaveLength(2)
+      expect((yield* errorOf(gzipSync(Buffer.from(cut)), { name: "g.csv.gz" })).location).toBe("g.csv.gz:3")
+    })
+  )
+
+  it.effect("NDJSON: a last line with no line break is cut, even when it parses; LF and CRLF", () =>
+    Effect.gen(function* () {
+      for (const eol of ["\n", "\r\n"]) {
+        for (const last of ['{"id":2}', '{"id":2,"city":"Zü']) {
+          const error = yield* errorOf(`{"id":1}${eol}${last}`, { name: "p.ndjson" })
+          expect(error.reason).toBe("Consistency")
+          expect(error.location).toBe("p.ndjson:2")
+          expect(error.message).toBe(
+            "p.ndjson:2: the file ends mid-record: was the export still being written? The last record (line 2) has no line break after it, so it may be cut short and the rows after it missing: nothing from this read is synced. Export the file again; if the program that writes it never ends its last line, set allowUnterminatedLastRecord: true"
+          )
+        }
+        // trailing blanks after the last line break are not a record
+        expect(yield* rowsOf(`{"id":1}${eol}{"id":2}${eol}  `, { name: "p.ndjson" })).toHaveLength(2)
+      }
+    })
+  )
+
+  it.effect("NDJSON: allowUnterminatedLastRecord: true reads a complete last line; a broken one is invalid JSON that says it is the cut last line", () =>
+    Effect.gen(function* () {
+      const rows = yield* rowsOf('{"id":1}\n{"id":2}', { name: "p.ndjson", allowUnterminatedLastRecord: true })
+      expect(data(rows)).toEqual([{ id: 1 }, { id: 2 }])
+      expect(locations(rows)).toEqual(["p.ndjson:1", "p.ndjson:2"])
+      const broken = yield* errorOf('{"id":1}\n{"id":2,"city":"Zü', { name: "p.ndjson", allowUnterminatedLastRecord: true })
+      expect(broken.reason).toBe("Decode")
+      expect(broken.location).toBe("p.ndjson:2")
+      expect(broken.message).toMatch(/^p\.ndjson:2(:\d+)?: invalid JSON/)
+      expect(broken.message).toContain("the file ends on this line, mid-record: was the export still being written?")
+    })
+  )
+
+  it.effect("JSON: a document that stops early says the file ends mid-document, with its line and the same hint", () =>
+    Effect.gen(function* () {
+      for (const text of ['[\n{"id":1},\n{"id":2,"city":"Zü', '[\n{"id":1},\n', '[\n{"id":1}\n']) {
+        const error = yield* errorOf(text, { name: "p.json" }, 3)
+        const line = text.split("\n").length
+        expect(error.reason, text).toBe("Decode")
+        expect(error.location, text).toBe(`p.json:${line}`)
+        expect(error.message, text).toContain(`p.json:${line}: the file ends mid-document: was the export still being written? It stops after 1 complete array element`)
+        expect(error.message, text).toContain("nothing from this read is synced")
+      }
+      // a complete array with no final line break is complete
+      expect(yield* rowsOf('[{"id":1}]', { name: "p.json" })).toHaveLength(1)
+    })
+  )
+})
+
 describe("encodings", () => {
   const text = "id,name\n1,Zoë Ångström\n2,François Müller\n"
   const expected = [
@@ -363,7 +537,7 @@ describe("gzip", () => {
 describe("NDJSON", () => {
   it.effect("one object per line, blank lines skipped, CRLF tolerated, values kept as parsed", () =>
     Effect.gen(function* () {
-      const rows = yield* rowsOf('{"id":1,"name":"Zoë"}\r\n\n{"id":"2","tags":["a"],"boss":null}\n{"id":3}', { name: "p.ndjson" })
+      const rows = yield* rowsOf('{"id":1,"name":"Zoë"}\r\n\n{"id":"2","tags":["a"],"boss":null}\n{"id":3}\r\n', { name: "p.ndjson" })
       expect(data(rows)).toEqual([{ id: 1, name: "Zoë" }, { id: "2", tags: ["a"], boss: null }, { id: 3 }])
       expect(locations(rows)).toEqual(["p.ndjson:1", "p.ndjson:3", "p.ndjson:4"])
     })

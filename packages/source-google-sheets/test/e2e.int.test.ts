@@ -66,6 +66,7 @@ let secrets = ""
 
 beforeAll(async () => {
   emu = await startEmulator({
+    strict: true,
     processingDelayMs: 20,
     identitySources: [{ id: IDENTITY_SOURCE, name: "Staff sheet" }]
   })

@@ -17,6 +17,7 @@ import * as Http from "./internal/http.ts"
 import * as Pacer from "./internal/pacer.ts"
 import * as Paging from "./internal/paging.ts"
 import { applyFields, kindOf, selectRecords } from "./internal/select.ts"
+import { StreamDecodeProblem, streamRecords } from "./internal/streamRecords.ts"
 
 export type Stats = Client.Stats
 
@@ -51,8 +52,18 @@ export const makeRestSource = (
       ...(config.tls.caFile !== undefined ? { caFile: config.tls.caFile } : {})
     })
     const pacer = yield* Pacer.make(config.requestsPerSecond)
-    const exchanger = yield* Client.make({ http, pacer, retry: config.retry, maxWaitMillis })
-    const auth = yield* Auth.make(config.auth, exchanger, { maxWaitMillis })
+    const exchanger = yield* Client.make({
+      http,
+      pacer,
+      retry: config.retry,
+      maxWaitMillis,
+      throttleStatuses: config.throttleStatuses,
+      ...(config.authHelp !== undefined ? { authHelp: config.authHelp } : {})
+    })
+    const auth = yield* Auth.make(config.auth, exchanger, {
+      maxWaitMillis,
+      ...(config.authHelp !== undefined ? { authHelp: config.authHelp } : {})
+    })
     const display = (url: URL) => Auth.display(auth, url)
     const lastRead = yield* Ref.make<Option.Option<string>>(Option.none())
 
@@ -97,33 +108,102 @@ export const makeRestSource = (
         const selected = selectRecords(config.records, json)
         if (selected._tag === "Missing") {
           return yield* Effect.fail(
-            sourceError("Decode", `${shown}: ${selected.message} (source.records is ${JSON.stringify(config.records)})`, {
-              location: shown
-            })
+            sourceError(
+              "Decode",
+              `${shown}: ${selected.message} (source.records is ${JSON.stringify(config.records)})`,
+              {
+                location: shown
+              }
+            )
           )
         }
         const rows: Array<Model.SourceRow> = []
         for (const [index, record] of selected.records.entries()) {
           const location = `${shown}#${index}`
           if (!isRecord(record)) {
-            return yield* Effect.fail(sourceError("Decode", `${location}: the record is ${kindOf(record)}, expected an object`, { location }))
+            return yield* Effect.fail(
+              sourceError(
+                "Decode",
+                `page ${state.number}, record ${index} (${location}): the record is ${kindOf(record)}, expected an object`,
+                { location }
+              )
+            )
           }
           rows.push({ data: applyFields(config.fields, record), location })
         }
-        yield* Ref.update(exchanger.stats, (s) => ({ ...s, pages: s.pages + 1, records: s.records + rows.length }))
+        yield* Ref.update(exchanger.stats, (s) => ({
+          ...s,
+          pages: s.pages + 1,
+          records: s.records + rows.length
+        }))
         yield* Effect.logDebug(`rest: page ${state.number} ${shown}: ${rows.length} records`)
         return { rows, json, response, shown }
       }).pipe(Effect.withSpan("source-rest.page", { attributes: { page: state.number } }))
 
-    const check: Effect.Effect<void, SourceError> = fetchPage(Paging.first(config)).pipe(
-      Effect.asVoid,
-      Effect.withSpan("source-rest.check")
+    /** `stream: true`: one response, its records parsed as they arrive (never the whole body in memory). */
+    const streamed: Stream.Stream<Model.SourceRow, SourceError> = Stream.unwrapScoped(
+      Effect.gen(function* () {
+        const state = Paging.first(config)
+        const shown = display(state.request.url)
+        const response = yield* exchanger.open(auth.authorize(httpRequest(state.request)), {
+          display: shown,
+          ...(auth.invalidate !== undefined ? { onUnauthorized: auth.invalidate } : {})
+        })
+        const body = response.stream
+        if (body === undefined) return yield* Effect.dieMessage("a 2xx response without its body")
+        let index = 0
+        const rows = Stream.fromAsyncIterable(streamRecords(body, config.records), (error) =>
+          error instanceof StreamDecodeProblem
+            ? sourceError("Decode", `${shown}: ${error.message}`, { location: shown })
+            : sourceError(
+                "Connect",
+                `${shown}: the response broke off after ${index} records (${error instanceof Error ? error.message : String(error)})`,
+                { location: shown, retryable: true, cause: error }
+              )
+        ).pipe(
+          Stream.mapEffect((record) => {
+            const at = index++
+            const location = `${shown}#${at}`
+            return isRecord(record)
+              ? Effect.succeed<Model.SourceRow>({ data: applyFields(config.fields, record), location })
+              : Effect.fail(
+                  sourceError(
+                    "Decode",
+                    `page 1, record ${at} (${location}): the record is ${kindOf(record)}, expected an object`,
+                    {
+                      location
+                    }
+                  )
+                )
+          })
+        )
+        const done = Effect.gen(function* () {
+          yield* Ref.update(exchanger.stats, (s) => ({
+            ...s,
+            pages: s.pages + 1,
+            records: s.records + index
+          }))
+          yield* Ref.set(lastRead, Option.some(`${config.method} ${shown} pages=1 records=${index}`))
+        })
+        return Stream.concat(rows, Stream.execute(done))
+      })
     )
 
-    const read: Stream.Stream<Model.SourceRow, SourceError> = Stream.suspend(() =>
+    const check: Effect.Effect<void, SourceError> = (
+      config.stream
+        ? Stream.runDrain(Stream.take(streamed, 1))
+        : Effect.asVoid(fetchPage(Paging.first(config)))
+    ).pipe(Effect.withSpan("source-rest.check"))
+
+    const paged: Stream.Stream<Model.SourceRow, SourceError> = Stream.suspend(() =>
       Stream.paginateChunkEffect(Paging.first(config), (state) =>
         Effect.flatMap(fetchPage(state), (page) => {
-          const step = Paging.next(config, state, { json: page.json, headers: page.response.headers, count: page.rows.length }, display)
+          const step = Paging.next(
+            config,
+            state,
+            { json: page.json, headers: page.response.headers, count: page.rows.length },
+            display
+          )
           const rows = Chunk.unsafeFromArray(page.rows as Array<Model.SourceRow>)
           switch (step._tag) {
             case "Next":
@@ -132,7 +212,9 @@ export const makeRestSource = (
               return Effect.as(
                 Ref.set(
                   lastRead,
-                  Option.some(`${config.method} ${display(Paging.first(config).request.url)} pages=${state.number} records=${step.fetched}`)
+                  Option.some(
+                    `${config.method} ${display(Paging.first(config).request.url)} pages=${state.number} records=${step.fetched}`
+                  )
                 ),
                 [rows, Option.none<Paging.PageState>()] as const
               )
@@ -142,6 +224,8 @@ export const makeRestSource = (
         })
       )
     )
+
+    const read = config.stream ? streamed : paged
 
     return {
       check,
@@ -155,7 +239,7 @@ export const RestSource = defineSource({
   id: "rest",
   displayName: "REST API",
   description:
-    "Any paginated JSON HTTP API: records by JSONPath or JSON Pointer; basic, bearer, API key or OAuth 2.0 client credentials; offset, page, cursor, next-URL or Link-header paging; rate limits honoured.",
+    "Any paginated JSON HTTP API: records by JSONPath or JSON Pointer; basic, bearer, API key or OAuth 2.0 client credentials; offset, page, cursor, next-URL or Link-header paging; rate limits honoured. Presets: BambooHR, Workday, HiBob, Personio, SAP SuccessFactors.",
   config: RestSourceConfig,
   make: makeRestSource
 })

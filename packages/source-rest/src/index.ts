@@ -4,3 +4,5 @@
  */
 export { RestSourceConfig } from "./RestConfig.ts"
 export { makeRestSource, RestSource, type RestSourceHandle, type Stats } from "./RestSource.ts"
+export * as Preset from "./Preset.ts"
+export { findPreset, presetIds, presets } from "./presets/index.ts"

@@ -75,6 +75,12 @@ describe("RestSourceConfig", () => {
     expect(issues({ baseUrl: "https://x.example", pagination: { type: "page", size: 50 } })).toEqual([
       "pagination.sizeParam: set both size and sizeParam, or neither"
     ])
+    const oauth = { type: "oauth2", tokenUrl: "https://login.example.com/token", clientId: "a", clientSecret: "b" }
+    expect(issues({ baseUrl: "https://x.example", auth: { ...oauth, grantType: "refresh_token" } })).toEqual([
+      "auth.refreshToken: grantType refresh_token needs auth.refreshToken"
+    ])
+    expect(issues({ baseUrl: "https://x.example", auth: { ...oauth, grantType: "refresh_token", refreshToken: "r" } })).toEqual([])
+    expect(issues({ baseUrl: "https://x.example", throttleStatuses: [200] })[0]).toContain("throttleStatuses.0")
   })
 
   it("generates the editor JSON Schema with every secret marked", () => {

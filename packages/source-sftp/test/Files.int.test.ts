@@ -213,6 +213,57 @@ describe.concurrent("readiness", () => {
   )
 })
 
+describe("a file cut mid-record, or written to while it is read", () => {
+  it.live("a file whose last record has no line break is a Consistency error at that record; allowUnterminatedLastRecord: true reads it", () =>
+    Effect.gen(function* () {
+      const path = yield* Effect.promise(() => remote.put("cut/people.csv", "id,email,name\r\n1,a@example.com,Zoë\r\n2,b@example.com,Zü"))
+      const error = yield* readError(baseConfig(path))
+      expect(error.source).toBe("sftp")
+      expect(error.reason).toBe("Consistency")
+      expect(error.location).toBe(`${url(path)}:3`)
+      expect(error.message).toContain(`${url(path)}:3: the file ends mid-record: was the export still being written?`)
+      expect(error.message).toContain("allowUnterminatedLastRecord: true")
+      const rows = yield* readAll(baseConfig(path, { allowUnterminatedLastRecord: true }))
+      expect(rows.map((r) => r.data["name"])).toEqual(["Zoë", "Zü"])
+    })
+  )
+
+  it.live("a file appended to on the server during the read fails NotReady (retryable) with both sizes; read again once done, it is whole", () =>
+    Effect.gen(function* () {
+      // 200,000 rows (~8 MB): when the first row reaches us the reader is at most about 3 MB in (32 × 64 KiB requests
+      // in flight plus the decoder's buffers), so the append lands before its end-of-read fstat, whatever the timing
+      const rows = 200_000
+      const body = csv(rows)
+      const path = yield* Effect.promise(() => remote.put("busy/people.csv", body))
+      let appended = false
+      const error = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const source = yield* make(baseConfig(path))
+          return yield* source.read.pipe(
+            Stream.tap(() =>
+              appended
+                ? Effect.void
+                : Effect.promise(async () => {
+                    appended = true
+                    await remote.append("busy/people.csv", `${rows + 1},late@example.com,Late\n`)
+                  })
+            ),
+            Stream.runDrain,
+            Effect.flip
+          )
+        })
+      )
+      const size = Buffer.byteLength(body)
+      expect(error.reason).toBe("NotReady")
+      expect(error.retryable).toBe(true)
+      expect(error.message).toContain(`${url(path)} changed while it was read (size ${size} → ${size + Buffer.byteLength(`${rows + 1},late@example.com,Late\n`)} bytes, modified `)
+      expect(error.message).toContain("the file is read again")
+      expect(yield* readAll(baseConfig(path)).pipe(Effect.map((r) => r.length))).toBe(rows + 1)
+    }),
+    60_000
+  )
+})
+
 describe.concurrent("archive after apply", () => {
   it.live("afterApply moves the file read (and its marker) into archiveDir; a name taken there gets a timestamp", () =>
     Effect.gen(function* () {

@@ -75,19 +75,25 @@ describe("Reader.bytes", () => {
     expect((await collect(Reader.bytes(fake.sftp, file(0), "f"))).length).toBe(0)
   })
 
-  it("a file that shrinks while being read fails with Consistency", async () => {
-    const fake = fakeSftp(content, { visible: () => 20_000 })
+  it("a file that shrinks while being read fails with NotReady (retryable: it is being rewritten), naming both sizes", async () => {
+    const fake = fakeSftp(content, { visible: () => 20_000, finalStat: () => ({ size: 20_000, mtime: 1001 }) })
     const error = await collect(Reader.bytes(fake.sftp, file(), "sftp://h/in/people.csv", { chunkSize: 1000, parallel: 4 })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SourceError)
-    expect((error as SourceError).reason).toBe("Consistency")
-    expect((error as SourceError).message).toContain("sftp://h/in/people.csv shrank while being read (ended at byte 20000 of 50000)")
+    expect((error as SourceError).reason).toBe("NotReady")
+    expect((error as SourceError).retryable).toBe(true)
+    expect((error as SourceError).message).toContain(
+      "sftp://h/in/people.csv changed while it was read (size 50000 → 20000 bytes, modified 1970-01-01T00:16:40.000Z → 1970-01-01T00:16:41.000Z; it ended at byte 20000 of 50000): it is still being written."
+    )
   })
 
-  it("a file that grew or was rewritten by the end of the read fails with NotReady", async () => {
+  it("a file that grew or was rewritten by the end of the read fails with NotReady, naming both sizes and mtimes", async () => {
     const grown = fakeSftp(content, { finalStat: () => ({ size: 60_000, mtime: 1000 }) })
     const error = await collect(Reader.bytes(grown.sftp, file(), "f", { chunkSize: 4096, parallel: 4 })).catch((e: unknown) => e)
     expect((error as SourceError).reason).toBe("NotReady")
-    expect((error as SourceError).message).toContain("changed while being read (size 50000 → 60000)")
+    expect((error as SourceError).retryable).toBe(true)
+    expect((error as SourceError).message).toBe(
+      "f changed while it was read (size 50000 → 60000 bytes, modified 1970-01-01T00:16:40.000Z → 1970-01-01T00:16:40.000Z): it is still being written. The rows read are discarded and the file is read again; if it keeps changing, run again once the upload is complete — and use a readiness rule (ready.stable, ready.marker or ready.finalPattern) so a file still being uploaded is never read"
+    )
     const touched = fakeSftp(content, { finalStat: () => ({ size: 50_000, mtime: 1001 }) })
     const error2 = await collect(Reader.bytes(touched.sftp, file(), "f")).catch((e: unknown) => e)
     expect((error2 as SourceError).reason).toBe("NotReady")

@@ -64,6 +64,8 @@ describe("SftpSourceConfig", () => {
   it("takes the shared format keys", () => {
     const config = SftpSourceConfig.parse({ ...base, csv: { delimiter: "tab" }, encoding: "windows-1252", checksum: { file: "{name}.sha256" } })
     expect(config.csv.delimiter).toBe("\t")
+    expect(config.allowUnterminatedLastRecord).toBe(false)
+    expect(SftpSourceConfig.parse({ ...base, allowUnterminatedLastRecord: true }).allowUnterminatedLastRecord).toBe(true)
     expect(issues({ ...base, encoding: "klingon" }).join()).toContain("unknown encoding")
     expect(issues({ ...base, colour: "blue" }).length).toBeGreaterThan(0)
   })

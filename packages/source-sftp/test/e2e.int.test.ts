@@ -34,7 +34,7 @@ const second = people([
 
 beforeAll(async () => {
   await remote.open()
-  emu = await startEmulator({ processingDelayMs: 20 })
+  emu = await startEmulator({ strict: true, processingDelayMs: 20 })
   tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "anysource-sftp-e2e-"))
   const env = sftpEnv()
   Fs.writeFileSync(

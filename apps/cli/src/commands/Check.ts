@@ -5,7 +5,7 @@ import { Effect, Either } from "effect"
 import { renderError } from "../RenderError.ts"
 import * as Runtime from "../Runtime.ts"
 import { globalOptions, runCommand, setExitFromError } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import { describe } from "../internal/Help.ts"
 
 export const command = Command.make("check", { ...globalOptions }, (o) =>
   runCommand(o, (io) =>
@@ -58,9 +58,9 @@ export const command = Command.make("check", { ...globalOptions }, (o) =>
   )
 ).pipe(
   Command.withDescription(
-    examples("Validate the config, probe the source (reads no rows) and Okta (auth, identity source), open the state store.", [
+    describe("Validate the config, probe the source (reads no rows) and Okta (auth, identity source), open the state store.", { examples: [
       "anysource check",
       "anysource check -c hr/anysource.yaml"
-    ])
+    ] })
   )
 )

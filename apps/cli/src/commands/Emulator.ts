@@ -7,7 +7,7 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import { globalOptions, runCommand, UsageError } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import { describe } from "../internal/Help.ts"
 
 export const command = Command.make(
   "emulator",
@@ -15,20 +15,28 @@ export const command = Command.make(
     ...globalOptions,
     port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(8010), Options.withDescription("Port on 127.0.0.1 (0 = any free port).")),
     data: Options.text("data").pipe(
+      Options.withPseudoName("file"),
       Options.withDescription("Persist the org (sessions, users, groups) to this JSON file, so restarts keep it."),
       Options.optional
     ),
     identitySourceId: Options.text("identity-source-id").pipe(
+      Options.withPseudoName("id"),
       Options.withDefault("0oaemulator000000001"),
       Options.withDescription("The seeded Custom Identity Source id.")
     ),
     token: Options.text("token").pipe(
+      Options.withPseudoName("token"),
       Options.withDescription("Use this API token instead of a random one (e.g. to keep a config working across restarts)."),
       Options.optional
     ),
     timeScale: Options.float("time-scale").pipe(
       Options.withDefault(1),
       Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
+    ),
+    strict: Options.boolean("strict").pipe(
+      Options.withDescription(
+        "Check every request and reply against Okta's OpenAPI spec (shipped with the emulator): a request that breaks it gets a 400 naming the field, a reply that breaks it a 500."
+      )
     )
   },
   (o) =>
@@ -44,6 +52,7 @@ export const command = Command.make(
                 tokens: [{ token }],
                 identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
                 timeScale: o.timeScale,
+                strict: o.strict,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               }),
             catch: (cause) =>
@@ -60,6 +69,7 @@ export const command = Command.make(
             `  identity source  ${s.bold(o.identitySourceId)}`,
             `  API token        ${s.bold(token)}${Option.isSome(o.token) ? "" : s.dim("   (shown once)")}`,
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
+            `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
             "",
             s.dim("In anysource.yaml:"),
             s.dim(`  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`),
@@ -71,9 +81,10 @@ export const command = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", [
+    describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
       "anysource emulator --port 8010 --data .anysource/emulator.json",
+      "anysource emulator --strict",
       "OKTA_API_TOKEN=<printed token> anysource plan"
-    ])
+    ] })
   )
 )

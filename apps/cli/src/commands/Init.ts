@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import { find } from "../Sources.ts"
 import { sourceTypes, starterConfig, type SourceType } from "../Templates.ts"
 import { globalOptions, runCommand, UsageError, writeFile } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import { describe } from "../internal/Help.ts"
 
 const sourceTitles: Record<SourceType, string> = {
   file: "a CSV / JSON / NDJSON file",
@@ -24,10 +24,12 @@ export const command = Command.make(
     ...globalOptions,
     source: Options.choice("source", sourceTypes).pipe(Options.withDescription("Where the people come from."), Options.optional),
     orgUrl: Options.text("org-url").pipe(
+      Options.withPseudoName("url"),
       Options.withDescription("Your Okta org (https://your-org.okta.com), or `embedded` for the local emulator (default)."),
       Options.optional
     ),
     identitySourceId: Options.text("identity-source-id").pipe(
+      Options.withPseudoName("id"),
       Options.withDescription("The Custom Identity Source app id (0oa…)."),
       Options.optional
     ),
@@ -75,10 +77,10 @@ export const command = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples("Write a commented starter config (asks on a terminal, flags otherwise).", [
+    describe("Write a commented starter config (asks on a terminal, flags otherwise).", { examples: [
       "anysource init",
       "anysource init --source sql --org-url https://acme.okta.com --identity-source-id 0oa1b2c3d4e5f6g7h8i9",
       "anysource init --source file -c hr/anysource.yaml"
-    ])
+    ] })
   )
 )

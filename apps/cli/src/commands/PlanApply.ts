@@ -2,8 +2,8 @@
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
  */
-import { type ConfigError, PlanJson, Sync, type Plan, type RunReport } from "@anysource/core"
-import { Command, Options, Prompt } from "@effect/cli"
+import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sync, type Plan, type RunReport } from "@anysource/core"
+import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
 import * as ExitCodes from "../ExitCodes.ts"
@@ -11,10 +11,24 @@ import * as HtmlReport from "../HtmlReport.ts"
 import * as Progress from "../Progress.ts"
 import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
-import { type FileError, globalOptions, type Globals, type Io, readFile, runCommand, UsageError, writeFile } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import {
+  type FileError,
+  globalOptions,
+  type Globals,
+  type Io,
+  readFile,
+  requireTerminal,
+  runCommand,
+  UsageError,
+  withTrailingNewline,
+  writeFileFrom,
+  writeJsonFile
+} from "../internal/Context.ts"
+import { describe } from "../internal/Help.ts"
+import { jsonChunks } from "../internal/JsonChunks.ts"
 
 const reportOption = Options.text("report").pipe(
+  Options.withPseudoName("file"),
   Options.withDescription("Write the run report: run.json (machine-readable) or run.html (a page for people). Repeatable."),
   Options.repeated
 )
@@ -34,16 +48,20 @@ const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, Usa
     { discard: true }
   )
 
-/** Write the report in every requested format. */
+/** Write the report in every requested format, streamed (never the whole report as one string). */
 export const writeReports = (files: ReadonlyArray<string>, report: RunReport.RunReport): Effect.Effect<void, FileError> =>
-  Effect.forEach(
-    files,
-    (f) => writeFile(f, /\.html?$/i.test(f) ? HtmlReport.render(report) : `${JSON.stringify(report, null, 2)}\n`),
-    { discard: true }
-  )
+  Effect.forEach(files, (f) => (/\.html?$/i.test(f) ? writeFileFrom(f, HtmlReport.chunks(report)) : writeJsonFile(f, report)), {
+    discard: true
+  })
 
-/** The plan as stable JSON (the contract for `apply --plan` and CI integrations). */
-export const planJson = (plan: Plan.Plan): string => `${PlanJson.stringify(plan, 2)}\n`
+/**
+ * The plan as stable JSON (keys sorted at every depth, 2-space indent): the contract for `apply --plan` and CI
+ * integrations. Written in chunks; `PlanJson.parse` reads it back with the same content hash.
+ */
+export const planJsonOptions = { indent: 2, sortKeys: true } as const
+
+/** The plan's JSON text in chunks (see `planJsonOptions`). */
+export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> => jsonChunks(plan, planJsonOptions)
 
 /** Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). */
 export const readPlanFile = (file: string): Effect.Effect<Plan.Plan, FileError | ConfigError> =>
@@ -66,6 +84,7 @@ const planCommand = Command.make(
     json: Options.boolean("json").pipe(Options.withDescription("Print the plan as JSON on stdout (nothing else on stdout).")),
     out: Options.text("out").pipe(
       Options.withAlias("o"),
+      Options.withPseudoName("file"),
       Options.withDescription("Save the plan as JSON, to apply exactly it later with `apply --plan <file>`."),
       Options.optional
     ),
@@ -83,14 +102,18 @@ const planCommand = Command.make(
           Effect.scoped
         )
         const plan = report.plan
+        const stoppedBySafeguard = Option.isSome(error) && error.value._tag === "SafeguardTripped"
         if (plan) {
-          if (o.json) yield* io.print(planJson(plan).trimEnd())
+          if (o.json) yield* io.printJson(plan, planJsonOptions)
           else {
-            if (o.detail) yield* io.print(`${Render.renderPlanDetail(plan, io.out)}\n`)
-            yield* io.print(Render.renderPlanSummary(plan, io.out))
+            if (o.detail) {
+              yield* io.printLines(Render.planDetailLines(plan, io.out))
+              yield* io.print("")
+            }
+            yield* io.print(Render.renderPlanSummary(plan, io.out, { stoppedBySafeguard }))
           }
           if (Option.isSome(o.out)) {
-            yield* writeFile(o.out.value, planJson(plan))
+            yield* writeFileFrom(o.out.value, withTrailingNewline(planJsonChunks(plan)))
             if (!o.json) yield* io.print(io.out.dim(`Plan saved to ${o.out.value}. Apply exactly it with: anysource apply --plan ${o.out.value}`))
           } else if (!o.json && Render.totalChanges(plan) > 0 && Option.isNone(error))
             yield* io.print(io.out.dim(`Run \`anysource apply\` to apply these changes (or save them with --out plan.json).`))
@@ -102,12 +125,18 @@ const planCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples("Read the source, map, validate and diff against the last sync; show what apply would change. Sends nothing to Okta. Exit 0: no changes; 2: changes.", [
-      "anysource plan",
-      "anysource plan --detail",
-      "anysource plan --json | jq .summary",
-      "anysource plan --out plan.json --report plan.html"
-    ])
+    describe(
+      "Read the source, map, validate and diff against the last sync; show what apply would change. Sends nothing to Okta.",
+      {
+        examples: [
+          "anysource plan",
+          "anysource plan --detail",
+          "anysource plan --json | jq .summary",
+          "anysource plan --out plan.json --report plan.html"
+        ],
+        exitCodes: "0 no changes, 2 changes pending, 6 a safeguard would stop the apply"
+      }
+    )
   )
 )
 
@@ -117,8 +146,12 @@ const applyCommand = Command.make(
   "apply",
   {
     ...globalOptions,
-    yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("Do not ask for confirmation.")),
+    yes: Options.boolean("yes").pipe(
+      Options.withAlias("y"),
+      Options.withDescription("Apply without asking. Required where nobody can be asked (no terminal, or CI set).")
+    ),
     plan: Options.text("plan").pipe(
+      Options.withPseudoName("file"),
       Options.withDescription("Apply exactly this saved plan; refuse (exit 8) if the source, state or config moved since."),
       Options.optional
     ),
@@ -133,6 +166,13 @@ const applyCommand = Command.make(
     runCommand(o as Globals, (io) =>
       Effect.gen(function* () {
         yield* checkReportFiles(o.report)
+        // Like `terraform apply` without -auto-approve: never change Okta unasked when nobody can be asked.
+        if (!o.yes)
+          yield* requireTerminal(io, {
+            command: "apply",
+            does: "changes Okta",
+            hint: "Review the changes with `anysource plan`, then run `anysource apply --yes`; or save them with `anysource plan --out plan.json` and apply exactly those with `anysource apply --plan plan.json --yes`."
+          })
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const identitySourceId = loaded.config.okta.identitySourceId
         const savedPlan = Option.isSome(o.plan) ? Option.some(yield* readPlanFile(o.plan.value)) : Option.none<Plan.Plan>()
@@ -142,16 +182,33 @@ const applyCommand = Command.make(
               message: `${Option.getOrElse(o.plan, () => "")} was made for identity source ${savedPlan.value.identitySourceId}, but ${io.configPath} syncs ${identitySourceId}.`
             })
           )
-        const ask = io.interactive && !o.yes && !o.json
+        const ask = !o.yes
         const target = loaded.config.okta.orgUrl === "embedded" ? "the embedded emulator" : loaded.config.okta.orgUrl
+        // The plan shown before the question goes where the person answering sees it: stdout on a terminal
+        // (and not --json), else stderr with the question.
+        const onStdout = io.env.stdoutIsTTY && !o.json
+        const style = onStdout ? io.out : io.err
+        const show = (text: string) => (onStdout ? io.print(text) : io.printErr(text))
+        const showLines = (lines: Iterable<string>) => (onStdout ? io.printLines(lines) : io.printErrLines(lines))
+        const blocked = (plan: Plan.Plan) => Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
+        const showPlan = (plan: Plan.Plan, to: "stdout" | "prompt") =>
+          Effect.gen(function* () {
+            const options = { stoppedBySafeguard: blocked(plan) }
+            if (to === "prompt") {
+              if (o.detail) yield* Effect.zipRight(showLines(Render.planDetailLines(plan, style)), show(""))
+              return yield* show(Render.renderPlanSummary(plan, style, options))
+            }
+            if (o.detail) yield* Effect.zipRight(io.printLines(Render.planDetailLines(plan, io.out)), io.print(""))
+            yield* io.print(`${Render.renderPlanSummary(plan, io.out, options)}\n`)
+          })
+        // the plan the user agreed to (the saved one, or the one shown before the question)
+        let agreed = Option.getOrUndefined(savedPlan)
 
         const body = Effect.gen(function* () {
           let expected = Option.map(savedPlan, (p) => p.hash)
           if (ask) {
             // Plan first, show it, ask; then apply with the plan's hash so exactly what was shown is applied.
-            let shown: Plan.Plan
-            if (Option.isSome(savedPlan)) shown = savedPlan.value
-            else {
+            if (agreed === undefined) {
               const progress = progressFor(io, true)
               const first = yield* Sync.runWithReport({
                 loaded,
@@ -159,29 +216,27 @@ const applyCommand = Command.make(
                 allowDeletes: o.allowDeletes,
                 onEvent: progress.onEvent
               }).pipe(Effect.ensuring(progress.stop))
-              if (first.report.plan) yield* io.print(Render.renderPlanSummary(first.report.plan, io.out))
+              if (first.report.plan) yield* showPlan(first.report.plan, "prompt")
               if (Option.isSome(first.error) || !first.report.plan || first.report.outcome === "no-changes") return first
-              shown = first.report.plan
-            }
-            if (o.detail) yield* io.print(`\n${Render.renderPlanDetail(shown, io.out)}`)
-            if (Option.isSome(savedPlan)) yield* io.print(Render.renderPlanSummary(shown, io.out))
-            const confirmed = yield* Prompt.confirm({
-              message: `Apply ${Render.totalChanges(shown) === 1 ? "this change" : `these ${Render.totalChanges(shown)} changes`} to ${target} (identity source ${identitySourceId})?`,
-              initial: false
-            })
+              agreed = first.report.plan
+            } else yield* showPlan(agreed, "prompt")
+            const n = Render.totalChanges(agreed)
+            const confirmed = yield* io.ask(
+              `Apply ${n === 1 ? "this change" : `these ${n} changes`} to ${target} (identity source ${identitySourceId})?`
+            )
             if (!confirmed) return "cancelled" as const
-            expected = Option.some(shown.hash)
+            expected = Option.some(agreed.hash)
           }
           const progress = progressFor(io, !o.json)
-          // Without a prompt, show the plan as soon as it is known (before anything is sent);
-          // with progress bars on screen, after them.
+          // Without a prompt, show the plan as soon as it is known (before anything is sent); with progress bars on
+          // screen, after them. A plan that is not the expected one is never shown: the apply refuses it (drift).
           let shownPlan = ask
-          const showPlan = (plan: Plan.Plan) =>
+          const showOnce = (plan: Plan.Plan) =>
             Effect.gen(function* () {
               if (shownPlan || o.json) return
               shownPlan = true
-              if (o.detail) yield* io.print(`${Render.renderPlanDetail(plan, io.out)}\n`)
-              yield* io.print(`${Render.renderPlanSummary(plan, io.out)}\n`)
+              if (Option.isSome(expected) && plan.hash !== expected.value) return
+              yield* showPlan(plan, "stdout")
             })
           const result = yield* Sync.runWithReport({
             loaded,
@@ -190,21 +245,30 @@ const applyCommand = Command.make(
             ...(Option.isSome(expected) ? { expectedPlanHash: expected.value } : {}),
             onEvent: (event) =>
               event._tag === "Planned" && !io.interactive
-                ? Effect.zipRight(showPlan(event.plan), progress.onEvent(event))
+                ? Effect.zipRight(showOnce(event.plan), progress.onEvent(event))
                 : progress.onEvent(event)
           }).pipe(Effect.ensuring(progress.stop))
-          if (result.report.plan) yield* showPlan(result.report.plan)
+          if (result.report.plan) yield* showOnce(result.report.plan)
           return result
         }).pipe(Effect.provide(Runtime.syncLayer(loaded)), Effect.scoped)
 
         const result = yield* body
         if (result === "cancelled") {
-          yield* io.print(io.out.yellow("Apply cancelled; nothing was sent to Okta."))
+          yield* io.printErr(io.err.yellow("Apply cancelled; nothing was sent to Okta."))
           return yield* io.setExit(ExitCodes.ExitCode.Changes)
         }
         const { error, report } = result
         yield* writeReports(o.report, report)
-        if (o.json) yield* io.print(JSON.stringify(report, null, 2))
+        if (Option.isSome(error) && error.value._tag === "PlanDriftError" && agreed !== undefined) {
+          // say which input moved, instead of printing the fresh plan and "Failed"
+          const drift = error.value
+          const lines = Render.describeDrift(agreed, report.plan, {
+            plan: Option.getOrElse(o.plan, () => "the plan you confirmed"),
+            config: io.configPath
+          })
+          return yield* Effect.fail(new PlanDriftError({ reason: drift.reason, message: lines.join("\n"), expectedHash: drift.expectedHash, actualHash: drift.actualHash }))
+        }
+        if (o.json) yield* io.printJson(report)
         // a failure is rendered once, as the error message, right after
         else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f)), { includeError: false }))
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
@@ -213,14 +277,17 @@ const applyCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples(
-      "Plan, then send exactly the changes to Okta through import sessions, and record them in the state store. Asks for confirmation on a terminal unless --yes.",
-      [
-        "anysource apply",
-        "anysource apply --yes --report run.html",
-        "anysource plan --out plan.json && anysource apply --plan plan.json",
-        "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard"
-      ]
+    describe(
+      "Plan, then send exactly the changes to Okta through import sessions, and record them in the state store. On a terminal it shows the plan and asks; elsewhere (pipes, cron, CI) it needs --yes.",
+      {
+        examples: [
+          "anysource apply",
+          "anysource apply --yes --report run.html",
+          "anysource plan --out plan.json && anysource apply --plan plan.json --yes",
+          "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard"
+        ],
+        exitCodes: "0 applied (or nothing to do), 2 declined at the prompt, 6 safeguard, 8 plan out of date, 9 incomplete (re-run resumes), 11 no terminal to ask and no --yes"
+      }
     )
   )
 )

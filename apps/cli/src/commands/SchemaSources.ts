@@ -4,30 +4,42 @@ import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { z } from "zod"
 import { sources } from "../Sources.ts"
-import { globalOptions, runCommand, UsageError, writeFile } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { globalOptions, runCommand, UsageError, writeJsonFile } from "../internal/Context.ts"
+import { describe } from "../internal/Help.ts"
+
+/**
+ * How a YAML file in the working directory refers to the schema written to `out`: a relative path (`./x.json`,
+ * `../x.json`), or a file:// URL for an absolute one (a bare absolute path is not a valid `$schema` reference).
+ */
+export const schemaReference = (out: string): string => {
+  if (path.isAbsolute(out)) return pathToFileURL(out).href
+  const relative = path.posix.normalize(out.split(path.sep).join("/"))
+  return relative.startsWith("../") ? relative : `./${relative.replace(/^\.\//, "")}`
+}
 
 const schemaCommand = Command.make(
   "schema",
   {
     ...globalOptions,
-    out: Options.text("out").pipe(Options.withAlias("o"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
+    out: Options.text("out").pipe(Options.withAlias("o"), Options.withPseudoName("file"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
   },
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
-        const text = `${JSON.stringify(JsonSchema.jsonSchema(sources), null, 2)}\n`
+        const schema = JsonSchema.jsonSchema(sources)
         if (Option.isSome(o.out)) {
-          yield* writeFile(o.out.value, text)
-          yield* io.printErr(`JSON Schema written to ${o.out.value}. In YAML add: # yaml-language-server: $schema=./${o.out.value}`)
-        } else yield* io.print(text.trimEnd())
+          yield* writeJsonFile(o.out.value, schema)
+          yield* io.printErr(`JSON Schema written to ${o.out.value}. In YAML add: # yaml-language-server: $schema=${schemaReference(o.out.value)}`)
+        } else yield* io.printJson(schema)
       })
     )
 ).pipe(
   Command.withDescription(
-    examples("Print the config's JSON Schema (for editor autocompletion and validation).", [
+    describe("Print the config's JSON Schema (for editor autocompletion and validation).", { examples: [
       "anysource schema --out anysource.schema.json"
-    ])
+    ] })
   )
 )
 
@@ -86,7 +98,7 @@ const sourcesCommand = Command.make(
           ...(d.description ? { description: d.description } : {}),
           config: adapterSchema(d.config)
         }))
-        if (o.json) return yield* io.print(JSON.stringify(described, null, 2))
+        if (o.json) return yield* io.printJson(described)
         const lines: Array<string> = []
         for (const d of described) {
           lines.push(`${s.bold(d.id.padEnd(15))} ${d.displayName}${d.description ? s.dim(` — ${d.description}`) : ""}`)
@@ -106,7 +118,7 @@ const sourcesCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples("List the source adapters in this build and their config settings.", ["anysource sources", "anysource sources file", "anysource sources --json"])
+    describe("List the source adapters in this build and their config settings.", { examples: ["anysource sources", "anysource sources file", "anysource sources --json"] })
   )
 )
 

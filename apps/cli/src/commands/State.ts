@@ -7,8 +7,9 @@ import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { safe } from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
-import { globalOptions, runCommand, writeFile } from "../internal/Context.ts"
-import { examples } from "../internal/Help.ts"
+import { globalOptions, runCommand, writeFileFrom, writeJsonFile } from "../internal/Context.ts"
+import { linesToChunks } from "../internal/Output.ts"
+import { describe } from "../internal/Help.ts"
 
 type Entry = StateStore.StateEntry
 
@@ -19,14 +20,24 @@ const csvCell = (v: string | null | undefined): string => {
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded
 }
 
-/** Users (or groups) as CSV: externalId, status, firstSeen, lastSeen, location, then every profile attribute. */
-export const entriesCsv = (entries: ReadonlyArray<Entry>): string => {
-  const attributes = [...new Set(entries.flatMap((e) => Object.keys(e.profile)))].sort()
-  const header = ["externalId", "status", "firstSeen", "lastSeen", "location", ...attributes]
-  const rows = entries.map((e) =>
-    [e.externalId, e.status, e.firstSeen, e.lastSeen, e.location ?? "", ...attributes.map((a) => e.profile[a] ?? "")].map(csvCell).join(",")
-  )
-  return `${[header.map(csvCell).join(","), ...rows].join("\n")}\n`
+/** Users (or groups) as CSV lines: externalId, status, firstSeen, lastSeen, location, then every profile attribute. */
+export function* entriesCsvLines(entries: ReadonlyArray<Entry>): Generator<string, void, undefined> {
+  const attributeSet = new Set<string>()
+  for (const e of entries) for (const k of Object.keys(e.profile)) attributeSet.add(k)
+  const attributes = [...attributeSet].sort()
+  yield ["externalId", "status", "firstSeen", "lastSeen", "location", ...attributes].map(csvCell).join(",")
+  for (const e of entries)
+    yield [e.externalId, e.status, e.firstSeen, e.lastSeen, e.location ?? "", ...attributes.map((a) => e.profile[a] ?? "")].map(csvCell).join(",")
+}
+
+/** The CSV as one string (tests, small states); the CLI writes `entriesCsvLines`. */
+export const entriesCsv = (entries: ReadonlyArray<Entry>): string => `${[...entriesCsvLines(entries)].join("\n")}\n`
+
+/** group → sorted member ids, as a plain object for JSON (a getter per group: no copy of every list up front). */
+const sortedMemberships = (memberships: ReadonlyMap<string, ReadonlySet<string>>): Record<string, ReadonlyArray<string>> => {
+  const out: Record<string, ReadonlyArray<string>> = {}
+  for (const [g, m] of memberships) Object.defineProperty(out, g, { enumerable: true, get: () => [...m].sort() })
+  return out
 }
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n))
@@ -53,7 +64,7 @@ const show = Command.make(
               yield* io.printErr(`No ${kind} with externalId ${safe(o.id.value)} in the state of ${loaded.config.okta.identitySourceId}.`)
               return yield* io.setExit(1)
             }
-            if (o.json) return yield* io.print(JSON.stringify(found, null, 2))
+            if (o.json) return yield* io.printJson(found)
             const s = io.out
             const lines = [
               `${s.bold(safe(found.externalId))}  ${found.status === "ACTIVE" ? s.green(found.status) : s.red(found.status)}`,
@@ -64,7 +75,7 @@ const show = Command.make(
             return yield* io.print(lines.join("\n"))
           }
           const entries = yield* store.list(kind)
-          if (o.json) return yield* io.print(JSON.stringify(entries.slice(0, o.limit), null, 2))
+          if (o.json) return yield* io.printJson(entries.slice(0, o.limit))
           const memberships = yield* store.memberships
           const active = entries.filter((e) => e.status === "ACTIVE").length
           const s = io.out
@@ -86,11 +97,11 @@ const show = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    examples("What anysource believes is in Okta: every record it synced, with status and where it came from.", [
+    describe("What anysource believes is in Okta: every record it synced, with status and where it came from.", { examples: [
       "anysource state show",
       "anysource state show E1042",
       "anysource state show --kind groups --json"
-    ])
+    ] })
   )
 )
 
@@ -108,7 +119,7 @@ const history = Command.make(
         const runs = yield* Effect.flatMap(StateStore.StateStore, (store) => store.history(o.limit)).pipe(
           Effect.provide(Runtime.stateLayer(loaded))
         )
-        if (o.json) return yield* io.print(JSON.stringify(runs, null, 2))
+        if (o.json) return yield* io.printJson(runs)
         const s = io.out
         if (runs.length === 0) return yield* io.print("No runs recorded yet.")
         const lines = runs.map((r) => {
@@ -124,7 +135,7 @@ const history = Command.make(
         yield* io.print([s.bold(`Runs of ${safe(loaded.config.okta.identitySourceId)} (newest first)`), ...lines].join("\n"))
       })
     )
-).pipe(Command.withDescription(examples("What each run did: mode, outcome, counts, plan hash.", ["anysource state history --limit 5"])))
+).pipe(Command.withDescription(describe("What each run did: mode, outcome, counts, plan hash.", { examples: ["anysource state history --limit 5"] })))
 
 const exportCommand = Command.make(
   "export",
@@ -134,51 +145,47 @@ const exportCommand = Command.make(
       Options.withDefault("json" as const),
       Options.withDescription("json: one document (users, groups, memberships); ndjson: one record per line; csv: users only.")
     ),
-    out: Options.text("out").pipe(Options.withAlias("o"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
+    out: Options.text("out").pipe(Options.withAlias("o"), Options.withPseudoName("file"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
   },
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
-        const text = yield* Effect.gen(function* () {
+        const { users, groups, memberships } = yield* Effect.gen(function* () {
           const store = yield* StateStore.StateStore
-          const users = yield* store.list("user")
-          const groups = yield* store.list("group")
-          const memberships = yield* store.memberships
-          switch (o.format) {
-            case "csv":
-              return entriesCsv(users)
-            case "ndjson":
-              return (
-                [
-                  ...users.map((u) => JSON.stringify({ ...u })),
-                  ...groups.map((g) => JSON.stringify({ ...g })),
-                  ...[...memberships].map(([g, m]) => JSON.stringify({ kind: "membership", groupExternalId: g, memberExternalIds: [...m].sort() }))
-                ].join("\n") + "\n"
-              )
-            case "json":
-              return `${JSON.stringify(
-                {
-                  identitySourceId: loaded.config.okta.identitySourceId,
-                  exportedAt: new Date().toISOString(),
-                  users,
-                  groups,
-                  memberships: Object.fromEntries([...memberships].map(([g, m]) => [g, [...m].sort()]))
-                },
-                null,
-                2
-              )}\n`
-          }
+          return { users: yield* store.list("user"), groups: yield* store.list("group"), memberships: yield* store.memberships }
         }).pipe(Effect.provide(Runtime.stateLayer(loaded)))
-        if (Option.isSome(o.out)) {
-          yield* writeFile(o.out.value, text)
-          yield* io.printErr(`state exported to ${o.out.value}`)
-        } else yield* io.print(text.trimEnd())
+        // written as it is produced: a state of a million users is never one string
+        const lines = function* (): Generator<string, void, undefined> {
+          for (const u of users) yield JSON.stringify({ ...u })
+          for (const g of groups) yield JSON.stringify({ ...g })
+          for (const [g, m] of memberships) yield JSON.stringify({ kind: "membership", groupExternalId: g, memberExternalIds: [...m].sort() })
+        }
+        const document = () => ({
+          identitySourceId: loaded.config.okta.identitySourceId,
+          exportedAt: new Date().toISOString(),
+          users,
+          groups,
+          memberships: sortedMemberships(memberships)
+        })
+        const out = Option.getOrUndefined(o.out)
+        switch (o.format) {
+          case "csv":
+            yield* out !== undefined ? writeFileFrom(out, linesToChunks(entriesCsvLines(users))) : io.printLines(entriesCsvLines(users))
+            break
+          case "ndjson":
+            yield* out !== undefined ? writeFileFrom(out, linesToChunks(lines())) : io.printLines(lines())
+            break
+          case "json":
+            yield* out !== undefined ? writeJsonFile(out, document()) : io.printJson(document())
+            break
+        }
+        if (out !== undefined) yield* io.printErr(`state exported to ${out}`)
       })
     )
 ).pipe(
   Command.withDescription(
-    examples("Export the state store (a backup, or a diff against Okta).", ["anysource state export --out state.json", "anysource state export --format csv > users.csv"])
+    describe("Export the state store (a backup, or a diff against Okta).", { examples: ["anysource state export --out state.json", "anysource state export --format csv > users.csv"] })
   )
 )
 

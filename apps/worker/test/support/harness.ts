@@ -34,6 +34,7 @@ export interface Emulator {
 export const emulator = async (options: EmulatorOptions = {}): Promise<Emulator> => {
   const exchanges: Array<Exchange> = []
   const emu = await startEmulator({
+    strict: true,
     processingDelayMs: 50,
     ...options,
     onExchange: (exchange) => {

@@ -1,7 +1,7 @@
 /**
  * Packs a Plan into Okta sessions and bulk uploads (pure; no I/O).
  *
- * Rules (shared/okta/identity-sources-api.md §4):
+ * Rules (docs/okta/identity-sources-api.md §4):
  * - order: group upserts, user upserts, membership upserts, membership deletes, user deletes, group deletes;
  * - one upload holds one kind, ≤ `maxEntitiesPerUpload` items (200) and ≤ `maxUploadBytes` (200,000) bytes of the
  *   exact serialized JSON body (`Buffer.byteLength` of what the client sends);

@@ -1,5 +1,5 @@
 /**
- * Authentication for Okta's management API (shared/okta/identity-sources-api.md §7).
+ * Authentication for Okta's management API (docs/okta/identity-sources-api.md §7).
  *
  * - SSWS: `Authorization: SSWS <token>`.
  * - OAuth 2.0 client credentials with `private_key_jwt` (service app): a client assertion signed with `jose`

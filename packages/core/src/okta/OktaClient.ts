@@ -1,6 +1,7 @@
 /**
- * The Okta Identity Sources client: one method per operation of shared/okta/openapi-identity-sources.yaml,
- * over @effect/platform's HttpClient.
+ * The Okta Identity Sources client: one method per operation of Okta's OpenAPI subset (the emulator ships it as
+ * packages/okta-emulator/spec/openapi-identity-sources.yaml; rules in docs/okta/identity-sources-api.md), over
+ * @effect/platform's HttpClient.
  *
  * - Profiles are sent exactly as given (custom attributes included; the official SDK drops them).
  * - Every response's `X-Rate-Limit-*` headers are read; 429s wait until the reset (server `Date`), the bucket

@@ -1,5 +1,5 @@
 /**
- * Okta rate limits (shared/okta/identity-sources-api.md §6).
+ * Okta rate limits (docs/okta/identity-sources-api.md §6).
  *
  * Every response carries `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (UTC epoch
  * seconds) plus `Date`. Reset times are turned into waits against the server's `Date`, never the local clock

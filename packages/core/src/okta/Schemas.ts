@@ -1,6 +1,6 @@
 /**
- * Wire shapes of the Identity Sources API (shared/okta/openapi-identity-sources.yaml), as the client sends
- * and decodes them. Profiles are plain string/null records: custom attributes pass through untouched.
+ * Wire shapes of the Identity Sources API (packages/okta-emulator/spec/openapi-identity-sources.yaml), as the
+ * client sends and decodes them. Profiles are plain string/null records: custom attributes pass through untouched.
  */
 import { z } from "zod"
 import type { Profile } from "../domain/Model.ts"
@@ -108,7 +108,7 @@ export const IdentitySourceUser = z.looseObject({
 })
 export type IdentitySourceUser = z.infer<typeof IdentitySourceUser>
 
-/** The spec nests `profile.profile`; real responses are flat (identity-sources-api.md §10): accept both, return flat. */
+/** The spec nests `profile.profile`; real responses are flat (docs/okta/identity-sources-api.md §10.3): accept both, return flat. */
 export const IdentitySourceGroup = z
   .looseObject({
     id: z.string().optional(),

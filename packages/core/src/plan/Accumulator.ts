@@ -43,6 +43,8 @@ export class Accumulator {
   readonly locations: LocationCodec
   readonly excludedIds = new Map<string, string>()
   readonly excludedCounts = new Map<string, number>()
+  /** Excluded rows not (yet) matched by an included row with the same id: id → [location key, rule]. */
+  private readonly excludedAt = new Map<string, readonly [string | number, string]>()
   /** Users to create/update/reactivate (ids are unique: `claim` rejects duplicates). */
   readonly changed: Array<DesiredUser> = []
   readonly groups = new Map<string, SeenGroup>()
@@ -72,6 +74,12 @@ export class Accumulator {
           this.users.status(o.externalId) === "ACTIVE"
         )
           this.excludedIds.set(o.externalId, o.rule)
+        if (o.externalId !== undefined) {
+          const synced = this.users.seenLocation(o.externalId)
+          if (synced !== undefined) this.filteredDuplicate(o.externalId, o.location, o.rule, synced)
+          else if (!this.excludedAt.has(o.externalId))
+            this.excludedAt.set(o.externalId, [this.locations.encode(o.location), o.rule])
+        }
         return undefined
       }
       case "invalid": {
@@ -114,7 +122,16 @@ export class Accumulator {
   /** Record that `externalId` comes from `location`: its slot, NEW, or DUPLICATE (with a duplicate issue). */
   private claim(externalId: string, location: SourceLocation): number {
     const slot = this.users.claim(externalId, location)
-    if (slot !== DUPLICATE) return slot
+    if (slot !== DUPLICATE) {
+      if (this.excludedAt.size > 0) {
+        const excluded = this.excludedAt.get(externalId)
+        if (excluded !== undefined) {
+          this.excludedAt.delete(externalId)
+          this.filteredDuplicate(externalId, this.locations.decode(excluded[0]), excluded[1], location)
+        }
+      }
+      return slot
+    }
     const prev = this.users.previousLocation
     const [first, second] = naturalCompare(prev, location) <= 0 ? [prev, location] : [location, prev]
     this.duplicates.add({
@@ -125,6 +142,25 @@ export class Accumulator {
       message: `duplicate externalId ${JSON.stringify(externalId)}: rows ${first} and ${second} both have it`
     })
     return DUPLICATE
+  }
+
+  /**
+   * A row excluded by a filter has the externalId of a row that is synced. Not an error (an HR export may keep a
+   * leaver's old row next to the rehire's new one), but never silent: a warning naming both rows.
+   */
+  private filteredDuplicate(
+    externalId: string,
+    excludedAt: SourceLocation,
+    rule: string,
+    syncedAt: SourceLocation
+  ): void {
+    this.issues.add({
+      kind: "duplicate",
+      location: excludedAt,
+      externalId,
+      field: "externalId",
+      message: `duplicate externalId ${JSON.stringify(externalId)}: this row is excluded by filter ${JSON.stringify(rule)}, the row at ${syncedAt} is synced`
+    })
   }
 
   /** Validate the chosen profile of every group once, after all rows; returns the ids of invalid groups. */

@@ -48,7 +48,12 @@ export type RowOutcome =
       readonly groups: ReadonlyArray<Mapping.MappedGroup>
       readonly issues: ReadonlyArray<RecordIssue>
     }
-  | { readonly t: "excluded"; readonly externalId: string | undefined; readonly rule: string }
+  | {
+      readonly t: "excluded"
+      readonly location: SourceLocation
+      readonly externalId: string | undefined
+      readonly rule: string
+    }
   | { readonly t: "fatal"; readonly error: ConfigError }
 
 const withId = (issue: RecordIssue, externalId: string | undefined): RecordIssue =>
@@ -121,7 +126,7 @@ const afterFilter = (
     case "Fatal":
       return { t: "fatal", error: f.error }
     case "Excluded":
-      return { t: "excluded", externalId, rule: f.rule }
+      return { t: "excluded", location: row.location, externalId, rule: f.rule }
     case "Failed":
       return {
         t: "invalid",

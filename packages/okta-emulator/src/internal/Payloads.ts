@@ -4,7 +4,7 @@ import { malformedBody, validationFailed } from "./OktaError.ts"
 /** A profile as stored: string values; `null` clears an attribute. */
 export type Profile = Record<string, string | null>
 
-/** Length (and format) rules of the modelled attributes, from the OpenAPI subset (§3 of the API notes). */
+/** Length (and format) rules of the modelled attributes, from the OpenAPI subset (docs/okta/identity-sources-api.md §3). */
 interface FieldRule {
   readonly min?: number
   readonly max?: number

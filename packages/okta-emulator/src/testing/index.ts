@@ -1,1 +1,2 @@
-export * from "./OpenApi.ts"
+export * from "../OpenApi.ts"
+export { specFiles, specPath, type SpecName } from "../Spec.ts"

@@ -2,7 +2,7 @@
 import type { Model } from "@anysource/core"
 import { CsvError, Parser, type Info, type Options } from "csv-parse"
 import { through } from "./bytes.ts"
-import { DecodeFailure, failure, type FailContext } from "./fail.ts"
+import { DecodeFailure, failure, STILL_WRITING, unterminatedLastRecord, type FailContext } from "./fail.ts"
 
 export interface CsvSettings {
   /** A delimiter, or `auto` to pick among `,` `;` tab `|` from the header line. */
@@ -19,6 +19,8 @@ export interface CsvSettings {
   readonly skipEmptyLines: boolean
   readonly comment?: string | undefined
   readonly maxRecordSize: number
+  /** Accept a last record with no line break after it; otherwise that is a `Consistency` error (the file may be cut). */
+  readonly allowUnterminatedLastRecord: boolean
 }
 
 export const DELIMITER_CANDIDATES = [",", ";", "\t", "|"] as const
@@ -139,13 +141,20 @@ export async function* csvRows(
     bom: true,
     ...(settings.comment !== undefined ? { comment: settings.comment } : {})
   }
+  // The last character of the text: whether the file ends with a line break (its last record is terminated).
+  let lastChar = ""
+  const endsWithLineBreak = () => lastChar === "\n" || lastChar === "\r"
   async function* text(): AsyncGenerator<string> {
     try {
-      if (head.length > 0) yield head
+      if (head.length > 0) {
+        lastChar = head.charAt(head.length - 1)
+        yield head
+      }
       if (!ended) {
         for (;;) {
           const next = await iterator.next()
           if (next.done === true) return
+          if (next.value.length > 0) lastChar = next.value.charAt(next.value.length - 1)
           yield next.value
         }
       }
@@ -169,6 +178,7 @@ export async function* csvRows(
   }
   // csv-parse counts a CRLF inside a quoted field as two lines; count those ourselves and subtract.
   let quotedCrlf = 0
+  let lastLine = 0
   const toRow = (record: { [column: string]: string }, info: Info): Model.SourceRow => {
     for (const key in record) {
       const value = record[key]
@@ -176,17 +186,34 @@ export async function* csvRows(
     }
     for (const key of unnamed) delete record[key]
     const line = startLine(info)
+    lastLine = line
     previousEnd = info.lines - quotedCrlf
     previousEmpty = info.empty_lines
     previousComments = info.comment_lines
     return { data: record, location: `${ctx.name}:${line}` }
   }
+  // csv-parse emits a record once it has seen the line break after it, so the record it emits when the input ends
+  // (in `_flush`) is the last one; when the text does not end with a line break, that record is unterminated: the
+  // file may have been cut in the middle of it. (A record ended by the text's final line break may be emitted in
+  // `_flush` too: csv-parse keeps the last characters of a chunk until it knows they are not the start of "\r\n".)
+  let flushing = false
+  let unterminated: { readonly row: Model.SourceRow; readonly line: number } | undefined
+  const holdUnterminated = () => flushing && !settings.allowUnterminatedLastRecord && !endsWithLineBreak()
   // Rows are built as the parser pushes them (its live `info` is current then), so an error knows where its
   // record started and no per-record info object is allocated.
   const parser = new (class extends Parser {
     override push(chunk: unknown, encoding?: BufferEncoding): boolean {
       if (chunk === null) return super.push(null, encoding)
-      return super.push(toRow(chunk as { readonly [column: string]: string }, this.info), encoding)
+      const row = toRow(chunk as { readonly [column: string]: string }, this.info)
+      if (!holdUnterminated()) return super.push(row, encoding)
+      // held back: only the very last record is unterminated, so push the one held before it
+      const before = unterminated
+      unterminated = { row, line: lastLine }
+      return before === undefined ? true : super.push(before.row, encoding)
+    }
+    override _flush(callback: (error?: Error | null) => void): void {
+      flushing = true
+      super._flush(callback)
     }
   })(options)
 
@@ -201,10 +228,16 @@ export async function* csvRows(
     }
   } catch (error) {
     if (problem !== undefined) throw problem
-    if (error instanceof CsvError) throw describe(ctx, error, startLine(error as unknown as Info), quotedCrlf, delimiter, settings)
+    if (error instanceof CsvError) {
+      const start = startLine(error as unknown as Info)
+      // A record cut short usually has too few fields: say what happened rather than blame the delimiter.
+      if (holdUnterminated() && error.code !== "CSV_QUOTE_NOT_CLOSED") throw unterminatedLastRecord(ctx, start)
+      throw describe(ctx, error, start, quotedCrlf, delimiter, settings)
+    }
     throw error
   }
   if (batch.length > 0) yield batch
+  if (unterminated !== undefined) throw unterminatedLastRecord(ctx, unterminated.line)
   if (settings.header && !sawHeader) {
     throw failure(ctx, "Decode", `${ctx.name} has no header row (only blank lines${settings.skipLines > 0 ? ` after skipping ${settings.skipLines} line(s)` : ""})`)
   }
@@ -228,7 +261,7 @@ const describe = (
   switch (error.code) {
     case "CSV_QUOTE_NOT_CLOSED":
       return make(
-        `unbalanced quote starting at ${location}${field}: the quoted field never closes (reached the end of the file at line ${lines}) — check the quote character (csv.quote is ${quote}) or set csv.quote`
+        `unbalanced quote starting at ${location}${field}: the quoted field never closes — the file ends inside this quoted field (at line ${lines}): either the file ends mid-record (${STILL_WRITING}) or a quote is unbalanced: check the quote character (csv.quote is ${quote}) or set csv.quote`
       )
     case "CSV_INVALID_CLOSING_QUOTE":
       return make(

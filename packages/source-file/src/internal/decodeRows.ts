@@ -14,10 +14,12 @@ import { decodeText } from "./text.ts"
 /** The format options decodeRows needs (the parsed `FormatOptions`). */
 export interface DecodeSettings {
   readonly format: "auto" | "csv" | "ndjson" | "json"
-  readonly csv: Omit<CsvSettings, "maxRecordSize">
+  readonly csv: Omit<CsvSettings, "maxRecordSize" | "allowUnterminatedLastRecord">
   readonly encoding: string
   readonly gzip: "auto" | boolean
   readonly maxRecordSize: number
+  /** Accept a last CSV record / NDJSON line with no line break after it (otherwise a `Consistency` error). */
+  readonly allowUnterminatedLastRecord: boolean
 }
 
 export interface DecodeExtra {
@@ -84,10 +86,14 @@ export async function* decodeRows(
   }
   switch (format) {
     case "csv":
-      yield* csvRows(ctx, source, { ...options.csv, maxRecordSize: options.maxRecordSize })
+      yield* csvRows(ctx, source, {
+        ...options.csv,
+        maxRecordSize: options.maxRecordSize,
+        allowUnterminatedLastRecord: options.allowUnterminatedLastRecord
+      })
       return
     case "ndjson":
-      yield* ndjsonRows(ctx, source, options.maxRecordSize)
+      yield* ndjsonRows(ctx, source, options.maxRecordSize, options.allowUnterminatedLastRecord)
       return
     case "json":
       yield* jsonRows(ctx, source, options.maxRecordSize)

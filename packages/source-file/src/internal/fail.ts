@@ -49,6 +49,24 @@ export const failure = (
     extra.cause
   )
 
+/** The question every "the file stops early" message asks: the usual cause is reading an export while it is written. */
+export const STILL_WRITING = "was the export still being written?"
+
+/**
+ * The last record of a CSV or NDJSON file has no line break after it (`allowUnterminatedLastRecord` is off): the file
+ * may have been cut mid-record, with the rows after it missing. `Consistency`, not `Decode`: the bytes parse, but the
+ * file is not provably complete, and syncing it could deactivate everyone in the missing part.
+ */
+export const unterminatedLastRecord = (ctx: FailContext, line: number): DecodeFailure => {
+  const location = `${ctx.name}:${line}`
+  return failure(
+    ctx,
+    "Consistency",
+    `${location}: the file ends mid-record: ${STILL_WRITING} The last record (line ${line}) has no line break after it, so it may be cut short and the rows after it missing: nothing from this read is synced. Export the file again; if the program that writes it never ends its last line, set allowUnterminatedLastRecord: true`,
+    { location }
+  )
+}
+
 const errnoReason = (code: string | undefined): Errors.SourceErrorReason => {
   switch (code) {
     case "ENOENT":

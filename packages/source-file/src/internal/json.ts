@@ -6,7 +6,7 @@ import type { Model } from "@anysource/core"
 import { none, isMany, getManyValues } from "stream-chain/defs.js"
 import { jsonParser } from "stream-json/core/parser.js"
 import streamArray from "stream-json/core/streamers/stream-array.js"
-import { failure, type FailContext } from "./fail.ts"
+import { failure, STILL_WRITING, type FailContext } from "./fail.ts"
 
 /** Feed at most this much text at once so a syntax error can be pinned to a line. */
 const SLICE = 64 * 1024
@@ -26,6 +26,7 @@ export async function* jsonRows(
   let line = 1
   let sinceLastElement = 0
   let sawValue = false
+  let complete = 0
   let batch: Array<Model.SourceRow> = []
 
   const push = (tokens: unknown): void => {
@@ -39,18 +40,23 @@ export async function* jsonRows(
           })
         }
         batch.push({ data: item.value as Record<string, unknown>, location })
+        complete++
         sinceLastElement = 0
       }
     }
   }
 
-  const explain = (error: unknown, lineNo: number): never => {
+  /** `atEnd`: the parser failed when told the input ended, i.e. the document stops before it is complete. */
+  const explain = (error: unknown, lineNo: number, atEnd: boolean): never => {
     const text = error instanceof Error ? error.message : String(error)
+    const problem = text.replace(/^Parser (cannot parse input: |has )/, "")
     const message = /Top-level object should be an array/.test(text)
       ? `${ctx.name}: expected a JSON array of objects at the top level, found another value — for one object per line use format: ndjson`
       : /expected a value|has expected a value/.test(text) && !sawValue
         ? `${ctx.name} holds no JSON value (only whitespace): expected a JSON array of objects`
-        : `${ctx.name}:${lineNo}: invalid JSON (${text.replace(/^Parser (cannot parse input: |has )/, "")})`
+        : atEnd
+          ? `${ctx.name}:${lineNo}: the file ends mid-document: ${STILL_WRITING} It stops after ${complete} complete array element${complete === 1 ? "" : "s"} (the JSON parser ${problem}), so the rest of the array is missing: nothing from this read is synced. Export the file again`
+          : `${ctx.name}:${lineNo}: invalid JSON (${problem})`
     throw failure(ctx, "Decode", message, { location: `${ctx.name}:${lineNo}`, cause: error })
   }
 
@@ -63,7 +69,7 @@ export async function* jsonRows(
         push(parse(text.slice(start, end)))
       } catch (error) {
         if (error instanceof Error && error.name === "DecodeFailure") throw error
-        explain(error, line)
+        explain(error, line, false)
       }
       sinceLastElement += end - start
       if (end > 0 && text.charCodeAt(end - 1) === 10) line++
@@ -90,7 +96,7 @@ export async function* jsonRows(
     push(parse(none as never))
   } catch (error) {
     if (error instanceof Error && error.name === "DecodeFailure") throw error
-    explain(error, line)
+    explain(error, line, true)
   }
   if (batch.length > 0) yield batch
 }

@@ -1,6 +1,6 @@
 /** Text → NDJSON rows: one JSON object per line, blank lines skipped, `file:line` locations. */
 import type { Model } from "@anysource/core"
-import { failure, type FailContext } from "./fail.ts"
+import { failure, STILL_WRITING, unterminatedLastRecord, type FailContext } from "./fail.ts"
 
 const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`)
 
@@ -15,13 +15,15 @@ export const jsonProblem = (error: unknown): { readonly text: string; readonly p
 export async function* ndjsonRows(
   ctx: FailContext,
   input: AsyncIterable<string>,
-  maxRecordSize: number
+  maxRecordSize: number,
+  allowUnterminatedLastRecord: boolean
 ): AsyncGenerator<Array<Model.SourceRow>> {
   let pending = ""
   let line = 1
   let batch: Array<Model.SourceRow> = []
 
-  const parseLine = (raw: string, lineNo: number): void => {
+  /** `unterminated`: the file's last line, with no line break after it (accepted by allowUnterminatedLastRecord). */
+  const parseLine = (raw: string, lineNo: number, unterminated = false): void => {
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw
     if (text.trim() === "") return
     let value: unknown
@@ -33,7 +35,7 @@ export async function* ndjsonRows(
       throw failure(
         ctx,
         "Decode",
-        `${ctx.name}:${lineNo}${column}: invalid JSON (${problem.text}) — NDJSON needs one complete JSON object per line${lineNo === 1 && text.trimStart().startsWith("[") ? "; this looks like a JSON array: set format: json" : ""}`,
+        `${ctx.name}:${lineNo}${column}: invalid JSON (${problem.text}) — NDJSON needs one complete JSON object per line${lineNo === 1 && text.trimStart().startsWith("[") ? "; this looks like a JSON array: set format: json" : ""}${unterminated ? `; the file ends on this line, mid-record: ${STILL_WRITING}` : ""}`,
         { location: `${ctx.name}:${lineNo}`, cause: error }
       )
     }
@@ -69,6 +71,10 @@ export async function* ndjsonRows(
       batch = []
     }
   }
-  if (pending.length > 0) parseLine(pending, line)
+  // A last line with no line break after it may have been cut while the file was written, even when it parses.
+  if (pending.trim() !== "") {
+    if (!allowUnterminatedLastRecord) throw unterminatedLastRecord(ctx, line)
+    parseLine(pending, line, true)
+  }
   if (batch.length > 0) yield batch
 }

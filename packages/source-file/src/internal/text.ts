@@ -3,7 +3,7 @@
  * and the "this is not a text file" checks (empty, binary, NUL characters).
  */
 import iconv from "iconv-lite"
-import { failure, type FailContext } from "./fail.ts"
+import { failure, STILL_WRITING, type FailContext } from "./fail.ts"
 
 const SNIFF_BYTES = 4096
 const BINARY_WINDOW = 1024
@@ -153,7 +153,7 @@ export async function* decodeText(ctx: FailContext, input: AsyncIterable<Uint8Ar
   const decode = (chunk: Buffer, last: boolean): string => {
     let text: string
     try {
-      text = decoder.write(chunk) + (last ? decoder.end() : "")
+      text = decoder.write(chunk)
     } catch (cause) {
       // Only strict UTF-8 throws: find the first bad byte for the message.
       const loose = new TextDecoder("utf-8").decode(chunk)
@@ -164,6 +164,20 @@ export async function* decodeText(ctx: FailContext, input: AsyncIterable<Uint8Ar
         `${ctx.name}:${at.line}:${at.column} is not valid UTF-8 — the file is probably latin1 or windows-1252: set encoding: windows-1252 (or latin1)`,
         { location: `${ctx.name}:${at.line}`, cause }
       )
+    }
+    if (last) {
+      try {
+        text += decoder.end()
+      } catch (cause) {
+        // Everything decoded, but the last bytes begin a character they do not finish: the file was cut mid-character.
+        const at = position.at(text, text.length)
+        throw failure(
+          ctx,
+          "Consistency",
+          `${ctx.name}:${at.line}: the file ends mid-record, inside a UTF-8 character: ${STILL_WRITING} Its last bytes begin a character they do not finish, so the last record is cut short and the rows after it may be missing: nothing from this read is synced. Export the file again`,
+          { location: `${ctx.name}:${at.line}`, cause }
+        )
+      }
     }
     const nul = text.indexOf("\u0000")
     if (nul !== -1) {

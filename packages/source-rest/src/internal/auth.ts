@@ -36,7 +36,8 @@ const withHeader = (request: HttpRequest, name: string, value: string): HttpRequ
   headers: { ...request.headers, [name.toLowerCase()]: value }
 })
 
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`
 
 interface CachedToken {
   readonly token: Redacted.Redacted<string>
@@ -46,7 +47,7 @@ interface CachedToken {
 
 /** Token endpoint errors: 400/401 are credentials (RFC 6749 §5.2), 429/5xx are retried. */
 const classifyToken =
-  (maxWaitMillis: number) =>
+  (maxWaitMillis: number, help: string) =>
   (response: HttpResponse, hints: RateLimitHints, display: string): AttemptFailure => {
     if (response.status === 429) {
       const wait = waitAfter429(hints)
@@ -57,7 +58,9 @@ const classifyToken =
       )
     }
     if (response.status >= 500) {
-      return new AttemptFailure(sourceError("Http", `OAuth token request ${display}: ${response.status}`, { retryable: true }))
+      return new AttemptFailure(
+        sourceError("Http", `OAuth token request ${display}: ${response.status}`, { retryable: true })
+      )
     }
     let code = ""
     try {
@@ -67,17 +70,14 @@ const classifyToken =
       // not JSON: the status says enough
     }
     return new AttemptFailure(
-      sourceError(
-        "Auth",
-        `OAuth token request ${display} was refused: ${response.status}${code} — check auth.clientId and auth.clientSecret`
-      )
+      sourceError("Auth", `OAuth token request ${display} was refused: ${response.status}${code} — ${help}`)
     )
   }
 
 export const make = (
   auth: Auth,
   exchanger: Exchanger,
-  options: { readonly maxWaitMillis: number }
+  options: { readonly maxWaitMillis: number; readonly authHelp?: string }
 ): Effect.Effect<Authenticator> =>
   Effect.gen(function* () {
     switch (auth.type) {
@@ -87,14 +87,19 @@ export const make = (
         return {
           authorize: (request) =>
             Effect.sync(() =>
-              withHeader(request, "authorization", basic(Redacted.value(auth.username), Redacted.value(auth.password)))
+              withHeader(
+                request,
+                "authorization",
+                basic(Redacted.value(auth.username), Redacted.value(auth.password))
+              )
             ),
           invalidate: undefined,
           secretParams: []
         }
       case "bearer":
         return {
-          authorize: (request) => Effect.sync(() => withHeader(request, "authorization", `Bearer ${Redacted.value(auth.token)}`)),
+          authorize: (request) =>
+            Effect.sync(() => withHeader(request, "authorization", `Bearer ${Redacted.value(auth.token)}`)),
           invalidate: undefined,
           secretParams: []
         }
@@ -102,7 +107,8 @@ export const make = (
         return {
           authorize: (request) =>
             Effect.sync(() => {
-              if (auth.in === "header") return withHeader(request, auth.name, `${auth.prefix ?? ""}${Redacted.value(auth.value)}`)
+              if (auth.in === "header")
+                return withHeader(request, auth.name, `${auth.prefix ?? ""}${Redacted.value(auth.value)}`)
               const url = new URL(request.url.toString())
               url.searchParams.set(auth.name, Redacted.value(auth.value))
               return { ...request, url }
@@ -117,7 +123,10 @@ export const make = (
         const display = redactUrl(tokenUrl)
 
         const requestToken = Effect.sync((): HttpRequest => {
-          const form = new URLSearchParams({ grant_type: "client_credentials" })
+          const form = new URLSearchParams({ grant_type: auth.grantType })
+          if (auth.grantType === "refresh_token" && auth.refreshToken !== undefined) {
+            form.set("refresh_token", Redacted.value(auth.refreshToken))
+          }
           if (auth.scopes.length > 0) form.set("scope", auth.scopes.join(" "))
           if (auth.audience !== undefined) form.set("audience", auth.audience)
           for (const [key, value] of Object.entries(auth.params)) form.set(key, value)
@@ -142,7 +151,13 @@ export const make = (
           const response = yield* exchanger.exchange(requestToken, {
             display,
             token: true,
-            classify: classifyToken(options.maxWaitMillis)
+            classify: classifyToken(
+              options.maxWaitMillis,
+              options.authHelp ??
+                (auth.grantType === "refresh_token"
+                  ? "check auth.clientId, auth.clientSecret and auth.refreshToken (not expired or revoked)"
+                  : "check auth.clientId and auth.clientSecret")
+            )
           })
           const now = yield* Clock.currentTimeMillis
           let body: { access_token?: unknown; expires_in?: unknown; token_type?: unknown }
@@ -152,11 +167,16 @@ export const make = (
             return yield* Effect.fail(sourceError("Auth", `OAuth token response from ${display} is not JSON`))
           }
           if (typeof body.access_token !== "string" || body.access_token.length === 0) {
-            return yield* Effect.fail(sourceError("Auth", `OAuth token response from ${display} has no access_token`))
+            return yield* Effect.fail(
+              sourceError("Auth", `OAuth token response from ${display} has no access_token`)
+            )
           }
           if (typeof body.token_type === "string" && body.token_type.toLowerCase() !== "bearer") {
             return yield* Effect.fail(
-              sourceError("Auth", `OAuth token response from ${display} has token_type ${body.token_type.slice(0, 20)}; only Bearer is supported`)
+              sourceError(
+                "Auth",
+                `OAuth token response from ${display} has token_type ${body.token_type.slice(0, 20)}; only Bearer is supported`
+              )
             )
           }
           const expiresIn = typeof body.expires_in === "number" ? body.expires_in : Number(body.expires_in)
@@ -164,7 +184,10 @@ export const make = (
           const token: CachedToken = {
             token: Redacted.make(body.access_token),
             // never refresh more than half-way through a short-lived token's life
-            refreshAt: lifetime === undefined ? undefined : now + lifetime - Math.min(auth.refreshBeforeSeconds * 1000, lifetime / 2)
+            refreshAt:
+              lifetime === undefined
+                ? undefined
+                : now + lifetime - Math.min(auth.refreshBeforeSeconds * 1000, lifetime / 2)
           }
           return token
         })
@@ -173,7 +196,10 @@ export const make = (
           Effect.gen(function* () {
             const now = yield* Clock.currentTimeMillis
             const cached = yield* Ref.get(cache)
-            if (Option.isSome(cached) && (cached.value.refreshAt === undefined || now < cached.value.refreshAt)) {
+            if (
+              Option.isSome(cached) &&
+              (cached.value.refreshAt === undefined || now < cached.value.refreshAt)
+            ) {
               return cached.value.token
             }
             const fresh = yield* fetchToken
@@ -184,7 +210,9 @@ export const make = (
 
         return {
           authorize: (request) =>
-            Effect.map(currentToken, (token) => withHeader(request, "authorization", `Bearer ${Redacted.value(token)}`)),
+            Effect.map(currentToken, (token) =>
+              withHeader(request, "authorization", `Bearer ${Redacted.value(token)}`)
+            ),
           invalidate: Ref.set(cache, Option.none()),
           secretParams: []
         }

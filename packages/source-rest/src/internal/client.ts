@@ -5,7 +5,8 @@
 import { Clock, Effect, Ref } from "effect"
 import { SourceError } from "@anysource/core"
 import { AttemptFailure, sourceError } from "./errors.ts"
-import type { HttpClient, HttpRequest, HttpResponse, TransportFailure } from "./http.ts"
+import type { Scope } from "effect"
+import type { HttpClient, HttpRequest, HttpResponse, OpenResponse, TransportFailure } from "./http.ts"
 import type { Pacer } from "./pacer.ts"
 import { parseRateLimit, waitAfter429, waitBeforeNext, type RateLimitHints } from "./rateLimit.ts"
 import * as Retry from "./retry.ts"
@@ -51,6 +52,11 @@ export interface Exchanger {
     build: Effect.Effect<HttpRequest, SourceError>,
     options: ExchangeOptions
   ) => Effect.Effect<HttpResponse, SourceError>
+  /** `exchange`, with a 2xx body handed over unread (`stream`) and closed with the scope. */
+  readonly open: (
+    build: Effect.Effect<HttpRequest, SourceError>,
+    options: ExchangeOptions
+  ) => Effect.Effect<OpenResponse, SourceError, Scope.Scope>
   readonly stats: Ref.Ref<Stats>
 }
 
@@ -59,26 +65,36 @@ export interface ExchangerOptions {
   readonly pacer: Pacer
   readonly retry: Retry.RetryPolicy
   readonly maxWaitMillis: number
+  /** Statuses that mean "slow down" (429, and e.g. BambooHR's 503). */
+  readonly throttleStatuses?: ReadonlyArray<number>
+  /** What to check when the API refuses the credentials (ends the Auth error's message). */
+  readonly authHelp?: string
 }
 
 const reasonPhrase = (response: HttpResponse) =>
   `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`
 
-/** Statuses of the API: 401/403 Auth, 404 NotFound, 408 Timeout, 429 RateLimited, 5xx Http (retried). */
+/**
+ * Statuses of the API: 401/403 Auth, 404 NotFound, 408 Timeout, 429 (and any other `throttleStatuses`)
+ * RateLimited, 5xx Http (retried).
+ */
 export const classifyStatus =
-  (maxWaitMillis: number) =>
+  (maxWaitMillis: number, throttleStatuses: ReadonlyArray<number> = [429], authHelp?: string) =>
   (response: HttpResponse, hints: RateLimitHints, display: string): AttemptFailure => {
     const status = response.status
     const what = `${display}: ${reasonPhrase(response)}`
     if (status === 401 || status === 403) {
-      return new AttemptFailure(sourceError("Auth", `${what} — check the credentials under source.auth`))
+      return new AttemptFailure(
+        sourceError("Auth", `${what} — ${authHelp ?? "check the credentials under source.auth"}`)
+      )
     }
     if (status === 404) return new AttemptFailure(sourceError("NotFound", `${what} — check baseUrl and path`))
     // A Retry-After longer than maxWaitSeconds on a 408/5xx is not waited for either.
     const serverWait = hints.retryAfterMillis
     const waitable = serverWait === undefined || serverWait <= maxWaitMillis
-    if (status === 408) return new AttemptFailure(sourceError("Timeout", what, { retryable: true }), serverWait, waitable)
-    if (status === 429) {
+    if (status === 408)
+      return new AttemptFailure(sourceError("Timeout", what, { retryable: true }), serverWait, waitable)
+    if (status === 429 || throttleStatuses.includes(status)) {
       const wait = waitAfter429(hints)
       if (wait !== undefined && wait > maxWaitMillis) {
         // Not waited for here (a run must not be parked for hours), but a later run may well succeed.
@@ -94,20 +110,29 @@ export const classifyStatus =
       }
       return new AttemptFailure(sourceError("RateLimited", what, { retryable: true }), wait)
     }
-    if (status >= 500) return new AttemptFailure(sourceError("Http", what, { retryable: true }), serverWait, waitable)
+    if (status >= 500)
+      return new AttemptFailure(sourceError("Http", what, { retryable: true }), serverWait, waitable)
     return new AttemptFailure(sourceError("Http", what))
   }
 
 const transportFailure = (display: string, failure: TransportFailure): AttemptFailure => {
   switch (failure.kind) {
     case "Timeout":
-      return new AttemptFailure(sourceError("Timeout", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause }))
+      return new AttemptFailure(
+        sourceError("Timeout", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause })
+      )
     case "Connect":
-      return new AttemptFailure(sourceError("Connect", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause }))
+      return new AttemptFailure(
+        sourceError("Connect", `${display}: ${failure.message}`, { retryable: true, cause: failure.cause })
+      )
     case "Tls":
-      return new AttemptFailure(sourceError("Connect", `${display}: ${failure.message}`, { cause: failure.cause }))
+      return new AttemptFailure(
+        sourceError("Connect", `${display}: ${failure.message}`, { cause: failure.cause })
+      )
     case "TooLarge":
-      return new AttemptFailure(sourceError("Decode", `${display}: ${failure.message}`, { location: display }))
+      return new AttemptFailure(
+        sourceError("Decode", `${display}: ${failure.message}`, { location: display })
+      )
   }
 }
 
@@ -115,7 +140,8 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
   Effect.gen(function* () {
     const stats = yield* Ref.make(emptyStats)
     const count = (f: (s: Stats) => Partial<Stats>) => Ref.update(stats, (s) => ({ ...s, ...f(s) }))
-    const defaultClassify = classifyStatus(options.maxWaitMillis)
+    const defaultClassify = classifyStatus(options.maxWaitMillis, options.throttleStatuses, options.authHelp)
+    const throttled = (status: number) => status === 429 || (options.throttleStatuses ?? []).includes(status)
 
     const onRetry: Retry.OnRetry = (failure, retry, waitMillis) =>
       Effect.zipRight(
@@ -126,7 +152,11 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
         Effect.logWarning(`rest: ${failure.error.message}; retry ${retry} in ${waitMillis} ms`)
       )
 
-    const exchange = (build: Effect.Effect<HttpRequest, SourceError>, exchangeOptions: ExchangeOptions) =>
+    const run = <Response extends HttpResponse, R>(
+      send: (request: HttpRequest) => Effect.Effect<Response, TransportFailure, R>,
+      build: Effect.Effect<HttpRequest, SourceError>,
+      exchangeOptions: ExchangeOptions
+    ): Effect.Effect<Response, SourceError, R> =>
       Effect.gen(function* () {
         const attempts = yield* Ref.make(0)
         const refreshed = yield* Ref.make(false)
@@ -138,8 +168,12 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
             if (waited > 0) yield* count((s) => ({ waitedMillis: s.waitedMillis + waited }))
           }
           const request = yield* Effect.mapError(build, (error) => new AttemptFailure(error))
-          yield* count((s) => (exchangeOptions.token === true ? { tokenRequests: s.tokenRequests + 1 } : { requests: s.requests + 1 }))
-          const response = yield* Effect.mapError(options.http.send(request), (failure) =>
+          yield* count((s) =>
+            exchangeOptions.token === true
+              ? { tokenRequests: s.tokenRequests + 1 }
+              : { requests: s.requests + 1 }
+          )
+          const response = yield* Effect.mapError(send(request), (failure) =>
             transportFailure(`${request.method} ${exchangeOptions.display}`, failure)
           )
           const hints = parseRateLimit(response.headers, yield* Clock.currentTimeMillis)
@@ -148,13 +182,22 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
             if (hold > 0) yield* options.pacer.hold(hold)
           }
           if (response.status >= 200 && response.status < 300) return response
-          if (response.status === 429) yield* count((s) => ({ rateLimited: s.rateLimited + 1 }))
-          if (response.status === 401 && exchangeOptions.onUnauthorized !== undefined && !(yield* Ref.get(refreshed))) {
+          if (exchangeOptions.token === true ? response.status === 429 : throttled(response.status)) {
+            yield* count((s) => ({ rateLimited: s.rateLimited + 1 }))
+          }
+          if (
+            response.status === 401 &&
+            exchangeOptions.onUnauthorized !== undefined &&
+            !(yield* Ref.get(refreshed))
+          ) {
             yield* Ref.set(refreshed, true)
             yield* exchangeOptions.onUnauthorized
             return yield* Effect.fail(
               new AttemptFailure(
-                sourceError("Auth", `${request.method} ${exchangeOptions.display}: 401, fetching a new token`),
+                sourceError(
+                  "Auth",
+                  `${request.method} ${exchangeOptions.display}: 401, fetching a new token`
+                ),
                 0,
                 true
               )
@@ -168,7 +211,10 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
             Effect.flatMap(Ref.get(attempts), (n) =>
               Effect.fail(
                 n > 1 && failure.retry
-                  ? new SourceError({ ...failure.error, message: `${failure.error.message} (gave up after ${n - 1} retries)` })
+                  ? new SourceError({
+                      ...failure.error,
+                      message: `${failure.error.message} (gave up after ${n - 1} retries)`
+                    })
                   : failure.error
               )
             )
@@ -176,5 +222,10 @@ export const make = (options: ExchangerOptions): Effect.Effect<Exchanger> =>
         )
       })
 
-    return { exchange, stats }
+    const exchange = (build: Effect.Effect<HttpRequest, SourceError>, exchangeOptions: ExchangeOptions) =>
+      run(options.http.send, build, exchangeOptions)
+    const open = (build: Effect.Effect<HttpRequest, SourceError>, exchangeOptions: ExchangeOptions) =>
+      run(options.http.open, build, exchangeOptions)
+
+    return { exchange, open, stats }
   })

@@ -53,9 +53,27 @@ export const open = (sftp: ssh2.SFTPWrapper, path: string, display: string): Eff
       }).pipe(Effect.timeoutOption(2000), Effect.asVoid)
   )
 
+const iso = (millis: number): string => new Date(millis).toISOString()
+
 /**
- * The file's bytes `[0, file.size)`, in order. Fails with `Consistency` when the file shrinks while being read and
- * with `NotReady` when its size or modification time changed by the end of the read (it is still being written).
+ * A file whose size or modification time moved while it was read (or that ended early): it is still being written.
+ * `NotReady`, `retryable: true`: core discards the rows and reads the source again (a bounded number of times).
+ */
+export const changedWhileRead = (
+  display: string,
+  file: OpenedFile,
+  now: { readonly size: number; readonly mtimeMs: number } | undefined,
+  endedAt?: number
+): SourceError =>
+  sourceError(
+    "NotReady",
+    `${display} changed while it was read (${now === undefined ? `size ${file.size} bytes, modified ${iso(file.mtimeMs)}` : `size ${file.size} → ${now.size} bytes, modified ${iso(file.mtimeMs)} → ${iso(now.mtimeMs)}`}${endedAt !== undefined ? `; it ended at byte ${endedAt} of ${file.size}` : ""}): it is still being written. The rows read are discarded and the file is read again; if it keeps changing, run again once the upload is complete — and use a readiness rule (ready.stable, ready.marker or ready.finalPattern) so a file still being uploaded is never read`,
+    { retryable: true }
+  )
+
+/**
+ * The file's bytes `[0, file.size)`, in order. Fails with `NotReady` (retryable) when the file ends early or its size
+ * or modification time changed by the end of the read: it is still being written (or was rewritten in place).
  */
 export async function* bytes(
   sftp: ssh2.SFTPWrapper,
@@ -97,10 +115,11 @@ export async function* bytes(
       // A short read (the server may answer with less than asked): fetch the rest before moving on.
       const more = await readAt(head.position + got, head.length - got)
       if (more.byteLength === 0) {
-        throw sourceError(
-          "Consistency",
-          `${display} shrank while being read (ended at byte ${head.position + got} of ${file.size}): it was replaced or truncated — try again once it is complete`
+        const now = await fstat(sftp, file.handle).then(
+          (stats) => ({ size: stats.size, mtimeMs: stats.mtime * 1000 }),
+          () => undefined
         )
+        throw changedWhileRead(display, file, now, head.position + got)
       }
       yield more
       got += more.byteLength
@@ -110,10 +129,6 @@ export async function* bytes(
     throw requestError(display, error)
   })
   if (after.size !== file.size || after.mtime * 1000 !== file.mtimeMs) {
-    throw sourceError(
-      "NotReady",
-      `${display} changed while being read (size ${file.size} → ${after.size}): it is still being written — the rows read are discarded; use a readiness rule (ready.stable, ready.marker or ready.finalPattern)`,
-      { retryable: true }
-    )
+    throw changedWhileRead(display, file, { size: after.size, mtimeMs: after.mtime * 1000 })
   }
 }

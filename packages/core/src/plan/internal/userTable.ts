@@ -109,6 +109,13 @@ export class UserTable {
     return NEW
   }
 
+  /** Where a row with `id` was claimed this run, if one was. */
+  seenLocation(id: string): string | undefined {
+    const s = this.slot.get(id)
+    const at = s !== undefined ? this.seenAt[s] : this.newSeen.get(id)
+    return at === undefined ? undefined : this.codec.decode(at)
+  }
+
   markInvalid(id: string, slot: number): void {
     if (slot >= 0) this.invalid[slot] = 1
     else this.newInvalid.add(id)

@@ -1,16 +1,16 @@
 /**
- * Contract checks against Okta's OpenAPI subset for the Identity Sources API
- * (`shared/okta/openapi-identity-sources.yaml`, read at test time, never shipped).
+ * Validation against Okta's OpenAPI subset for the Identity Sources API (`spec/openapi-identity-sources.yaml`
+ * in this package; see {@link specPath}). The emulator's strict mode uses it on every request and reply, and
+ * tests use it through `@anysource/okta-emulator/testing` to check the exchanges of a client.
  *
- * Built on openapi-backend (router + Ajv validators) with ajv-formats for `email`/`date-time`.
- * Where recorded traffic and the spec disagree, the difference is a named {@link SpecAllowance}
- * that edits the parsed document before validation: validation is never switched off.
+ * Built on openapi-backend (router + Ajv validators) with ajv-formats for `email`/`date-time`, and `yaml` to
+ * read the file. All three are loaded on first use, so an emulator that never validates never loads them.
+ * Where recorded traffic and the spec disagree, the difference is a named {@link SpecAllowance} that edits
+ * the parsed document before validation: validation is never switched off (docs/okta/identity-sources-api.md §10).
  */
 import { readFileSync } from "node:fs"
-import { resolve } from "node:path"
-import addFormatsModule from "ajv-formats"
-import { OpenAPIBackend, type AjvCustomizer, type Document } from "openapi-backend"
-import { parse } from "yaml"
+import type { AjvCustomizer, Document, OpenAPIBackend } from "openapi-backend"
+import { specPath as vendoredSpecPath } from "./Spec.ts"
 
 type Json = Record<string, any>
 
@@ -53,7 +53,7 @@ export const allowances = {
     id: "createSession201",
     reason:
       "Recorded traffic from real orgs answers create-session with 201 Created and the session body; the spec says 200 " +
-      "(identity-sources-api.md §10.1). 201 is validated against the same IdentitySourceSession schema as 200.",
+      "(docs/okta/identity-sources-api.md §10.1). 201 is validated against the same IdentitySourceSession schema as 200.",
     apply: (doc) => {
       const responses = operation(doc, "createIdentitySourceSession")["responses"] as Json
       responses["201"] = structuredClone(responses["200"])
@@ -63,7 +63,7 @@ export const allowances = {
     id: "flatGroupProfile",
     reason:
       "Real group responses carry the profile flat (profile.displayName), the spec nests it (profile.profile.displayName) " +
-      "(§10.3). GroupsResponseSchema.profile is validated as IdentitySourceGroupProfileForUpsert with displayName required " +
+      "(docs/okta/identity-sources-api.md §10.3). GroupsResponseSchema.profile is validated as IdentitySourceGroupProfileForUpsert with displayName required " +
       "and string-only attributes, so a nested profile is rejected.",
     apply: (doc) => {
       schema(doc, "GroupsResponseSchema")["properties"]["profile"] = {
@@ -75,7 +75,7 @@ export const allowances = {
     id: "errorStatuses",
     reason:
       "The spec lists only some error statuses per operation (no 401 anywhere, no 400 on create-session, start-import or " +
-      "DELETE session) although Okta returns them (§5.2, recorded 400 on DELETE of a TRIGGERED session §5.3). Each " +
+      "DELETE session) although Okta returns them (docs/okta/identity-sources-api.md §5.2, recorded 400 on DELETE of a TRIGGERED session §5.3). Each " +
       "operation gets 4XX and 5XX ranges answered with the spec's own Error schema; explicitly declared codes still win.",
     apply: (doc) => {
       forEachOperation(doc, (op) => {
@@ -112,7 +112,7 @@ export const allowances = {
   oktaErrorShape: {
     id: "oktaErrorShape",
     reason:
-      "A tightening: every Okta error body carries errorCode, errorSummary, errorLink, errorId and errorCauses (§5.1), " +
+      "A tightening: every Okta error body carries errorCode, errorSummary, errorLink, errorId and errorCauses (docs/okta/identity-sources-api.md §5.1), " +
       "and sessions always carry all six fields (§2.1); the spec marks none of them required.",
     apply: (doc) => {
       schema(doc, "Error")["required"] = ["errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"]
@@ -123,7 +123,7 @@ export const allowances = {
     id: "recordedSingleEntity",
     reason:
       "Only for an emulator started with singleEntityResponses: 'recorded': recorded traffic shows POST /users answering " +
-      "200 with a UserResponseSchema body and DELETE user/group answering 200 (§10.2; the cassettes may be hand-edited).",
+      "200 with a UserResponseSchema body and DELETE user/group answering 200 (docs/okta/identity-sources-api.md §10.2; the cassettes may be hand-edited).",
     apply: (doc) => {
       const create = operation(doc, "createIdentitySourceUser")["responses"] as Json
       create["200"] = {
@@ -146,6 +146,10 @@ export const defaultAllowances: ReadonlyArray<SpecAllowance> = [
   allowances.stringOnlyProfiles,
   allowances.oktaErrorShape
 ]
+
+/** The allowances that match an emulator started with these options (`recorded` single-entity replies add one). */
+export const allowancesFor = (options: { readonly singleEntityResponses?: "spec" | "recorded" }): ReadonlyArray<SpecAllowance> =>
+  options.singleEntityResponses === "recorded" ? [...defaultAllowances, allowances.recordedSingleEntity] : defaultAllowances
 
 export type Headers = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 
@@ -179,6 +183,16 @@ export interface ExchangeLike {
   readonly fault?: string
 }
 
+/** One thing wrong with a request or a reply, located so a person can fix it. */
+export interface Issue {
+  /** Where: the JSON body, a path/query parameter or header, the status code or the Content-Type. */
+  readonly in: "body" | "path" | "query" | "header" | "status" | "content-type"
+  /** The field, as a property path into the body (`profiles[0].profile.email`) or the parameter's name; "" for the whole body. */
+  readonly field: string
+  /** What is wrong with it, e.g. `must be one of USERS, got "PEOPLE"`. */
+  readonly problem: string
+}
+
 export interface Violation {
   readonly phase: "request" | "response"
   readonly operationId: string
@@ -186,6 +200,8 @@ export interface Violation {
   readonly url: string
   readonly status?: number
   readonly message: string
+  /** The same findings, one per field. */
+  readonly issues: ReadonlyArray<Issue>
 }
 
 export interface ExchangeRecorder {
@@ -217,9 +233,6 @@ export interface OpenApiValidator {
   readonly validateExchange: (exchange: ExchangeLike) => ReadonlyArray<Violation>
   readonly recorder: () => ExchangeRecorder
 }
-
-/** `<repoRoot>/../shared/okta/openapi-identity-sources.yaml`: where CI and developers keep the shared spec. */
-export const sharedSpecPath = (repoRoot: string): string => resolve(repoRoot, "../shared/okta/openapi-identity-sources.yaml")
 
 const splitUrl = (url: string): { readonly path: string; readonly query: Record<string, string | Array<string>> } => {
   const u = new URL(url, "http://spec.invalid")
@@ -259,29 +272,126 @@ const parseBody = (body: unknown): Parsed => {
   }
 }
 
-const describe = (errors: ReadonlyArray<{ instancePath?: string; message?: string; params?: unknown }>): string =>
+interface AjvError {
+  readonly keyword?: string
+  readonly instancePath?: string
+  readonly message?: string
+  readonly params?: Record<string, unknown>
+}
+
+const describe = (errors: ReadonlyArray<AjvError>): string =>
   errors.map((e) => `${e.instancePath === "" || e.instancePath === undefined ? "(root)" : e.instancePath} ${e.message ?? ""} ${JSON.stringify(e.params ?? {})}`).join("; ")
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: unknown, formats: ReadonlyArray<string>) => unknown
+const LOCATIONS: Readonly<Record<string, Issue["in"]>> = { requestBody: "body", query: "query", path: "path", headers: "header" }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** `profiles`, `0`, `profile`, `email` → `profiles[0].profile.email`. */
+const fieldPath = (segments: ReadonlyArray<string>): string =>
+  segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc === "" ? s : `${acc}.${s}`), "")
+
+const valueAt = (root: unknown, segments: ReadonlyArray<string>): unknown => {
+  let v = root
+  for (const s of segments) {
+    if (typeof v !== "object" || v === null) return undefined
+    v = (v as Record<string, unknown>)[s]
+  }
+  return v
+}
+
+const shown = (value: unknown): string => {
+  const text = JSON.stringify(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value)
+
+/**
+ * Ajv's findings as issues. Request errors are located by their first path segment (`/requestBody/…`,
+ * `/query/…`); reply errors point into the body. `root` is the validated value, to quote what was sent.
+ */
+const toIssues = (errors: ReadonlyArray<AjvError>, root: unknown, located: boolean): ReadonlyArray<Issue> =>
+  errors.map((e) => {
+    const segments = (e.instancePath ?? "")
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    const where: Issue["in"] = located ? (LOCATIONS[segments[0] ?? ""] ?? "body") : "body"
+    const inner = located ? segments.slice(1) : segments
+    const value = where === "body" ? valueAt(root, inner) : undefined
+    const params = e.params ?? {}
+    let field = inner
+    let problem = e.message ?? "is not valid"
+    switch (e.keyword) {
+      case "required":
+        field = [...inner, String(params["missingProperty"])]
+        problem = "is required"
+        break
+      case "enum": {
+        const allowed = (params["allowedValues"] as ReadonlyArray<unknown> | undefined) ?? []
+        problem = `must be one of ${allowed.map((a) => String(a)).join(", ")}`
+        if (value !== undefined && typeof value !== "object") problem += `, got ${shown(value)}`
+        break
+      }
+      case "type":
+        problem = `must be ${String(params["type"])}`
+        if (where === "body") problem += `, got ${kindOf(value)}`
+        break
+    }
+    return { in: where, field: fieldPath(field), problem }
+  })
+
+/** `field: problem` (the form Okta uses in `errorCauses`). */
+export const formatIssue = (issue: Issue): string => `${issue.field === "" ? "(body)" : issue.field}: ${issue.problem}`
+
+/** Parsed spec files (the allowances edit a copy); parsing the YAML is most of a validator's start-up. */
+const parsedSpecs = new Map<string, Json>()
+
+/**
+ * A named export of a dynamically imported CommonJS module. Node gives it as a named export; a bundle (the CLI's)
+ * may only give `default` (the module's `exports`).
+ */
+const named = <T>(module: unknown, name: string): T => {
+  const m = module as Record<string, unknown> & { default?: Record<string, unknown> }
+  const value = m[name] ?? m.default?.[name]
+  if (value === undefined) throw new Error(`@anysource/okta-emulator: ${name} is missing from a validator dependency`)
+  return value as T
+}
+
+type AddFormats = (ajv: unknown, formats: ReadonlyArray<string>) => unknown
 
 export interface LoadOptions {
+  /** The OpenAPI file; default the vendored Identity Sources subset ({@link specPath}). */
+  readonly specPath?: string
   /** Spec edits to apply; default {@link defaultAllowances}. */
   readonly allowances?: ReadonlyArray<SpecAllowance>
   /** Also validate the (edited) document against the OpenAPI 3.0 meta-schema and precompile every validator. Slower. */
   readonly checkDefinition?: boolean
 }
 
-/** Reads the spec at `specPath`, applies the allowances, and builds the validator. */
-export const loadOpenApiValidator = async (
-  specPath: string,
-  options: LoadOptions = {}
-): Promise<OpenApiValidator> => {
+/**
+ * Reads the spec (default: the vendored Identity Sources subset), applies the allowances, and builds the
+ * validator. Loads openapi-backend, ajv-formats and yaml on first call.
+ */
+export const loadOpenApiValidator = async (options: LoadOptions = {}): Promise<OpenApiValidator> => {
+  const specPath = options.specPath ?? vendoredSpecPath("identitySources")
   const chosen = options.allowances ?? defaultAllowances
-  const doc = parse(readFileSync(specPath, "utf8")) as Json
+  const [backend, formats, yaml] = await Promise.all([import("openapi-backend"), import("ajv-formats"), import("yaml")])
+  const OpenAPIBackendClass = named<typeof OpenAPIBackend>(backend, "OpenAPIBackend")
+  const parseYaml = named<(text: string) => unknown>(yaml, "parse")
+  const addFormats = ((formats as unknown as { default?: { default?: unknown } }).default?.default ??
+    (formats as unknown as { default?: unknown }).default ??
+    formats) as AddFormats
+  let parsed = parsedSpecs.get(specPath)
+  if (parsed === undefined) {
+    parsed = parseYaml(readFileSync(specPath, "utf8")) as Json
+    parsedSpecs.set(specPath, parsed)
+  }
+  const doc = structuredClone(parsed)
   for (const a of chosen) a.apply(doc)
   const full = options.checkDefinition === true
   const ajvCache = new Map<string, Parameters<AjvCustomizer>[0]>()
-  const api = new OpenAPIBackend({
+  const api = new OpenAPIBackendClass({
     definition: doc as Document,
     strict: true,
     validate: true,
@@ -302,10 +412,26 @@ export const loadOpenApiValidator = async (
   })
   await api.init()
 
+  // openapi-backend's router flattens the whole document and builds its regular expressions on every call (about
+  // 1.5 ms a request); the operations are fixed, so they are flattened and compiled once here, most literal first.
+  const routes = api.router
+    .getOperations()
+    .filter((op) => op.operationId !== undefined)
+    .map((op) => ({
+      op,
+      method: op.method.toLowerCase(),
+      exact: op.path,
+      pattern: new RegExp(`^${op.path.split(/\{[^}]+\}/).map(escapeRegExp).join("[^/]+")}$`),
+      literal: op.path.replace(/\{[^}]+\}/g, "").length
+    }))
+    .sort((a, b) => b.literal - a.literal)
   const match = (method: string, url: string) => {
-    const { path, query } = splitUrl(url)
-    const op = api.router.matchOperation({ method: method.toLowerCase(), path, headers: {}, query })
-    return op === undefined || op.operationId === undefined ? undefined : { op, operationId: op.operationId, path, query }
+    const { path: raw, query } = splitUrl(url)
+    const path = raw.length > 1 && raw.endsWith("/") ? raw.slice(0, -1) : raw
+    const wanted = method.toLowerCase()
+    const route =
+      routes.find((r) => r.method === wanted && r.exact === path) ?? routes.find((r) => r.method === wanted && r.pattern.test(path))
+    return route === undefined ? undefined : { op: route.op, operationId: route.op.operationId!, path, query }
   }
 
   const operationId = (method: string, url: string) => match(method, url)?.operationId
@@ -315,14 +441,14 @@ export const loadOpenApiValidator = async (
     if (m === undefined) return []
     const base = { phase: "request" as const, operationId: m.operationId, method: request.method.toUpperCase(), url: request.url }
     const body = parseBody(request.body)
-    if (!body.ok) return [{ ...base, message: "request body is not JSON" }]
+    if (!body.ok) return [{ ...base, message: "request body is not JSON", issues: [{ in: "body", field: "", problem: "is not JSON" }] }]
     const result = api.validator.validateRequest(
       { method: request.method.toLowerCase(), path: m.path, query: m.query, headers: lowerHeaders(request.headers), body: body.value },
       m.op
     )
     return result.errors === null || result.errors === undefined || result.errors.length === 0
       ? []
-      : [{ ...base, message: describe(result.errors) }]
+      : [{ ...base, message: describe(result.errors), issues: toIssues(result.errors, body.value, true) }]
   }
 
   const validateResponse = (request: RequestLike, response: ResponseLike): ReadonlyArray<Violation> => {
@@ -335,27 +461,35 @@ export const loadOpenApiValidator = async (
       url: request.url,
       status: response.status
     }
+    const only = (issue: Issue, message = formatIssue(issue)): Violation => ({ ...base, message, issues: [issue] })
     const declared = (m.op.responses ?? {}) as Json
     const spec = (declared[String(response.status)] ?? declared[`${String(response.status)[0]}XX`] ?? declared["default"]) as Json | undefined
     if (spec === undefined) {
-      return [{ ...base, message: `status ${response.status} is not declared (declared: ${Object.keys(declared).join(", ")})` }]
+      const message = `status ${response.status} is not declared (declared: ${Object.keys(declared).join(", ")})`
+      return [only({ in: "status", field: "", problem: message }, message)]
     }
     const body = parseBody(response.body)
     const content = spec["content"]?.["application/json"] as Json | undefined
     if (content === undefined) {
-      if (!body.ok || body.value !== undefined) return [{ ...base, message: `the spec declares no body for ${response.status}, but one was sent` }]
+      if (!body.ok || body.value !== undefined) {
+        const message = `the spec declares no body for ${response.status}, but one was sent`
+        return [only({ in: "body", field: "", problem: message }, message)]
+      }
       return []
     }
     const contentType = header(response.headers, "content-type")
     const problems: Array<Violation> = []
     if (response.headers !== undefined && (contentType === undefined || !contentType.toLowerCase().includes("application/json"))) {
-      problems.push({ ...base, message: `Content-Type is ${contentType ?? "missing"}, expected application/json` })
+      const message = `Content-Type is ${contentType ?? "missing"}, expected application/json`
+      problems.push(only({ in: "content-type", field: "", problem: message }, message))
     }
-    if (!body.ok) return [...problems, { ...base, message: "response body is not JSON" }]
-    if (body.value === undefined) return [...problems, { ...base, message: "response body is empty, the spec declares one" }]
+    if (!body.ok) return [...problems, only({ in: "body", field: "", problem: "is not JSON" }, "response body is not JSON")]
+    if (body.value === undefined) {
+      return [...problems, only({ in: "body", field: "", problem: "is empty, the spec declares one" }, "response body is empty, the spec declares one")]
+    }
     const result = api.validator.validateResponse(body.value, m.op, response.status)
     if (result.errors !== null && result.errors !== undefined && result.errors.length > 0) {
-      problems.push({ ...base, message: describe(result.errors) })
+      problems.push({ ...base, message: describe(result.errors), issues: toIssues(result.errors, body.value, false) })
     }
     return problems
   }
