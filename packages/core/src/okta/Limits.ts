@@ -1,5 +1,5 @@
 /**
- * Okta's limits for Identity Sources (see shared/okta/identity-sources-api.md §3–§4): what one upload and one
+ * Okta's limits for Identity Sources (see docs/okta/identity-sources-api.md §3–§4): what one upload and one
  * session may hold, the 5-minute rule, and the base attributes' lengths. Validation (pipeline/), packing (apply/)
  * and the session rules read them from here. Also published as `Model.OktaLimits` / `Model.baseUserAttributes`.
  */

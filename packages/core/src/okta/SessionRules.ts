@@ -4,7 +4,7 @@
  *
  * - one session at a time per identity source: CREATED, IN_PROGRESS and TRIGGERED sessions block a new one; only
  *   CREATED and IN_PROGRESS can be cancelled;
- * - the 5-minute rule: a new session only 5 minutes after the last one's activity (shared/okta/identity-sources-api.md §4);
+ * - the 5-minute rule: a new session only 5 minutes after the last one's activity (docs/okta/identity-sources-api.md §4);
  * - a create whose answer was lost may still have made a session: only an empty CREATED session created after the
  *   journal started (in Okta's clock) can be that one;
  * - create-session is retried after a failure with no answer (5xx, dropped connection, timeout) on its own
