@@ -20,6 +20,8 @@ export interface ChildResult {
   readonly n: number
   readonly groups: boolean
   readonly wallMs: number
+  /** CPU time of the whole process while it worked (every thread: the decode worker's too), user + system. */
+  readonly cpuMs: number
   readonly maxRssMiB: number
   /** Largest V8 heap in use seen by a 50 ms sampler (heapUsed + external + arrayBuffers). */
   readonly maxHeapMiB: number

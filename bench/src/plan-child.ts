@@ -36,9 +36,11 @@ const main = async () => {
     maxHeap = Math.max(maxHeap, m.heapUsed + m.external + m.arrayBuffers)
   }
   const sampler = setInterval(sample, 50)
+  const cpuBefore = process.cpuUsage()
   const started = performance.now()
   const { rows, detail } = await work()
   const wallMs = performance.now() - started
+  const cpu = process.cpuUsage(cpuBefore)
   clearInterval(sampler)
   sample()
   const result: ChildResult = {
@@ -47,6 +49,7 @@ const main = async () => {
     n: job.n,
     groups: job.groups,
     wallMs: Math.round(wallMs),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     maxHeapMiB: Math.round(maxHeap / 2 ** 20),
     rows,

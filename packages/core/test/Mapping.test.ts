@@ -98,6 +98,31 @@ describe("Mapping.groups", () => {
       "groups[0].when (groups[0]) must yield true or false, but yielded the string \"yes\" for row people.csv:5; compare explicitly (e.g. status = 'active') or wrap it in $boolean(...)"
     )
   })
+  it("rows with the same group columns share one outcome; other rows still get their own issues and values", () => {
+    const m2 = compile({
+      groups: [{ externalId: "'dept-' & $lowercase(dept)", displayName: "dept & ' (' & site & ')'", when: "role = 'lead'" }]
+    })
+    const a = sync(Mapping.groups(m2, row({ dept: "Eng", site: "Oslo", role: "lead" }, "people.csv:2")))
+    const b = sync(Mapping.groups(m2, row({ dept: "Eng", site: "Oslo", role: "lead", other: "x" }, "people.csv:3")))
+    expect(b).toBe(a)
+    expect(a.groups.map((g) => [g.externalId, g.profile.displayName, g.member])).toEqual([["dept-eng", "Eng (Oslo)", true]])
+    // one column differs: another outcome
+    const c = sync(Mapping.groups(m2, row({ dept: "Eng", site: "Oslo", role: "ic" }, "people.csv:4")))
+    expect(c.groups.map((g) => g.member)).toEqual([false])
+    // values are told apart by length: "Englead" + "" is not "Eng" + "lead"
+    const d = sync(Mapping.groups(m2, row({ dept: "Englead", site: "Oslo", role: "" }, "people.csv:5")))
+    expect(d.groups.map((g) => [g.externalId, g.member])).toEqual([["dept-englead", false]])
+    // a number is not a key: evaluated every time, with JSONata's own rules
+    const e = sync(Mapping.groups(m2, row({ dept: "Eng", site: 7, role: "lead" }, "people.csv:6")))
+    expect(e.groups.map((g) => g.profile.displayName)).toEqual(["Eng (7)"])
+    // failures are never remembered: each row reports its own location
+    const bad1 = sync(Mapping.groups(m2, row({ dept: "Eng", site: "Oslo\u202e", role: "lead" }, "people.csv:7")))
+    const bad2 = sync(Mapping.groups(m2, row({ dept: "Eng", site: "Oslo\u202e", role: "lead" }, "people.csv:8")))
+    expect([...bad1.issues, ...bad2.issues].map((i) => i.location)).toEqual(["people.csv:7", "people.csv:8"])
+    const fatal = sync(Mapping.groups(compile({ groups: [{ externalId: "dept", displayName: "dept", when: "role" }] }), row({ dept: "Eng", role: "x" }, "people.csv:9")))
+    const again = sync(Mapping.groups(compile({ groups: [{ externalId: "dept", displayName: "dept", when: "role" }] }), row({ dept: "Eng", role: "x" }, "people.csv:10")))
+    expect([fatal.fatal?.message, again.fatal?.message].map((msg) => /people\.csv:\d+/.exec(msg ?? "")?.[0])).toEqual(["people.csv:9", "people.csv:10"])
+  })
   it("compile errors name the rule's path", () => {
     const exit = Effect.runSyncExit(Mapping.compile(config({ groups: [{ externalId: "dept &", displayName: "dept" }] })))
     expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.path).toBe("groups[0].externalId")

@@ -36,6 +36,11 @@ export interface Compiled {
   readonly column?: string
   /** True when every evaluation is synchronous (never returns a Promise). */
   readonly alwaysSync: boolean
+  /**
+   * The row's columns the value is a function of, when it depends on nothing else (a column copy, a constant, an
+   * expression of plain column paths in the synchronous subset): equal values in these columns give an equal value.
+   */
+  readonly columns?: ReadonlyArray<string>
   /** The value for `row`, an `EvalError`, or a Promise of either (only for expressions outside the sync subset). */
   readonly evaluate: (row: Row) => unknown
 }
@@ -56,6 +61,7 @@ const column = (name: string, path: string): Compiled => ({
   kind: "column",
   column: name,
   alwaysSync: true,
+  columns: [name],
   evaluate: (row) => (hasOwn.call(row, name) ? row[name] : undefined)
 })
 
@@ -92,13 +98,15 @@ export const compileExpression = (source: string, path: string): Effect.Effect<C
   }).pipe(
     Effect.map((expression): Compiled => {
       const slow = (row: Row): Promise<unknown> => expression.evaluate(row).then((v) => v, toEvalError)
-      const fast = compileSync(expression.ast())
+      const reads = new Set<string>()
+      const fast = compileSync(expression.ast(), reads)
       if (fast === undefined) return { path, source, kind: "expression", alwaysSync: false, evaluate: slow }
       return {
         path,
         source,
         kind: "expression",
         alwaysSync: false,
+        columns: [...reads].sort(),
         evaluate: (row) => {
           const v = fast(row)
           return v === NEEDS_ASYNC ? slow(row) : v
@@ -113,7 +121,7 @@ export const compile = (expr: ValueExpr, path: string): Effect.Effect<Compiled, 
   if ("column" in expr) return Effect.succeed(column(expr.column, path))
   if ("const" in expr) {
     const value = expr.const
-    return Effect.succeed({ path, source: `const ${JSON.stringify(value)}`, kind: "const", alwaysSync: true, evaluate: () => value })
+    return Effect.succeed({ path, source: `const ${JSON.stringify(value)}`, kind: "const", alwaysSync: true, columns: [], evaluate: () => value })
   }
   return compileExpression(expr.expr, path)
 }

@@ -160,66 +160,157 @@ const EMPTY_GROUPS: MappedGroups = { groups: [], issues: [] }
 const withDescription: ReadonlyArray<string> = ["description", "displayName"]
 const nameOnly: ReadonlyArray<string> = ["displayName"]
 
+/** One rule's result for one row. */
+interface RuleOutcome {
+  readonly group?: MappedGroup
+  readonly issues?: ReadonlyArray<RecordIssue>
+  readonly fatal?: ConfigError
+  /** For a clean outcome (no issues): the outcome as the whole `MappedGroups` of a one-rule mapping. */
+  readonly alone?: MappedGroups
+}
+
+/** Most distinct inputs remembered per group rule (a department per row: a handful; a manager per row: many). */
+const MEMO_LIMIT = 10_000
+
+/**
+ * Group rules usually read one or two low-cardinality columns (a department, a cost center), so their clean
+ * outcomes are remembered by those columns' values: a row whose values were seen before reuses the outcome and
+ * its objects (no evaluation, no allocation). Only string values are keys; anything else is evaluated.
+ */
+class RuleMemo {
+  private readonly map = new Map<string, RuleOutcome>()
+  constructor(private readonly columns: ReadonlyArray<string>) {}
+
+  key(data: Readonly<Record<string, unknown>>): string | undefined {
+    const cs = this.columns
+    if (cs.length === 1) {
+      const v = data[cs[0]!]
+      return typeof v === "string" ? v : undefined
+    }
+    let key = ""
+    for (let i = 0; i < cs.length; i++) {
+      const v = data[cs[i]!]
+      if (typeof v !== "string") return undefined
+      // length-prefixed, so ("a:b", "c") and ("a", "b:c") differ
+      key += `${v.length}:${v}`
+    }
+    return key
+  }
+
+  get(key: string): RuleOutcome | undefined {
+    return this.map.get(key)
+  }
+
+  remember(key: string, outcome: RuleOutcome): void {
+    if (outcome.issues === undefined && outcome.fatal === undefined && this.map.size < MEMO_LIMIT) this.map.set(key, outcome)
+  }
+}
+
+const memos = new WeakMap<CompiledGroupRule, RuleMemo | null>()
+
+/** The rule's memo, when every expression of it depends on the row's columns only. */
+const memoOf = (rule: CompiledGroupRule): RuleMemo | undefined => {
+  let memo = memos.get(rule)
+  if (memo === undefined) {
+    const parts = [rule.externalId, rule.displayName, rule.description, rule.when]
+    const columns = new Set<string>()
+    let pure = true
+    for (const p of parts) {
+      if (p === undefined) continue
+      if (p.columns === undefined) pure = false
+      else for (const c of p.columns) columns.add(c)
+    }
+    memo = pure ? new RuleMemo([...columns].sort()) : null
+    memos.set(rule, memo)
+  }
+  return memo ?? undefined
+}
+
+const clean = (group: MappedGroup | undefined): RuleOutcome => ({
+  ...(group !== undefined ? { group } : {}),
+  alone: group !== undefined ? { groups: [group], issues: [] } : EMPTY_GROUPS
+})
+
+/** One rule's outcome from its four evaluated values (externalId, displayName, description, when). */
+const ruleOutcome = (mapping: Mapping, rule: CompiledGroupRule, values: ReadonlyArray<unknown>, row: SourceRow): RuleOutcome => {
+  const [rawId, rawName, rawDescription, rawWhen] = values
+  let issues: Array<RecordIssue> | undefined
+  for (let j = 0; j < 4; j++) {
+    const v = values[j]
+    if (!Expr.isEvalError(v)) continue
+    const c = j === 0 ? rule.externalId : j === 1 ? rule.displayName : j === 2 ? rule.description! : rule.when!
+    ;(issues ??= []).push(evalIssue(c, v, row, c.path))
+  }
+  if (issues !== undefined) return { issues }
+  if (typeof rawWhen !== "boolean")
+    return {
+      fatal: new ConfigError({
+        reason: "Invalid",
+        path: `groups[${rule.index}].when`,
+        message: `groups[${rule.index}].when (${rule.label}) must yield true or false, but yielded ${describeValue(rawWhen)} for row ${row.location}; compare explicitly (e.g. status = 'active') or wrap it in $boolean(...)`
+      })
+    }
+  const id = Normalize.value(rawId, "externalId", Normalize.idOptions)
+  if (id instanceof Normalize.Failure)
+    return {
+      issues: [{ kind: "mapping", location: row.location, field: `groups[${rule.index}].externalId`, message: `group externalId ${id.message}` }]
+    }
+  if (id === null) return clean(undefined)
+  const p = rule.description
+    ? Normalize.profile(withDescription, [rawDescription, rawName], mapping.groupOptions)
+    : Normalize.profile(nameOnly, [rawName], mapping.groupOptions)
+  if (p.errors.length > 0)
+    return {
+      issues: p.errors.map((e) => ({
+        kind: "mapping" as const,
+        location: row.location,
+        field: `groups[${rule.index}].${e.field}`,
+        message: `group ${JSON.stringify(id)} ${e.field} ${e.message}`
+      }))
+    }
+  return clean({ externalId: id, profile: p.profile, rule, member: rawWhen })
+}
+
+/** Evaluate one rule for a row (or reuse the outcome of a row with the same inputs). */
+const evaluateRule = (mapping: Mapping, rule: CompiledGroupRule, row: SourceRow): Maybe<RuleOutcome> => {
+  const memo = memoOf(rule)
+  const key = memo?.key(row.data)
+  if (key !== undefined) {
+    const hit = memo!.get(key)
+    if (hit !== undefined) return hit
+  }
+  const raws: Array<unknown> = [
+    rule.externalId.evaluate(row.data),
+    rule.displayName.evaluate(row.data),
+    rule.description ? rule.description.evaluate(row.data) : undefined,
+    rule.when ? rule.when.evaluate(row.data) : true
+  ]
+  const pending = isPromise(raws[0]) || isPromise(raws[1]) || isPromise(raws[2]) || isPromise(raws[3])
+  if (pending) return Promise.all(raws).then((values) => ruleOutcome(mapping, rule, values, row))
+  const outcome = ruleOutcome(mapping, rule, raws, row)
+  if (key !== undefined) memo!.remember(key, outcome)
+  return outcome
+}
+
+const combine = (outcomes: ReadonlyArray<RuleOutcome>): MappedGroups => {
+  const out: Array<MappedGroup> = []
+  let issues: Array<RecordIssue> | undefined
+  for (const o of outcomes) {
+    if (o.fatal !== undefined) return { groups: [], issues: [], fatal: o.fatal }
+    if (o.issues !== undefined) (issues ??= []).push(...o.issues)
+    if (o.group !== undefined) out.push(o.group)
+  }
+  return { groups: out, issues: issues ?? [] }
+}
+
 /** Evaluate every group rule for a row. */
 export const groups = (mapping: Mapping, row: SourceRow): Maybe<MappedGroups> => {
   const rules = mapping.groups
   if (rules.length === 0) return EMPTY_GROUPS
-  const raws: Array<unknown> = []
-  for (const r of rules) {
-    raws.push(r.externalId.evaluate(row.data), r.displayName.evaluate(row.data))
-    raws.push(r.description ? r.description.evaluate(row.data) : undefined, r.when ? r.when.evaluate(row.data) : true)
-  }
-  return map(all(raws), (values): MappedGroups => {
-    const out: Array<MappedGroup> = []
-    let issues: Array<RecordIssue> | undefined
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!
-      const rawId = values[4 * i]
-      const rawName = values[4 * i + 1]
-      const rawDescription = values[4 * i + 2]
-      const rawWhen = values[4 * i + 3]
-      let failed = false
-      for (let j = 0; j < 4; j++) {
-        const v = values[4 * i + j]
-        if (!Expr.isEvalError(v)) continue
-        failed = true
-        const c = j === 0 ? rule.externalId : j === 1 ? rule.displayName : j === 2 ? rule.description! : rule.when!
-        ;(issues ??= []).push(evalIssue(c, v, row, c.path))
-      }
-      if (failed) continue
-      if (typeof rawWhen !== "boolean")
-        return {
-          groups: [],
-          issues: [],
-          fatal: new ConfigError({
-            reason: "Invalid",
-            path: `groups[${rule.index}].when`,
-            message: `groups[${rule.index}].when (${rule.label}) must yield true or false, but yielded ${describeValue(rawWhen)} for row ${row.location}; compare explicitly (e.g. status = 'active') or wrap it in $boolean(...)`
-          })
-        }
-      const id = Normalize.value(rawId, "externalId", Normalize.idOptions)
-      if (id instanceof Normalize.Failure) {
-        ;(issues ??= []).push({ kind: "mapping", location: row.location, field: `groups[${rule.index}].externalId`, message: `group externalId ${id.message}` })
-        continue
-      }
-      if (id === null) continue
-      const p = rule.description
-        ? Normalize.profile(withDescription, [rawDescription, rawName], mapping.groupOptions)
-        : Normalize.profile(nameOnly, [rawName], mapping.groupOptions)
-      if (p.errors.length > 0) {
-        for (const e of p.errors)
-          (issues ??= []).push({
-            kind: "mapping",
-            location: row.location,
-            field: `groups[${rule.index}].${e.field}`,
-            message: `group ${JSON.stringify(id)} ${e.field} ${e.message}`
-          })
-        continue
-      }
-      out.push({ externalId: id, profile: p.profile, rule, member: rawWhen })
-    }
-    return { groups: out, issues: issues ?? [] }
-  })
+  if (rules.length === 1) return map(evaluateRule(mapping, rules[0]!, row), (o) => o.alone ?? combine([o]))
+  const outcomes: Array<Maybe<RuleOutcome>> = []
+  for (const rule of rules) outcomes.push(evaluateRule(mapping, rule, row))
+  return map(all(outcomes), combine)
 }
 
 /** A short description of a value for messages. */

@@ -9,10 +9,11 @@
  * - Rows whose user is invalid still yield their groups (so a group is not deactivated for an invalid user).
  */
 import type { ConfigError, RecordIssue } from "../domain/Errors.ts"
-import type { DesiredUser, SourceLocation } from "../domain/Model.ts"
+import type { Profile, SourceLocation } from "../domain/Model.ts"
 import type * as Mapping from "../pipeline/Mapping.ts"
 import { IssueCollector, naturalCompare } from "./internal/issues.ts"
 import type { LocationCodec } from "./internal/locations.ts"
+import { DesiredMembers } from "./internal/members.ts"
 import { DUPLICATE, type UserTable } from "./internal/userTable.ts"
 import type { Compiled, RowOutcome } from "./Rows.ts"
 
@@ -28,6 +29,14 @@ interface SeenGroup {
   ruleIndex: number
   /** Rows disagree on the group's displayName/description. */
   conflict: boolean
+}
+
+/** A user to create, update or reactivate. */
+export interface ChangedUser {
+  readonly externalId: string
+  readonly profile: Profile
+  readonly hash: string
+  readonly location: SourceLocation
 }
 
 const sameGroupProfile = (a: Record<string, string | null>, b: Record<string, string | null>) =>
@@ -46,9 +55,10 @@ export class Accumulator {
   /** Excluded rows not (yet) matched by an included row with the same id: id → [location key, rule]. */
   private readonly excludedAt = new Map<string, readonly [string | number, string]>()
   /** Users to create/update/reactivate (ids are unique: `claim` rejects duplicates). */
-  readonly changed: Array<DesiredUser> = []
+  readonly changed: Array<ChangedUser> = []
   readonly groups = new Map<string, SeenGroup>()
-  readonly members = new Map<string, Set<string>>()
+  /** Which valid users should be in which groups, by user slot. */
+  readonly members = new DesiredMembers()
   readonly issues = new IssueCollector(issueLimit)
   readonly duplicates = new IssueCollector(issueLimit)
 
@@ -89,37 +99,26 @@ export class Accumulator {
         if (o.externalId !== undefined) {
           const slot = this.claim(o.externalId, o.location)
           if (slot !== DUPLICATE) {
-            this.users.markInvalid(o.externalId, slot)
+            this.users.markInvalid(slot)
             key = this.users.locationKey
           }
         }
-        if (o.groups.length > 0) this.addGroups(o.groups, undefined, o.location, key, undefined)
+        if (o.groups.length > 0) this.addGroups(o.groups, undefined, -1, o.location, key)
         return undefined
       }
       case "user": {
-        for (const i of o.issues) this.issues.add(i)
+        if (o.issues.length > 0) for (const i of o.issues) this.issues.add(i)
         const slot = this.claim(o.externalId, o.location)
         if (slot === DUPLICATE) return undefined
-        // the groups a user is in are kept only for users that change (most rows are unchanged)
-        const unchanged = this.users.isUnchanged(slot, o.hash)
-        const memberOf: Array<string> | undefined = unchanged ? undefined : []
-        if (o.groups.length > 0)
-          this.addGroups(o.groups, o.externalId, o.location, this.users.locationKey, memberOf)
-        if (memberOf !== undefined)
-          this.changed.push({
-            externalId: o.externalId,
-            profile: o.profile,
-            hash: o.hash,
-            location: o.location,
-            groups: memberOf
-          })
-        else this.unchangedUsers++
+        if (o.groups.length > 0) this.addGroups(o.groups, o.externalId, slot, o.location, this.users.locationKey)
+        if (this.users.isUnchanged(slot, o.hash)) this.unchangedUsers++
+        else this.changed.push({ externalId: o.externalId, profile: o.profile, hash: o.hash, location: o.location })
         return undefined
       }
     }
   }
 
-  /** Record that `externalId` comes from `location`: its slot, NEW, or DUPLICATE (with a duplicate issue). */
+  /** Record that `externalId` comes from `location`: its slot, or DUPLICATE (with a duplicate issue). */
   private claim(externalId: string, location: SourceLocation): number {
     const slot = this.users.claim(externalId, location)
     if (slot !== DUPLICATE) {
@@ -202,13 +201,13 @@ export class Accumulator {
     return invalid
   }
 
-  /** Record the row's groups (and `member`'s memberships, also pushed to `memberOf` when given). */
+  /** Record the row's groups (and the memberships of `member`, a valid user in `slot`). */
   private addGroups(
     groups: ReadonlyArray<Mapping.MappedGroup>,
     member: string | undefined,
+    slot: number,
     location: SourceLocation,
-    encoded: string | number | undefined,
-    memberOf: Array<string> | undefined
+    encoded: string | number | undefined
   ): void {
     let memberIssue = false
     const locationKey = encoded ?? this.locations.encode(location)
@@ -250,12 +249,7 @@ export class Accumulator {
             })
           }
         }
-        if (!memberIssue) {
-          let set = this.members.get(g.externalId)
-          if (set === undefined) this.members.set(g.externalId, (set = new Set()))
-          set.add(member)
-          memberOf?.push(g.externalId)
-        }
+        if (!memberIssue) this.members.add(slot, g.externalId)
       }
     }
   }

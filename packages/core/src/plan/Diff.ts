@@ -234,12 +234,14 @@ export interface MembershipDiff {
 export const diffMemberships = (
   store: StateStoreService,
   acc: Accumulator,
-  users: ReadonlyArray<UserChange>,
+  users: Iterable<UserChange>,
   groupOps: ReadonlyMap<string, GroupOp>
 ): Effect.Effect<MembershipDiff, StateError> =>
   Effect.gen(function* () {
-    const reactivatedUsers = new Set<string>()
-    for (const ch of users) if (ch.op === "reactivate") reactivatedUsers.add(ch.externalId)
+    const table = acc.users
+    const members = acc.members
+    const reactivated = new Set<number>()
+    for (const ch of users) if (ch.op === "reactivate") reactivated.add(table.slotOf(ch.externalId)!)
     const removals = new Map<string, Array<string>>()
     const digest = new Hash.MultisetDigest()
     let pairs = 0
@@ -248,23 +250,26 @@ export const diffMemberships = (
       digest.add(g, u)
       const op = groupOps.get(g)
       if (op === undefined) return
-      const desired = acc.members.get(g)
-      if (desired !== undefined && desired.has(u)) {
-        if (op !== "create" && op !== "reactivate" && !reactivatedUsers.has(u)) desired.delete(u)
+      const slot = table.slotOf(u)
+      const gi = members.groupIndex(g)
+      if (slot !== undefined && gi !== undefined && members.has(slot, gi)) {
+        if (op !== "create" && op !== "reactivate" && !reactivated.has(slot)) members.match(slot, gi)
         return
       }
-      if (!acc.users.isValid(u)) return
+      if (slot === undefined || !table.isValidSlot(slot)) return
       let list = removals.get(g)
       if (list === undefined) removals.set(g, (list = []))
       list.push(u)
     }
     if (store.forEachMembership !== undefined) yield* store.forEachMembership(visitPair)
     else for (const [g, ms] of yield* store.memberships) for (const u of ms) visitPair(g, u)
+    const unmatched = members.unmatched()
     const changes: Array<MembershipChange> = []
     let add = 0
     let remove = 0
     for (const g of [...groupOps.keys()].sort()) {
-      const adds = [...(acc.members.get(g) ?? [])]
+      const gi = members.groupIndex(g)
+      const adds = gi === undefined ? [] : unmatched[gi]!.map((slot) => table.idOf(slot))
       const removes = removals.get(g) ?? []
       if (adds.length > 0) {
         changes.push({ groupExternalId: g, memberExternalIds: adds.sort(), op: "add" })

@@ -76,8 +76,11 @@ const unaryFunctions: Record<string, (v: unknown) => unknown> = {
   boolean: (v) => toBoolean(v)
 }
 
-/** Compile `node` to a synchronous evaluator, or `undefined` when it uses anything outside the subset. */
-export const compileSync = (root: jsonata.ExprNode): SyncEval | undefined => {
+/**
+ * Compile `node` to a synchronous evaluator, or `undefined` when it uses anything outside the subset. The names of
+ * the input's properties the paths start from are added to `reads` (so a caller knows what the value depends on).
+ */
+export const compileSync = (root: jsonata.ExprNode, reads?: Set<string>): SyncEval | undefined => {
   const go = (n: jsonata.ExprNode): SyncEval | undefined => {
     const node = n as Node
     switch (node.type) {
@@ -97,6 +100,7 @@ export const compileSync = (root: jsonata.ExprNode): SyncEval | undefined => {
             return undefined
           names.push(step.value)
         }
+        reads?.add(names[0]!)
         return (input) => {
           let cur: unknown = input
           for (const name of names) {
