@@ -49,13 +49,14 @@ const people = fc.uniqueArray(person, { selector: (p) => p.id, maxLength: 25 })
 const toRows = (ps: ReadonlyArray<Person>, file: string): Array<SourceRow> =>
   ps.map((p, i) => ({ data: { ...p }, location: `${file}:${i + 2}` }))
 
-const planWith = (store: StateStoreService, rows: ReadonlyArray<SourceRow>) =>
+const planWith = (store: StateStoreService, rows: ReadonlyArray<SourceRow>, spillAfter?: number) =>
   Effect.gen(function* () {
     const compiled = yield* Planner.compile(config)
     return yield* Planner.plan(compiled, Stream.fromIterable(rows), {
       identitySourceId: "0oa1",
       configHash: "cfg",
-      createdAt: "2026-01-01T00:00:00.000Z"
+      createdAt: "2026-01-01T00:00:00.000Z",
+      ...(spillAfter !== undefined ? { spill: { after: spillAfter } } : {})
     })
   }).pipe(Effect.provideService(StateStore, store))
 
@@ -91,7 +92,7 @@ describe("Planner properties", () => {
             const fresh = yield* planWith(yield* makeMemory(), rows)
             const users = yield* store.list("user")
             const active = new Map(users.filter((u) => u.status === "ACTIVE").map((u) => [u.externalId, u.profile]))
-            const want = new Map(fresh.users.flatMap((u) => (u.op === "create" ? [[u.externalId, u.profile] as const] : [])))
+            const want = new Map([...fresh.users].flatMap((u) => (u.op === "create" ? [[u.externalId, u.profile] as const] : [])))
             expect(active).toEqual(want)
             const groups = yield* store.list("group")
             const activeGroups = new Set(groups.filter((g) => g.status === "ACTIVE").map((g) => g.externalId))
@@ -150,6 +151,31 @@ describe("Planner properties", () => {
             const viaMaps = yield* planWith(store, rows)
             const viaVisitors = yield* planWith(withVisitors(store), rows)
             expect(viaVisitors).toEqual(viaMaps)
+          })
+        )
+      ),
+      { numRuns: 60 }
+    )
+  })
+
+  it("a plan whose user changes spill to a temporary file is the same plan (changes, order, summary, hash)", async () => {
+    await fc.assert(
+      fc.asyncProperty(people, people, people, fc.integer({ min: 1, max: 4 }), async (earlier, middle, desired, after) =>
+        runP(
+          Effect.gen(function* () {
+            const store = yield* stateAfter(earlier, middle)
+            const rows = toRows(desired, "new.csv")
+            const inMemory = yield* planWith(store, rows)
+            const spilled = yield* planWith(store, rows, after)
+            expect(Array.isArray(spilled.users)).toBe(inMemory.users.length < after)
+            expect(spilled.users.length).toBe(inMemory.users.length)
+            expect([...spilled.users]).toEqual(inMemory.users)
+            // a second pass reads the file again
+            expect([...spilled.users]).toEqual(inMemory.users)
+            expect(spilled.summary).toEqual(inMemory.summary)
+            expect(spilled.hash).toBe(inMemory.hash)
+            expect(JSON.parse(JSON.stringify(spilled))).toEqual(JSON.parse(JSON.stringify(inMemory)))
+            expect(Planner.committedChanges(spilled)).toEqual(Planner.committedChanges(inMemory))
           })
         )
       ),

@@ -62,11 +62,11 @@ describe("Planner: users", () => {
     Effect.gen(function* () {
       const store = yield* makeMemory()
       const first = yield* sync(store, config(), rows([bob, ann]))
-      expect(first.users.map((u) => [u.op, u.externalId])).toEqual([
+      expect([...first.users].map((u) => [u.op, u.externalId])).toEqual([
         ["create", "E1"],
         ["create", "E2"]
       ])
-      expect(first.users[0]).toMatchObject({ location: "people.csv:3", profile: { email: "ann@x.co", userName: "ann@x.co" } })
+      expect([...first.users][0]).toMatchObject({ location: "people.csv:3", profile: { email: "ann@x.co", userName: "ann@x.co" } })
       expect(first.summary.users).toEqual({ create: 2, update: 0, reactivate: 0, deactivate: 0, unchanged: 0, held: 0 })
       expect(first.summary.baseline).toEqual({ users: 0, groups: 0, memberships: 0 })
       expect(first.hash).toBe(PlanJson.hash(first))
@@ -216,12 +216,12 @@ describe("Planner: users", () => {
       const leaver = { ...bob, id: "E1", status: "terminated" }
       // the excluded row after the synced one, and before it (E3)
       const p = yield* plan(store, c, rows([ann, leaver, { ...cat, status: "terminated" }, bob, cat]))
-      expect(p.users.map((u) => [u.op, u.externalId])).toEqual([
+      expect([...p.users].map((u) => [u.op, u.externalId])).toEqual([
         ["create", "E1"],
         ["create", "E2"],
         ["create", "E3"]
       ])
-      expect(p.users[0]).toMatchObject({ location: "people.csv:2" })
+      expect([...p.users][0]).toMatchObject({ location: "people.csv:2" })
       expect(p.issues).toEqual([
         {
           kind: "duplicate",
@@ -281,7 +281,7 @@ describe("Planner: users", () => {
       const a = yield* plan(store, syncCfg, rows([ann, bob]))
       const b = yield* plan(store, asyncCfg, rows([ann, bob]))
       expect(b.users).toEqual(a.users)
-      expect(a.users[0]).toMatchObject({ profile: { firstName: "ANN" } })
+      expect([...a.users][0]).toMatchObject({ profile: { firstName: "ANN" } })
     })
   )
 
@@ -350,7 +350,7 @@ describe("Planner: groups and memberships", () => {
       yield* sync(store, config(deptGroups), rows([ann, bob, cat]))
       const p = yield* plan(store, config(deptGroups), rows([ann]))
       expect(p.groups).toEqual([expect.objectContaining({ op: "deactivate", externalId: "dept-ops", reason: "missing" })])
-      expect(p.users.map((u) => [u.op, u.externalId])).toEqual([
+      expect([...p.users].map((u) => [u.op, u.externalId])).toEqual([
         ["deactivate", "E2"],
         ["deactivate", "E3"]
       ])
@@ -397,7 +397,7 @@ describe("Planner: groups and memberships", () => {
           message: 'group "dept-Eng": displayName is required but empty'
         }
       ])
-      expect(p.users.map((u) => u.op)).toEqual(["create"])
+      expect([...p.users].map((u) => u.op)).toEqual(["create"])
     })
   )
 
@@ -420,7 +420,7 @@ describe("Planner: groups and memberships", () => {
       const store = yield* makeMemory()
       const long = "L".repeat(300)
       const p = yield* plan(store, config(deptGroups), rows([{ ...ann, id: long }]))
-      expect(p.users.map((u) => u.op)).toEqual(["create"])
+      expect([...p.users].map((u) => u.op)).toEqual(["create"])
       expect(p.memberships).toEqual([])
       expect(p.issues[0]?.message).toMatch(/cannot join groups/)
     })

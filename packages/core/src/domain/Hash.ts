@@ -63,6 +63,19 @@ export const profileHash = (profile: Profile): string => {
   return sha256(`${json}}`)
 }
 
+/**
+ * A value that writes its own stable JSON (a list of changes read back from disk): `stableStringify` and
+ * `stableHash` take its pieces as they are instead of walking it.
+ */
+export const stableJsonText: unique symbol = Symbol.for("@anysource/core/Hash/stableJsonText")
+
+export interface StableJsonText {
+  readonly [stableJsonText]: () => Iterable<string>
+}
+
+const hasStableText = (value: object): value is StableJsonText =>
+  typeof (value as Partial<StableJsonText>)[stableJsonText] === "function"
+
 const write = (value: unknown, emit: (s: string) => void): void => {
   if (value === null) return emit("null")
   switch (typeof value) {
@@ -78,6 +91,10 @@ const write = (value: unknown, emit: (s: string) => void): void => {
     case "function":
     case "symbol":
       return emit("null")
+  }
+  if (hasStableText(value as object)) {
+    for (const piece of (value as StableJsonText)[stableJsonText]()) emit(piece)
+    return
   }
   if (Array.isArray(value)) {
     emit("[")

@@ -54,8 +54,8 @@ export class Accumulator {
   readonly excludedCounts = new Map<string, number>()
   /** Excluded rows not (yet) matched by an included row with the same id: id → [location key, rule]. */
   private readonly excludedAt = new Map<string, readonly [string | number, string]>()
-  /** Users to create/update/reactivate (ids are unique: `claim` rejects duplicates). */
-  readonly changed: Array<ChangedUser> = []
+  /** Users to create/update/reactivate since the last `takeChanged` (ids are unique: `claim` rejects duplicates). */
+  private changed: Array<ChangedUser> = []
   readonly groups = new Map<string, SeenGroup>()
   /** Which valid users should be in which groups, by user slot. */
   readonly members = new DesiredMembers()
@@ -116,6 +116,18 @@ export class Accumulator {
         return undefined
       }
     }
+  }
+
+  /** Users changed since the last call (the planner turns them into changes in chunks). */
+  takeChanged(): ReadonlyArray<ChangedUser> {
+    const out = this.changed
+    this.changed = []
+    return out
+  }
+
+  /** How many changed users wait for `takeChanged`. */
+  get pendingChanged(): number {
+    return this.changed.length
   }
 
   /** Record that `externalId` comes from `location`: its slot, or DUPLICATE (with a duplicate issue). */

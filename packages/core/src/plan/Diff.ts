@@ -16,7 +16,8 @@ import * as Hash from "../domain/Hash.ts"
 import type { EntityKind, Profile, SourceLocation } from "../domain/Model.ts"
 import type { EntityStatus, IndexEntry, StateEntry, StateStoreService } from "../state/StateStore.ts"
 import type { Accumulator } from "./Accumulator.ts"
-import type { EntityCounts, FieldChange, GroupChange, MembershipChange, UserChange } from "./Plan.ts"
+import { SortedSpill, type SpillOptions } from "./internal/spill.ts"
+import type { Changes, EntityCounts, FieldChange, GroupChange, MembershipChange, UserChange } from "./Plan.ts"
 
 const byId = <A extends { readonly externalId: string }>(a: A, b: A) =>
   a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0
@@ -117,7 +118,7 @@ const deactivations = (
     })
   })
 
-export const counts = (changes: ReadonlyArray<UserChange>, unchanged: number, held: number): EntityCounts => {
+export const counts = (changes: Iterable<UserChange>, unchanged: number, held: number): EntityCounts => {
   const c = { create: 0, update: 0, reactivate: 0, deactivate: 0, unchanged, held }
   for (const ch of changes) c[ch.op]++
   return c
@@ -133,16 +134,69 @@ export const stateDigest = (
   return Hash.sha256(`${usersDigest}:${groups_.digest()}:${members.digest()}`)
 }
 
+/**
+ * The user changes of a run as they are found: the changed rows during the fold (in chunks, so a first run of a
+ * million creates never holds them all), the deactivations at the end. Sorted by externalId when finished, in
+ * memory or spilled to a temporary file (see `internal/spill.ts`).
+ */
+export class UserChanges {
+  private readonly spill: SortedSpill<UserChange>
+  readonly counts = { create: 0, update: 0, reactivate: 0, deactivate: 0 }
+  /** Slots of the users to reactivate (their memberships are all re-sent). */
+  readonly reactivated = new Set<number>()
+
+  constructor(options?: SpillOptions) {
+    this.spill = new SortedSpill(options)
+  }
+
+  add(change: UserChange): void {
+    this.counts[change.op]++
+    this.spill.add(change)
+  }
+
+  finish(): Changes<UserChange> {
+    return this.spill.finish()
+  }
+}
+
+/** Rows that changed since the last fold step become changes (stored entries loaded for the known ones). */
+export const drainChanged = (
+  store: StateStoreService,
+  acc: Accumulator,
+  out: UserChanges
+): Effect.Effect<void, StateError> =>
+  Effect.suspend(() => {
+    const changed = acc.takeChanged()
+    if (changed.length === 0) return Effect.void
+    return Effect.map(
+      upserts(store, "user", (id) => acc.users.status(id), changed),
+      (changes) => {
+        for (const ch of changes) {
+          if (ch.op === "reactivate") out.reactivated.add(acc.users.slotOf(ch.externalId)!)
+          out.add(ch)
+        }
+      }
+    )
+  })
+
 export interface UserDiff {
-  readonly changes: ReadonlyArray<UserChange>
+  readonly changes: Changes<UserChange>
+  readonly counts: EntityCounts
   /** Users ACTIVE in state before this plan. */
   readonly active: number
   readonly held: number
+  /** Slots of the users to reactivate. */
+  readonly reactivated: ReadonlySet<number>
 }
 
 /** Users: creates, updates and reactivations of the changed rows, deactivations of the ACTIVE ones not seen. */
-export const diffUsers = (store: StateStoreService, acc: Accumulator): Effect.Effect<UserDiff, StateError> =>
+export const diffUsers = (
+  store: StateStoreService,
+  acc: Accumulator,
+  out: UserChanges
+): Effect.Effect<UserDiff, StateError> =>
   Effect.gen(function* () {
+    yield* drainChanged(store, acc, out)
     let active = 0
     let held = 0
     const gone: Array<{ externalId: string; rule: string | undefined }> = []
@@ -152,12 +206,11 @@ export const diffUsers = (store: StateStoreService, acc: Accumulator): Effect.Ef
         if (invalid) held++
       } else gone.push({ externalId: id, rule: acc.excludedIds.get(id) })
     })
-    gone.sort(byId)
-    const changes = [
-      ...(yield* upserts(store, "user", (id) => acc.users.status(id), acc.changed)),
-      ...(yield* deactivations(store, "user", gone))
-    ].sort(byId)
-    return { changes, active, held }
+    // in chunks, so the stored entries of a source that lost everyone are never loaded at once
+    for (let i = 0; i < gone.length; i += 10_000)
+      for (const ch of yield* deactivations(store, "user", gone.slice(i, i + 10_000))) out.add(ch)
+    const changes = out.finish()
+    return { changes, counts: { ...out.counts, unchanged: acc.unchangedUsers, held }, active, held, reactivated: out.reactivated }
   })
 
 export type GroupOp = "create" | "update" | "reactivate" | "unchanged"
@@ -234,14 +287,12 @@ export interface MembershipDiff {
 export const diffMemberships = (
   store: StateStoreService,
   acc: Accumulator,
-  users: Iterable<UserChange>,
+  reactivated: ReadonlySet<number>,
   groupOps: ReadonlyMap<string, GroupOp>
 ): Effect.Effect<MembershipDiff, StateError> =>
   Effect.gen(function* () {
     const table = acc.users
     const members = acc.members
-    const reactivated = new Set<number>()
-    for (const ch of users) if (ch.op === "reactivate") reactivated.add(table.slotOf(ch.externalId)!)
     const removals = new Map<string, Array<string>>()
     const digest = new Hash.MultisetDigest()
     let pairs = 0

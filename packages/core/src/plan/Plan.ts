@@ -92,12 +92,21 @@ export interface PlanInputs {
   readonly sourceFingerprint?: string
 }
 
+/**
+ * The changes of one kind, in plan order. A plan of ordinary size holds an array; a large one (a first run of a
+ * million people) holds a list that reads its changes back from a temporary file as it is iterated, so it is never
+ * in memory whole: read it with `for … of` (or `[...list]` for a small one), never by index.
+ */
+export interface Changes<A> extends Iterable<A> {
+  readonly length: number
+}
+
 export interface Plan {
   readonly version: 1
   readonly identitySourceId: string
   readonly createdAt: string
   readonly inputs: PlanInputs
-  readonly users: ReadonlyArray<UserChange>
+  readonly users: Changes<UserChange>
   readonly groups: ReadonlyArray<GroupChange>
   readonly memberships: ReadonlyArray<MembershipChange>
   readonly summary: PlanSummary

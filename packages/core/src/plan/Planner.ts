@@ -34,6 +34,7 @@ import { StateStore, type IndexEntry, type StateStoreService } from "../state/St
 import { Accumulator } from "./Accumulator.ts"
 import * as Diff from "./Diff.ts"
 import { LocationCodec } from "./internal/locations.ts"
+import type { SpillOptions } from "./internal/spill.ts"
 import { UserTable } from "./internal/userTable.ts"
 import type { Plan, UserChange } from "./Plan.ts"
 import * as PlanJson from "./PlanJson.ts"
@@ -49,7 +50,15 @@ export interface PlanOptions {
   readonly sourceFingerprint?: string
   /** ISO-8601 creation time (the caller reads the Clock). */
   readonly createdAt: string
+  /**
+   * Where a plan with many user changes keeps them (default: past 20,000, in a temporary file of the system's
+   * temporary folder, read back as the plan's `users` are iterated).
+   */
+  readonly spill?: SpillOptions
 }
+
+/** Changed rows are turned into changes (and their stored entries loaded) this many at a time. */
+const DRAIN_AT = 10_000
 
 type Pulled = Either.Either<Chunk.Chunk<SourceRow>, Option.Option<SourceError>>
 
@@ -79,12 +88,13 @@ export const plan = (
     const acc = new Accumulator(c, yield* readUserIndex(store, locations), locations)
     const groupIndex = yield* store.index("group")
     const columns = new ColumnCheck(c)
-    yield* foldRows(c, acc, columns, source)
+    const userChanges = new Diff.UserChanges(options.spill)
+    yield* foldRows(c, acc, columns, source, Diff.drainChanged(store, acc, userChanges))
     const invalidGroups = acc.finishGroups()
     yield* refuseInvalid(c, acc, invalidGroups)
-    const users = yield* Diff.diffUsers(store, acc)
+    const users = yield* Diff.diffUsers(store, acc, userChanges)
     const groups = yield* Diff.diffGroups(store, acc, groupIndex, invalidGroups)
-    const memberships = yield* Diff.diffMemberships(store, acc, users.changes, groups.ops)
+    const memberships = yield* Diff.diffMemberships(store, acc, users.reactivated, groups.ops)
     const missing = columns.error()
     if (missing !== undefined) return yield* Effect.fail(missing)
     return assemble(options, acc, groupIndex, users, groups, memberships)
@@ -121,13 +131,17 @@ const readUserIndex = (
       }).pipe(Effect.map((t) => t.seal()))
     : Effect.map(store.index("user"), (index) => UserTable.fromMap(index, locations))
 
-/** Every chunk of rows through the pipeline into the accumulator (the per-row hot path). */
+/**
+ * Every chunk of rows through the pipeline into the accumulator (the per-row hot path); `drain` turns the changed
+ * rows into changes whenever `DRAIN_AT` of them wait.
+ */
 const foldRows = (
   c: Compiled,
   acc: Accumulator,
   columns: ColumnCheck,
-  source: StartedSource
-): Effect.Effect<void, ConfigError | SourceError> =>
+  source: StartedSource,
+  drain: Effect.Effect<void, StateError>
+): Effect.Effect<void, ConfigError | SourceError | StateError> =>
   Effect.gen(function* () {
     const addAll = (outcomes: ReadonlyArray<RowOutcome>): Effect.Effect<void, ConfigError> => {
       for (const o of outcomes) {
@@ -162,6 +176,7 @@ const foldRows = (
         return yield* Effect.fail(got.left.value)
       }
       yield* onChunk(got.right)
+      if (acc.pendingChanged >= DRAIN_AT) yield* drain
       next = Effect.either(source.pull)
     }
   })
@@ -231,7 +246,7 @@ const assemble = (
     groups: groups.changes,
     memberships: memberships.changes,
     summary: {
-      users: Diff.counts(users.changes, acc.unchangedUsers, users.held),
+      users: users.counts,
       groups: Diff.counts(groups.changes, groups.unchanged, groups.held),
       memberships: { add: memberships.add, remove: memberships.remove },
       rowsRead: acc.rowsRead,
