@@ -7,7 +7,7 @@ import Database from "better-sqlite3"
 import { parse } from "csv-parse"
 
 export interface ChildJob {
-  readonly job: "csv-parse" | "sqlite-read" | "plan" | "build-state" | "state-index"
+  readonly job: "csv-parse" | "sqlite-read" | "plan" | "plan-initial" | "build-state" | "state-index"
   readonly source: "csv" | "sqlite"
   readonly n: number
   readonly dataDir: string

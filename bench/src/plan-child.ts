@@ -17,11 +17,19 @@ const prepare = async (job: ChildJob): Promise<() => Promise<Outcome>> => {
     case "sqlite-read":
       return async () => ({ rows: sqliteReadAlone(sqliteFile(job.dataDir, job.n)) })
     case "plan":
+    case "plan-initial":
     case "build-state":
     case "state-index": {
       const { Effect } = await import("effect")
       const jobs = await import("./PlanJobs.ts")
-      const run = job.job === "plan" ? jobs.planOnce : job.job === "build-state" ? jobs.buildState : jobs.stateIndexOnly
+      const run =
+        job.job === "plan"
+          ? jobs.planOnce
+          : job.job === "plan-initial"
+            ? jobs.planInitial
+            : job.job === "build-state"
+              ? jobs.buildState
+              : jobs.stateIndexOnly
       return () => Effect.runPromise(run(job))
     }
   }

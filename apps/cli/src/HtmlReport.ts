@@ -216,15 +216,20 @@ export function* chunks(report: Report, options: HtmlOptions = {}): Generator<st
       yield* parts.push(
         `<table class="list"><thead><tr><th>Type</th><th>Change</th><th>externalId</th><th>Source</th><th>Fields (before → after)</th></tr></thead><tbody>`
       )
+      // one pass over each list (a large plan reads its changes back from a file), keeping the first `max` by op
+      const byOp = new Map<Plan.UserChange["op"], Array<readonly [string, Plan.UserChange]>>(reviewOrder.map((op) => [op, []]))
+      for (const [kind, list] of [["user", plan.users], ["group", plan.groups]] as const)
+        for (const c of list) {
+          const bucket = byOp.get(c.op)!
+          if (bucket.length < max) bucket.push([kind, c])
+        }
       let shown = 0
       for (const op of reviewOrder)
-        for (const [kind, list] of [["user", plan.users], ["group", plan.groups]] as const)
-          for (const c of list) {
-            if (shown >= max) break
-            if (c.op !== op) continue
-            shown++
-            yield* parts.push(changeRow(kind, c))
-          }
+        for (const [kind, c] of byOp.get(op)!) {
+          if (shown >= max) break
+          shown++
+          yield* parts.push(changeRow(kind, c))
+        }
       yield* parts.push(`</tbody></table>`)
       if (total > max) yield* parts.push(`<p class="note">${total - max} more changes are in the JSON report (--report run.json).</p>`)
     }

@@ -54,6 +54,27 @@ describe("jsonChunks", () => {
     expect(chunks.join("")).toBe(JSON.stringify({ users }, null, 2))
   })
 
+  it("writes a list that is not an array (a large plan's changes) item by item, without collecting it", () => {
+    let collected = false
+    const lazy = (items: ReadonlyArray<unknown>) => ({
+      length: items.length,
+      *[Symbol.iterator]() {
+        yield* items
+      },
+      toJSON() {
+        collected = true
+        return items
+      }
+    })
+    const users = [{ b: 1, a: [1, { d: null, c: "x" }] }, "two", null, [], {}]
+    for (const indent of [0, 2])
+      for (const sortKeys of [false, true]) {
+        const expected = sortKeys ? JSON.stringify(JSON.parse(Hash.stableStringify({ users, none: [] })), null, indent) : JSON.stringify({ users, none: [] }, null, indent)
+        expect(jsonText({ users: lazy(users), none: lazy([]) }, { indent, sortKeys })).toBe(expected)
+      }
+    expect(collected).toBe(false)
+  })
+
   it("a plan written in chunks parses back to the same plan with a valid content hash", async () => {
     for (const fixture of [samplePlan(), emptyPlan()]) {
       const plan = { ...fixture, hash: PlanJson.hash(fixture) }

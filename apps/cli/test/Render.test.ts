@@ -109,7 +109,7 @@ describe("describeDrift", () => {
   })
 
   it("with the same inputs, says the source data changed and which records plan differently now", () => {
-    const users = saved.users.map((u) => (u.externalId === "E1002" && u.op === "update" ? { ...u, hash: "h2-new", fields: [{ field: "title", before: "Senior Engineer", after: "CTO" }] } : u))
+    const users = [...saved.users].map((u) => (u.externalId === "E1002" && u.op === "update" ? { ...u, hash: "h2-new", fields: [{ field: "title", before: "Senior Engineer", after: "CTO" }] } : u))
     const fresh = samplePlan({
       users: [...users.filter((u) => u.externalId !== "E1003"), { op: "create", externalId: "E2000", profile: {}, hash: "n", location: "people.csv:301" }],
       summary: { ...saved.summary, rowsRead: 301 }

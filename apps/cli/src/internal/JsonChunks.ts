@@ -18,6 +18,7 @@ export interface JsonChunksOptions {
 
 type Frame =
   | { readonly array: ReadonlyArray<unknown>; i: number; readonly pad: string }
+  | { readonly items: Iterator<unknown>; i: number; readonly pad: string }
   | {
       readonly object: Record<string, unknown>
       readonly keys: ReadonlyArray<string>
@@ -47,8 +48,19 @@ const primitive = (v: unknown): string | undefined => {
   return undefined
 }
 
+/**
+ * A list that is not an array (a large plan's changes, read back from a temporary file as they are iterated):
+ * written as a JSON array item by item, never collected into one (its `toJSON` would).
+ */
+const isLazyList = (v: object): v is Iterable<unknown> =>
+  !Array.isArray(v) &&
+  !ArrayBuffer.isView(v) &&
+  !(v instanceof Map) &&
+  !(v instanceof Set) &&
+  typeof (v as Partial<Iterable<unknown>>)[Symbol.iterator] === "function"
+
 const resolveToJson = (v: unknown, key: string): unknown => {
-  if (v !== null && typeof v === "object") {
+  if (v !== null && typeof v === "object" && !isLazyList(v)) {
     const toJSON = (v as { toJSON?: unknown }).toJSON
     if (typeof toJSON === "function") return (toJSON as (key: string) => unknown).call(v, key)
   }
@@ -99,6 +111,11 @@ export function* jsonChunks(
       buffer += p
       return
     }
+    if (isLazyList(v as object)) {
+      buffer += "["
+      stack.push({ items: (v as Iterable<unknown>)[Symbol.iterator](), i: 0, pad })
+      return
+    }
     const flat = flatText(v as object, indent, sortKeys, pad)
     if (flat !== undefined) {
       buffer += flat
@@ -133,6 +150,18 @@ export function* jsonChunks(
     }
     const frame = stack[stack.length - 1]!
     const inner = frame.pad + unit
+    if ("items" in frame) {
+      const next = frame.items.next()
+      if (next.done === true) {
+        buffer += frame.i === 0 ? "]" : `${nl}${frame.pad}]`
+        stack.pop()
+        continue
+      }
+      buffer += `${frame.i++ > 0 ? "," : ""}${nl}${inner}`
+      const item = resolveToJson(next.value, String(frame.i - 1))
+      open(isSkipped(item) ? null : item, inner)
+      continue
+    }
     if ("array" in frame) {
       if (frame.i >= frame.array.length) {
         buffer += `${nl}${frame.pad}]`
