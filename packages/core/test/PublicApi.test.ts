@@ -42,7 +42,7 @@ const publicNames = {
   ],
   Expr: ["EvalError", "compile", "compileExpression", "isColumnName", "isEvalError"],
   Filter: ["apply", "compile", "defaultRuleName", "none"],
-  Hash: ["MultisetDigest", "profileHash", "sha256", "stableHash", "stableStringify"],
+  Hash: ["MultisetDigest", "profileHash", "sha256", "stableHash", "stableJsonText", "stableStringify"],
   JsonSchema: ["jsonSchema"],
   Mapping: ["compile", "describeValue", "externalId", "groups", "isProfile", "profile"],
   Model: ["OktaLimits", "baseUserAttributes"],
@@ -85,6 +85,7 @@ const publicNames = {
   Pipeline: ["plan"],
   Plan: ["isEmpty"],
   PlanDriftError: "class",
+  PlanFile: ["read"],
   PlanJson: ["PlanSchema", "explain", "explainFields", "hash", "parse", "stringify"],
   Planner: ["committedChanges", "compile", "diffProfiles", "fromConfig", "issueLimit", "plan"],
   RateLimit: [

@@ -2,7 +2,7 @@
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
  */
-import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sync, type Plan, type RunReport } from "@anysource/core"
+import { type ConfigError, PlanDriftError, PlanFile, Safeguards, Sync, type Plan, type RunReport } from "@anysource/core"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
@@ -16,7 +16,7 @@ import {
   globalOptions,
   type Globals,
   type Io,
-  readFile,
+  requireReadable,
   requireTerminal,
   runCommand,
   UsageError,
@@ -63,9 +63,12 @@ export const planJsonOptions = { indent: 2, sortKeys: true } as const
 /** The plan's JSON text in chunks (see `planJsonOptions`). */
 export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> => jsonChunks(plan, planJsonOptions)
 
-/** Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). */
+/**
+ * Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). Read as a
+ * stream: the plan of a first run of a million people is larger than one string can hold.
+ */
 export const readPlanFile = (file: string): Effect.Effect<Plan.Plan, FileError | ConfigError> =>
-  readFile(file).pipe(Effect.flatMap((text) => PlanJson.parse(text, file)))
+  requireReadable(file).pipe(Effect.zipRight(PlanFile.read(file)))
 
 const progressFor = (io: Io, enabled: boolean) =>
   Progress.make({
