@@ -6,9 +6,6 @@
  * - state: SQLite (default), PostgreSQL (shared with Lambda and workers), or memory.
  */
 import { ConfigError, ConfigLoader, OktaClient, StateStore } from "@anysource/core"
-import { startEmulator } from "@anysource/okta-emulator"
-import { PostgresStateStore } from "@anysource/state-postgres"
-import { SqliteStateStore } from "@anysource/state-sqlite"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import * as path from "node:path"
 import type { CliEnv } from "./Env.ts"
@@ -40,8 +37,9 @@ export const startEmbedded = (
   const dataPath = embeddedDataPath(baseDir)
   return Effect.acquireRelease(
     Effect.tryPromise({
+      // loaded only when the config uses it (lazily, like the state stores below): it is the largest module
       try: () =>
-        startEmulator({
+        import("@anysource/okta-emulator").then(({ startEmulator }) => startEmulator({
           port: 0,
           persistPath: dataPath,
           tokens: [{ token: EMBEDDED_TOKEN }],
@@ -49,7 +47,7 @@ export const startEmbedded = (
           // Okta's list call may return only open sessions or all of them (its documents disagree): the embedded
           // org lists all, so `sessions list --all` shows the finished ones offline too
           listSessions: "all"
-        }),
+        })),
       catch: (cause) =>
         new ConfigError({
           reason: "Unsupported",
@@ -91,13 +89,17 @@ export const oktaLayer = (loaded: LoadedConfig): Layer.Layer<OktaClient.OktaClie
   return OktaClient.layer({ ...common, orgUrl: okta.orgUrl, auth: okta.auth })
 }
 
+/** A layer from a module loaded when the layer is built (a state store's driver loads only for configs that use it). */
+const lazyLayer = <M, A, E, R>(load: () => Promise<M>, make: (module: M) => Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.unwrapEffect(Effect.map(Effect.promise(load), make))
+
 /** The state store for a loaded config; relative paths resolve against the config's folder. */
 export const stateLayer = (loaded: LoadedConfig): Layer.Layer<StateStore.StateStore, ConfigError> => {
   const state = loaded.config.state
   const identitySourceId = loaded.config.okta.identitySourceId
   switch (state.type) {
     case "sqlite":
-      return SqliteStateStore.layer({ path: path.resolve(loaded.baseDir, state.path), identitySourceId }).pipe(
+      return lazyLayer(() => import("@anysource/state-sqlite"), ({ SqliteStateStore }) => SqliteStateStore.layer({ path: path.resolve(loaded.baseDir, state.path), identitySourceId })).pipe(
         Layer.mapError(
           (e) =>
             new ConfigError({
@@ -111,7 +113,7 @@ export const stateLayer = (loaded: LoadedConfig): Layer.Layer<StateStore.StateSt
     case "memory":
       return StateStore.layerMemory(identitySourceId)
     case "postgres":
-      return PostgresStateStore.layer({ url: state.url, schema: state.schema, identitySourceId }).pipe(
+      return lazyLayer(() => import("@anysource/state-postgres"), ({ PostgresStateStore }) => PostgresStateStore.layer({ url: state.url, schema: state.schema, identitySourceId })).pipe(
         Layer.mapError(
           (e) =>
             new ConfigError({

@@ -5,6 +5,9 @@ import jsonata from "jsonata"
 import * as Expr from "../src/pipeline/Expr.ts"
 import { compileSync, NEEDS_ASYNC } from "../src/pipeline/internal/jsonataSync.ts"
 
+// JSONata loads on first use (asynchronously): loaded here, so the compiles below can run synchronously
+await Effect.runPromise(Expr.loadJsonata)
+
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runSync(e)
 const evalNow = async (c: Expr.Compiled, row: Record<string, unknown>) => await c.evaluate(row)
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import * as Filter from "../src/pipeline/Filter.ts"
+import * as Expr from "../src/pipeline/Expr.ts"
+
+// JSONata loads on first use (asynchronously): loaded here, so the compiles below can run synchronously
+await Effect.runPromise(Expr.loadJsonata)
 
 const row = (data: Record<string, unknown>, location = "people.csv:2") => ({ data, location })
 const compile = (c: Parameters<typeof Filter.compile>[0]) => Effect.runSync(Filter.compile(c))

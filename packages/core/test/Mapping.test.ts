@@ -2,6 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { PipelineConfig } from "../src/config/Config.ts"
 import * as Mapping from "../src/pipeline/Mapping.ts"
+import * as Expr from "../src/pipeline/Expr.ts"
+
+// JSONata loads on first use (asynchronously): loaded here, so the compiles below can run synchronously
+await Effect.runPromise(Expr.loadJsonata)
 
 const config = (extra: Record<string, unknown> = {}) =>
   PipelineConfig.parse({

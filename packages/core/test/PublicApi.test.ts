@@ -40,7 +40,7 @@ const publicNames = {
     "StateError",
     "ValidationError"
   ],
-  Expr: ["EvalError", "compile", "compileExpression", "isColumnName", "isEvalError"],
+  Expr: ["EvalError", "compile", "compileExpression", "isColumnName", "isEvalError", "loadJsonata"],
   Filter: ["apply", "compile", "defaultRuleName", "none"],
   Hash: ["MultisetDigest", "profileHash", "sha256", "stableHash", "stableJsonText", "stableStringify"],
   JsonSchema: ["jsonSchema"],

@@ -19,7 +19,7 @@ import { Chunk, Effect, Option, Ref, type Scope, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { effectiveDateHandling, GoogleSheetsConfig, parseSpreadsheetRef } from "./GoogleSheetsConfig.ts"
 import { columnLetter, formatRange, parseRange, quoteSheet } from "./internal/a1.ts"
-import * as Client from "./internal/client.ts"
+import type * as Client from "./internal/client.ts"
 import { sourceError } from "./internal/errors.ts"
 import { blank, buildHeader, dateColumnsFromProbe, toRow, type Header, type Layout } from "./internal/rows.ts"
 
@@ -77,7 +77,9 @@ export const makeSheetsSource = (
       return yield* Effect.fail(sourceError("Config", `spreadsheetId is neither an ID nor a spreadsheet URL`))
     const range = config.range === undefined ? undefined : parseRange(config.range)
     const dates = effectiveDateHandling(config)
-    const api = yield* Client.make(config, ref.id, ref.gid, context.baseDir)
+    // the Google client library loads only when a Sheets source is used
+    const { make } = yield* Effect.promise(() => import("./internal/client.ts"))
+    const api = yield* make(config, ref.id, ref.gid, context.baseDir)
     const lastRead = yield* Ref.make(Option.none<Facts>())
 
     const resolve = (meta: sheets_v4.Schema$Spreadsheet): Effect.Effect<Target, SourceError> => {

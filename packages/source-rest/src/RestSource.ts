@@ -13,7 +13,7 @@ import { RestSourceConfig } from "./RestConfig.ts"
 import * as Auth from "./internal/auth.ts"
 import * as Client from "./internal/client.ts"
 import { sourceError } from "./internal/errors.ts"
-import * as Http from "./internal/http.ts"
+import type * as Http from "./internal/http.ts"
 import * as Pacer from "./internal/pacer.ts"
 import * as Paging from "./internal/paging.ts"
 import { applyFields, kindOf, selectRecords } from "./internal/select.ts"
@@ -45,6 +45,8 @@ export const makeRestSource = (
 ): Effect.Effect<RestSourceHandle, SourceError, Scope.Scope> =>
   Effect.gen(function* () {
     const maxWaitMillis = config.maxWaitSeconds * 1000
+    // the HTTP client (undici) loads only when a rest source is used
+    const Http = yield* Effect.promise(() => import("./internal/http.ts"))
     const http = yield* Http.make({
       timeoutMs: config.timeoutMs,
       maxBodyBytes: config.maxPageBytes,

@@ -15,7 +15,15 @@ import * as Path from "node:path"
 import * as Posix from "node:path/posix"
 import { z } from "zod"
 import * as KnownHosts from "./KnownHosts.ts"
-import { connect, hostPort, type Connection, type ConnectOptions, type HostKeyPolicy } from "./internal/connection.ts"
+import type { Connection, ConnectOptions, HostKeyPolicy } from "./internal/connection.ts"
+import { hostPort } from "./internal/hostPort.ts"
+
+/** Connect through the SSH client, its module (ssh2) loaded only when an SFTP source is used. */
+const connect = (options: ConnectOptions) =>
+  Effect.flatMap(
+    Effect.promise(() => import("./internal/connection.ts")),
+    (m) => m.connect(options)
+  )
 import { Duration } from "./internal/duration.ts"
 import { describe, requestError, SOURCE, sourceError } from "./internal/errors.ts"
 import * as Reader from "./internal/reader.ts"

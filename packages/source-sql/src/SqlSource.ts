@@ -14,10 +14,7 @@ import { Config, defineSource, type Model, SourceError, type Source } from "@any
 import { Chunk, Duration, Effect, Either, Exit, Option, Ref, Stream } from "effect"
 import { z } from "zod"
 import type { Classified, Driver, RowCursor, Settings } from "./internal/driver.ts"
-import * as MysqlDriver from "./internal/mysql.ts"
-import * as PostgresDriver from "./internal/postgres.ts"
 import { resolveTarget } from "./internal/settings.ts"
-import * as SqliteDriver from "./internal/sqlite.ts"
 import * as SqlGuard from "./SqlGuard.ts"
 
 export const id = "sql"
@@ -100,14 +97,15 @@ const readCaFile = (file: string, baseDir: string): Effect.Effect<string, Source
       sourceError("Config", `tls.caFile: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   })
 
-const makeDriver = (settings: Settings, fetchSize: number): Driver => {
+/** The dialect's driver, its module loaded only when a source uses it (pg, mysql2 and better-sqlite3 are large). */
+const makeDriver = async (settings: Settings, fetchSize: number): Promise<Driver> => {
   switch (settings.dialect) {
     case "postgres":
-      return PostgresDriver.make(settings)
+      return (await import("./internal/postgres.ts")).make(settings)
     case "mysql":
-      return MysqlDriver.make(settings, fetchSize)
+      return (await import("./internal/mysql.ts")).make(settings, fetchSize)
     case "sqlite":
-      return SqliteDriver.make(settings)
+      return (await import("./internal/sqlite.ts")).make(settings)
   }
 }
 
@@ -146,7 +144,7 @@ export const make = (config: SqlSourceConfig, context: Source.SourceContext): Ef
           : {})
       }
     }
-    const driver = makeDriver(settings, config.fetchSize)
+    const driver = yield* Effect.promise(() => makeDriver(settings, config.fetchSize))
     const keyColumn = config.keyColumn
     const readQuery = keyColumn !== undefined && config.orderByKey ? SqlGuard.orderedBy(prepared, keyColumn) : prepared
     const queryHash = Crypto.createHash("sha256")

@@ -2,7 +2,6 @@
  * `emulator`: run the local Okta Identity Sources emulator in the foreground, with a seeded
  * identity source and an API token printed once, optionally persisting its org to a file.
  */
-import { startEmulator } from "@anysource/okta-emulator"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
@@ -46,15 +45,16 @@ export const command = Command.make(
         const token = Option.getOrElse(o.token, () => `emu_${randomBytes(18).toString("base64url")}`)
         const emulator = yield* Effect.acquireRelease(
           Effect.tryPromise({
+            // loaded only for this command (and `orgUrl: embedded`): the emulator and its OpenAPI validator are large
             try: () =>
-              startEmulator({
+              import("@anysource/okta-emulator").then(({ startEmulator }) => startEmulator({
                 port: o.port,
                 tokens: [{ token }],
                 identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
                 timeScale: o.timeScale,
                 strict: o.strict,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
-              }),
+              })),
             catch: (cause) =>
               new UsageError({
                 message: `Could not start the emulator on port ${o.port}: ${cause instanceof Error ? cause.message : String(cause)}`

@@ -7,7 +7,6 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
 import * as ExitCodes from "../ExitCodes.ts"
-import * as HtmlReport from "../HtmlReport.ts"
 import * as Progress from "../Progress.ts"
 import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
@@ -50,9 +49,15 @@ const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, Usa
 
 /** Write the report in every requested format, streamed (never the whole report as one string). */
 export const writeReports = (files: ReadonlyArray<string>, report: RunReport.RunReport): Effect.Effect<void, FileError> =>
-  Effect.forEach(files, (f) => (/\.html?$/i.test(f) ? writeFileFrom(f, HtmlReport.chunks(report)) : writeJsonFile(f, report)), {
-    discard: true
-  })
+  Effect.forEach(
+    files,
+    (f) =>
+      /\.html?$/i.test(f)
+        ? // the page's module loads only when a page is asked for
+          Effect.flatMap(Effect.promise(() => import("../HtmlReport.ts")), (HtmlReport) => writeFileFrom(f, HtmlReport.chunks(report)))
+        : writeJsonFile(f, report),
+    { discard: true }
+  )
 
 /**
  * The plan as stable JSON (keys sorted at every depth, 2-space indent): the contract for `apply --plan` and CI

@@ -9,7 +9,7 @@
  * An evaluator never throws and never rejects: a runtime failure is returned as an `EvalError` value.
  */
 import { Effect } from "effect"
-import jsonata from "jsonata"
+import type jsonataType from "jsonata"
 import type { ValueExpr } from "../config/Config.ts"
 import { ConfigError } from "../domain/Errors.ts"
 import { compileSync, NEEDS_ASYNC } from "./internal/jsonataSync.ts"
@@ -82,10 +82,29 @@ const toEvalError = (e: unknown): EvalError => {
   return new EvalError(d.message, d.code, d.position)
 }
 
+let jsonata: typeof jsonataType | undefined
+
+/**
+ * Load JSONata (once per process). It is loaded only when a config has an expression, so a config that only copies
+ * columns never pays for it; `compileExpression` loads it first. Synchronous once loaded.
+ */
+export const loadJsonata: Effect.Effect<void> = Effect.suspend(() =>
+  jsonata !== undefined
+    ? Effect.void
+    : Effect.promise(() => import("jsonata")).pipe(
+        Effect.map((m) => {
+          jsonata = (m as unknown as { default?: typeof jsonataType }).default ?? (m as unknown as typeof jsonataType)
+        })
+      )
+)
+
 /** Compile a JSONata expression (always JSONata, even a plain identifier). Syntax errors name `path` and the position. */
 export const compileExpression = (source: string, path: string): Effect.Effect<Compiled, ConfigError> =>
+  Effect.zipRight(loadJsonata, compileLoaded(source, path))
+
+const compileLoaded = (source: string, path: string): Effect.Effect<Compiled, ConfigError> =>
   Effect.try({
-    try: () => jsonata(source),
+    try: () => jsonata!(source),
     catch: (e) => {
       const d = describe(e)
       const where = d.position !== undefined ? ` at position ${d.position}` : ""

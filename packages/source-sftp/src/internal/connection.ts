@@ -42,7 +42,9 @@ export interface Connection {
 }
 
 /** `host:port`, with IPv6 addresses in brackets. */
-export const hostPort = (host: string, port: number): string => `${host.includes(":") ? `[${host}]` : host}:${port}`
+import { hostPort } from "./hostPort.ts"
+
+export { hostPort }
 
 type Verification =
   | { readonly _tag: "Accepted"; readonly fingerprint: string; readonly verified: boolean }
