@@ -9,18 +9,12 @@
  * measured in a fresh child process (plan-child.ts) that reports its own wall time and peak RSS; with --runs k
  * the median wall time of k runs is reported (and the largest RSS).
  */
-import { spawnSync } from "node:child_process"
-import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import Database from "better-sqlite3"
-import { columns, csvHeader, csvLine, employees } from "./Dataset.ts"
-import { csvFile, sqliteFile, stateFile, type ChildJob, type ChildResult } from "./PlanFiles.ts"
-
-const here = dirname(fileURLToPath(import.meta.url))
-const benchDir = resolve(here, "..")
+import { benchDir, child, log, median, prepareData } from "./PlanData.ts"
+import type { ChildJob, ChildResult } from "./PlanFiles.ts"
 
 const { values } = parseArgs({
   // `pnpm --filter @anysource/bench <script> -- --n 10` passes the "--" through
@@ -31,79 +25,18 @@ const { values } = parseArgs({
     groups: { type: "string", default: "true" },
     runs: { type: "string", default: "1" },
     data: { type: "string", default: join(benchDir, ".data") },
+    // also plan against an empty state (a first run: N creates), from the CSV file
+    initial: { type: "string", default: "true" },
     json: { type: "boolean", default: false }
   }
 })
 const sizes = values.n.split(",").map((s) => Number(s.replace(/_/g, "")))
 const sources = values.sources.split(",") as Array<ChildJob["source"]>
+const initial = values.initial !== "false"
 const groups = values.groups !== "false"
 const runs = Math.max(1, Number(values.runs))
 const dataDir = resolve(values.data)
 mkdirSync(dataDir, { recursive: true })
-
-const log = (message: string) => process.stderr.write(`${message}\n`)
-
-const writeCsv = async (n: number) => {
-  const file = csvFile(dataDir, n)
-  if (existsSync(file)) return
-  log(`generating ${file}`)
-  const tmp = `${file}.tmp`
-  const out = createWriteStream(tmp)
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r())))
-  await write(csvHeader())
-  let buffer = ""
-  for (const e of employees(n)) {
-    buffer += csvLine(e)
-    if (buffer.length > 1 << 16) {
-      await write(buffer)
-      buffer = ""
-    }
-  }
-  await write(buffer)
-  await new Promise<void>((r) => out.end(() => r()))
-  renameSync(tmp, file)
-}
-
-const writeSqlite = (n: number) => {
-  const file = sqliteFile(dataDir, n)
-  if (existsSync(file)) return
-  log(`generating ${file}`)
-  const tmp = `${file}.tmp`
-  const db = new Database(tmp)
-  db.pragma("journal_mode = OFF")
-  db.exec(`CREATE TABLE employees (${columns.map((c) => `${c} TEXT${c === "employee_id" ? " PRIMARY KEY" : ""}`).join(", ")})`)
-  const insert = db.prepare(`INSERT INTO employees VALUES (${columns.map(() => "?").join(", ")})`)
-  const all = db.transaction((rows: Array<Array<string>>) => {
-    for (const r of rows) insert.run(r)
-  })
-  let batch: Array<Array<string>> = []
-  for (const e of employees(n)) {
-    batch.push(columns.map((c) => e[c]))
-    if (batch.length === 10_000) {
-      all(batch)
-      batch = []
-    }
-  }
-  all(batch)
-  db.close()
-  renameSync(tmp, file)
-}
-
-const child = (job: ChildJob): ChildResult => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, "plan-child.ts"), JSON.stringify(job)], {
-    cwd: benchDir,
-    encoding: "utf8",
-    maxBuffer: 1 << 24
-  })
-  if (r.status !== 0) throw new Error(`${job.job} ${job.source} ${job.n} failed (${r.status ?? r.signal}):\n${r.stderr}`)
-  const line = r.stdout.trim().split("\n").pop() ?? ""
-  return JSON.parse(line) as ChildResult
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor((s.length - 1) / 2)]!
-}
 
 const measure = (job: ChildJob): ChildResult => {
   const r = child(job)
@@ -122,6 +55,8 @@ const summary = (results: ReadonlyArray<ChildResult>): ChildResult => ({
 interface Row {
   readonly n: number
   readonly source: ChildJob["source"]
+  /** Against the state of N − 1% (steady) or an empty one (a first run). */
+  readonly state: "steady" | "empty"
   readonly baseline: ChildResult
   readonly csvParse: ChildResult
   readonly plan: ChildResult
@@ -129,15 +64,22 @@ interface Row {
   readonly ratio: number
 }
 
+/** The plan counts a job must give: N/100 creates against the prepared state, N creates against an empty one. */
+const checkPlan = (plan: ChildResult, n: number, state: Row["state"]) => {
+  if (plan.rows !== n) throw new Error(`plan read ${plan.rows} rows, expected ${n}`)
+  const creates = state === "steady" ? Math.ceil(n / 100) : n
+  if (plan.detail?.["create"] !== creates || plan.detail?.["unchanged"] !== n - creates)
+    throw new Error(`unexpected plan for n=${n} (${state} state): ${JSON.stringify(plan.detail)}`)
+}
+
 const rows: Array<Row> = []
 for (const n of sizes) {
-  await writeCsv(n)
-  if (sources.includes("sqlite")) writeSqlite(n)
-  if (!existsSync(stateFile(dataDir, n, groups))) {
-    log(`building the state of ${n} − 1% (${stateFile(dataDir, n, groups)})`)
-    child({ job: "build-state", source: "csv", n, dataDir, groups })
-  }
-  for (const source of sources) {
+  await prepareData(dataDir, n, groups, sources.includes("sqlite"))
+  const cases: Array<readonly [ChildJob["source"], Row["state"]]> = [
+    ...sources.map((s) => [s, "steady"] as const),
+    ...(initial ? [["csv", "empty"] as const] : [])
+  ]
+  for (const [source, state] of cases) {
     const csvRuns: Array<ChildResult> = []
     const baseRuns: Array<ChildResult> = []
     const planRuns: Array<ChildResult> = []
@@ -146,16 +88,14 @@ for (const n of sizes) {
       // back to back, so both see the same machine load
       const csv = measure({ job: "csv-parse", source: "csv", n, dataDir, groups })
       const base = source === "csv" ? csv : measure({ job: "sqlite-read", source, n, dataDir, groups })
-      const plan = measure({ job: "plan", source, n, dataDir, groups })
-      if (plan.rows !== n) throw new Error(`plan read ${plan.rows} rows, expected ${n}`)
-      if (plan.detail?.["create"] !== Math.ceil(n / 100) || plan.detail?.["unchanged"] !== n - Math.ceil(n / 100))
-        throw new Error(`unexpected plan for n=${n}: ${JSON.stringify(plan.detail)}`)
+      const plan = measure({ job: state === "steady" ? "plan" : "plan-initial", source, n, dataDir, groups })
+      checkPlan(plan, n, state)
       csvRuns.push(csv)
       baseRuns.push(base)
       planRuns.push(plan)
       ratios.push(plan.wallMs / csv.wallMs)
     }
-    rows.push({ n, source, baseline: summary(baseRuns), csvParse: summary(csvRuns), plan: summary(planRuns), ratio: median(ratios) })
+    rows.push({ n, source, state, baseline: summary(baseRuns), csvParse: summary(csvRuns), plan: summary(planRuns), ratio: median(ratios) })
   }
 }
 
@@ -163,11 +103,11 @@ const fmt = (n: number) => n.toLocaleString("en-US")
 const secs = (ms: number) => (ms / 1000).toFixed(2)
 const cpu = cpus()[0]?.model ?? "unknown"
 const lines = [
-  `| N | source | read alone (s) | csv-parse alone (s) | read → plan (s) | plan / csv-parse | rows/s (plan) | peak RSS plan (MiB) | peak heap plan (MiB) |`,
-  `| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+  `| N | source | state | read alone (s) | csv-parse alone (s) | read → plan (s) | plan / csv-parse | rows/s (plan) | peak RSS plan (MiB) | peak heap plan (MiB) |`,
+  `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ...rows.map(
     (r) =>
-      `| ${fmt(r.n)} | ${r.source === "csv" ? "CSV (source-file)" : "SQLite (source-sql)"} | ${secs(r.baseline.wallMs)} ${r.source === "csv" ? "(csv-parse)" : "(better-sqlite3)"} | ${secs(r.csvParse.wallMs)} | ${secs(r.plan.wallMs)} | ${r.ratio.toFixed(2)}× | ${fmt(Math.round(r.n / (r.plan.wallMs / 1000)))} | ${fmt(r.plan.maxRssMiB)} | ${fmt(r.plan.maxHeapMiB)} |`
+      `| ${fmt(r.n)} | ${r.source === "csv" ? "CSV (source-file)" : "SQLite (source-sql)"} | ${r.state === "steady" ? "N − 1%" : "empty (first run)"} | ${secs(r.baseline.wallMs)} ${r.source === "csv" ? "(csv-parse)" : "(better-sqlite3)"} | ${secs(r.csvParse.wallMs)} | ${secs(r.plan.wallMs)} | ${r.ratio.toFixed(2)}× | ${fmt(Math.round(r.n / (r.plan.wallMs / 1000)))} | ${fmt(r.plan.maxRssMiB)} | ${fmt(r.plan.maxHeapMiB)} |`
   )
 ]
 if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
