@@ -79,10 +79,10 @@ export const median = (xs: ReadonlyArray<number>) => {
 
 
 /** The CSV of N employees (and its SQLite copy when asked) and the state of N − 1%, built once into `dataDir`. */
-export const prepareData = async (dataDir: string, n: number, groups: boolean, sqlite: boolean): Promise<void> => {
+export const prepareData = async (dataDir: string, n: number, groups: boolean, sqlite: boolean, state = true): Promise<void> => {
   await writeCsv(dataDir, n)
   if (sqlite) writeSqlite(dataDir, n)
-  if (!existsSync(stateFile(dataDir, n, groups))) {
+  if (state && !existsSync(stateFile(dataDir, n, groups))) {
     log(`building the state of ${n} − 1% (${stateFile(dataDir, n, groups)})`)
     child({ job: "build-state", source: "csv", n, dataDir, groups })
   }

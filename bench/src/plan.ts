@@ -25,14 +25,14 @@ const { values } = parseArgs({
     groups: { type: "string", default: "true" },
     runs: { type: "string", default: "1" },
     data: { type: "string", default: join(benchDir, ".data") },
-    // also plan against an empty state (a first run: N creates), from the CSV file
-    initial: { type: "string", default: "true" },
+    // against the prepared state of N − 1% ("steady") and/or an empty one ("empty": a first run of N creates, CSV)
+    states: { type: "string", default: "steady,empty" },
     json: { type: "boolean", default: false }
   }
 })
 const sizes = values.n.split(",").map((s) => Number(s.replace(/_/g, "")))
 const sources = values.sources.split(",") as Array<ChildJob["source"]>
-const initial = values.initial !== "false"
+const states = values.states.split(",")
 const groups = values.groups !== "false"
 const runs = Math.max(1, Number(values.runs))
 const dataDir = resolve(values.data)
@@ -74,10 +74,10 @@ const checkPlan = (plan: ChildResult, n: number, state: Row["state"]) => {
 
 const rows: Array<Row> = []
 for (const n of sizes) {
-  await prepareData(dataDir, n, groups, sources.includes("sqlite"))
+  await prepareData(dataDir, n, groups, sources.includes("sqlite"), states.includes("steady"))
   const cases: Array<readonly [ChildJob["source"], Row["state"]]> = [
-    ...sources.map((s) => [s, "steady"] as const),
-    ...(initial ? [["csv", "empty"] as const] : [])
+    ...(states.includes("steady") ? sources.map((s) => [s, "steady"] as const) : []),
+    ...(states.includes("empty") ? [["csv", "empty"] as const] : [])
   ]
   for (const [source, state] of cases) {
     const csvRuns: Array<ChildResult> = []
