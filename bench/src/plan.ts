@@ -40,7 +40,7 @@ mkdirSync(dataDir, { recursive: true })
 
 const measure = (job: ChildJob): ChildResult => {
   const r = child(job)
-  log(`  ${job.job.padEnd(11)} ${job.source.padEnd(6)} n=${job.n}: ${r.wallMs} ms, ${r.maxRssMiB} MiB RSS, ${r.maxHeapMiB} MiB heap${r.detail ? ` ${JSON.stringify(r.detail)}` : ""}`)
+  log(`  ${job.job.padEnd(12)} ${job.source.padEnd(6)} n=${job.n}: ${r.wallMs} ms (CPU ${r.cpuMs} ms), ${r.maxRssMiB} MiB RSS, ${r.maxHeapMiB} MiB heap${r.detail ? ` ${JSON.stringify(r.detail)}` : ""}`)
   return r
 }
 
@@ -48,6 +48,7 @@ const measure = (job: ChildJob): ChildResult => {
 const summary = (results: ReadonlyArray<ChildResult>): ChildResult => ({
   ...results[0]!,
   wallMs: median(results.map((r) => r.wallMs)),
+  cpuMs: median(results.map((r) => r.cpuMs)),
   maxRssMiB: Math.max(...results.map((r) => r.maxRssMiB)),
   maxHeapMiB: Math.max(...results.map((r) => r.maxHeapMiB))
 })
@@ -62,6 +63,8 @@ interface Row {
   readonly plan: ChildResult
   /** Median over the runs of plan / csv-parse measured back to back (the machine's load changes between runs). */
   readonly ratio: number
+  /** The same of CPU time (every thread of each process): steadier than wall time on a shared machine. */
+  readonly cpuRatio: number
 }
 
 /** The plan counts a job must give: N/100 creates against the prepared state, N creates against an empty one. */
@@ -84,6 +87,7 @@ for (const n of sizes) {
     const baseRuns: Array<ChildResult> = []
     const planRuns: Array<ChildResult> = []
     const ratios: Array<number> = []
+    const cpuRatios: Array<number> = []
     for (let i = 0; i < runs; i++) {
       // back to back, so both see the same machine load
       const csv = measure({ job: "csv-parse", source: "csv", n, dataDir, groups })
@@ -94,8 +98,9 @@ for (const n of sizes) {
       baseRuns.push(base)
       planRuns.push(plan)
       ratios.push(plan.wallMs / csv.wallMs)
+      cpuRatios.push(plan.cpuMs / csv.cpuMs)
     }
-    rows.push({ n, source, state, baseline: summary(baseRuns), csvParse: summary(csvRuns), plan: summary(planRuns), ratio: median(ratios) })
+    rows.push({ n, source, state, baseline: summary(baseRuns), csvParse: summary(csvRuns), plan: summary(planRuns), ratio: median(ratios), cpuRatio: median(cpuRatios) })
   }
 }
 
@@ -103,11 +108,11 @@ const fmt = (n: number) => n.toLocaleString("en-US")
 const secs = (ms: number) => (ms / 1000).toFixed(2)
 const cpu = cpus()[0]?.model ?? "unknown"
 const lines = [
-  `| N | source | state | read alone (s) | csv-parse alone (s) | read → plan (s) | plan / csv-parse | rows/s (plan) | peak RSS plan (MiB) | peak heap plan (MiB) |`,
-  `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+  `| N | source | state | read alone (s) | csv-parse alone (s) | read → plan (s) | plan / csv-parse | CPU s: csv-parse, plan | plan / csv-parse (CPU) | rows/s (plan) | peak RSS plan (MiB) | peak heap plan (MiB) |`,
+  `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ...rows.map(
     (r) =>
-      `| ${fmt(r.n)} | ${r.source === "csv" ? "CSV (source-file)" : "SQLite (source-sql)"} | ${r.state === "steady" ? "N − 1%" : "empty (first run)"} | ${secs(r.baseline.wallMs)} ${r.source === "csv" ? "(csv-parse)" : "(better-sqlite3)"} | ${secs(r.csvParse.wallMs)} | ${secs(r.plan.wallMs)} | ${r.ratio.toFixed(2)}× | ${fmt(Math.round(r.n / (r.plan.wallMs / 1000)))} | ${fmt(r.plan.maxRssMiB)} | ${fmt(r.plan.maxHeapMiB)} |`
+      `| ${fmt(r.n)} | ${r.source === "csv" ? "CSV (source-file)" : "SQLite (source-sql)"} | ${r.state === "steady" ? "N − 1%" : "empty (first run)"} | ${secs(r.baseline.wallMs)} ${r.source === "csv" ? "(csv-parse)" : "(better-sqlite3)"} | ${secs(r.csvParse.wallMs)} | ${secs(r.plan.wallMs)} | ${r.ratio.toFixed(2)}× | ${secs(r.csvParse.cpuMs)}, ${secs(r.plan.cpuMs)} | ${r.cpuRatio.toFixed(2)}× | ${fmt(Math.round(r.n / (r.plan.wallMs / 1000)))} | ${fmt(r.plan.maxRssMiB)} | ${fmt(r.plan.maxHeapMiB)} |`
   )
 ]
 if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
