@@ -38,7 +38,8 @@ export interface Measured {
 
 export const baselineFile = join(benchDir, "baseline.json")
 
-export const readBaseline = (file = baselineFile): Baseline => JSON.parse(readFileSync(file, "utf8")) as Baseline
+export const readBaseline = (file = baselineFile): Baseline =>
+  JSON.parse(readFileSync(file, "utf8")) as Baseline
 
 /** Plan and csv-parse back to back, `pairs` times, each in a fresh process. */
 export const measure = async (n: number, pairs = 3, dataDir = join(benchDir, ".data")): Promise<Measured> => {

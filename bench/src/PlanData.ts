@@ -21,7 +21,8 @@ export const writeCsv = async (dataDir: string, n: number) => {
   log(`generating ${file}`)
   const tmp = `${file}.tmp`
   const out = createWriteStream(tmp)
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r())))
+  const write = (s: string) =>
+    out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()))
   await write(csvHeader())
   let buffer = ""
   for (const e of employees(n)) {
@@ -43,7 +44,9 @@ export const writeSqlite = (dataDir: string, n: number) => {
   const tmp = `${file}.tmp`
   const db = new Database(tmp)
   db.pragma("journal_mode = OFF")
-  db.exec(`CREATE TABLE employees (${columns.map((c) => `${c} TEXT${c === "employee_id" ? " PRIMARY KEY" : ""}`).join(", ")})`)
+  db.exec(
+    `CREATE TABLE employees (${columns.map((c) => `${c} TEXT${c === "employee_id" ? " PRIMARY KEY" : ""}`).join(", ")})`
+  )
   const insert = db.prepare(`INSERT INTO employees VALUES (${columns.map(() => "?").join(", ")})`)
   const all = db.transaction((rows: Array<Array<string>>) => {
     for (const r of rows) insert.run(r)
@@ -62,12 +65,17 @@ export const writeSqlite = (dataDir: string, n: number) => {
 }
 
 export const child = (job: ChildJob): ChildResult => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, "plan-child.ts"), JSON.stringify(job)], {
-    cwd: benchDir,
-    encoding: "utf8",
-    maxBuffer: 1 << 24
-  })
-  if (r.status !== 0) throw new Error(`${job.job} ${job.source} ${job.n} failed (${r.status ?? r.signal}):\n${r.stderr}`)
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(here, "plan-child.ts"), JSON.stringify(job)],
+    {
+      cwd: benchDir,
+      encoding: "utf8",
+      maxBuffer: 1 << 24
+    }
+  )
+  if (r.status !== 0)
+    throw new Error(`${job.job} ${job.source} ${job.n} failed (${r.status ?? r.signal}):\n${r.stderr}`)
   const line = r.stdout.trim().split("\n").pop() ?? ""
   return JSON.parse(line) as ChildResult
 }
@@ -77,9 +85,14 @@ export const median = (xs: ReadonlyArray<number>) => {
   return s[Math.floor((s.length - 1) / 2)]!
 }
 
-
 /** The CSV of N employees (and its SQLite copy when asked) and the state of N − 1%, built once into `dataDir`. */
-export const prepareData = async (dataDir: string, n: number, groups: boolean, sqlite: boolean, state = true): Promise<void> => {
+export const prepareData = async (
+  dataDir: string,
+  n: number,
+  groups: boolean,
+  sqlite: boolean,
+  state = true
+): Promise<void> => {
   await writeCsv(dataDir, n)
   if (sqlite) writeSqlite(dataDir, n)
   if (state && !existsSync(stateFile(dataDir, n, groups))) {

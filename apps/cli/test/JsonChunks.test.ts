@@ -69,7 +69,9 @@ describe("jsonChunks", () => {
     const users = [{ b: 1, a: [1, { d: null, c: "x" }] }, "two", null, [], {}]
     for (const indent of [0, 2])
       for (const sortKeys of [false, true]) {
-        const expected = sortKeys ? JSON.stringify(JSON.parse(Hash.stableStringify({ users, none: [] })), null, indent) : JSON.stringify({ users, none: [] }, null, indent)
+        const expected = sortKeys
+          ? JSON.stringify(JSON.parse(Hash.stableStringify({ users, none: [] })), null, indent)
+          : JSON.stringify({ users, none: [] }, null, indent)
         expect(jsonText({ users: lazy(users), none: lazy([]) }, { indent, sortKeys })).toBe(expected)
       }
     expect(collected).toBe(false)

@@ -14,15 +14,35 @@ const dir = mkdtempSync(join(tmpdir(), "anysource-planfile-test-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const users: Array<UserChange> = [
-  ...Array.from({ length: 30 }, (_, i): UserChange => ({
-    op: "create",
-    externalId: `E${String(i).padStart(3, "0")}`,
-    profile: { email: `u${i}@x.co`, firstName: i % 2 === 0 ? "Zoë" : 'quote " and \\ slash', lastName: null },
-    hash: `h${i}`,
-    location: `people.csv:${i + 2}`
-  })),
-  { op: "update", externalId: "E900", profile: { email: "b@x.co" }, hash: "h", location: "people.csv:99", fields: [{ field: "email", before: "a@x.co", after: "b@x.co" }] },
-  { op: "deactivate", externalId: "E901", reason: "filtered", filterRule: "active", lastLocation: "people.csv:9" }
+  ...Array.from(
+    { length: 30 },
+    (_, i): UserChange => ({
+      op: "create",
+      externalId: `E${String(i).padStart(3, "0")}`,
+      profile: {
+        email: `u${i}@x.co`,
+        firstName: i % 2 === 0 ? "Zoë" : 'quote " and \\ slash',
+        lastName: null
+      },
+      hash: `h${i}`,
+      location: `people.csv:${i + 2}`
+    })
+  ),
+  {
+    op: "update",
+    externalId: "E900",
+    profile: { email: "b@x.co" },
+    hash: "h",
+    location: "people.csv:99",
+    fields: [{ field: "email", before: "a@x.co", after: "b@x.co" }]
+  },
+  {
+    op: "deactivate",
+    externalId: "E901",
+    reason: "filtered",
+    filterRule: "active",
+    lastLocation: "people.csv:9"
+  }
 ]
 const body: Omit<Plan, "hash"> = {
   version: 1,
@@ -30,7 +50,15 @@ const body: Omit<Plan, "hash"> = {
   createdAt: "2026-01-01T00:00:00.000Z",
   inputs: { configHash: "cfg", stateHash: "st" },
   users,
-  groups: [{ op: "create", externalId: "dept-eng", profile: { displayName: "Eng" }, hash: "g", location: "people.csv:2" }],
+  groups: [
+    {
+      op: "create",
+      externalId: "dept-eng",
+      profile: { displayName: "Eng" },
+      hash: "g",
+      location: "people.csv:2"
+    }
+  ],
   memberships: [{ op: "add", groupExternalId: "dept-eng", memberExternalIds: ["E000", "E001"] }],
   summary: {
     users: { create: 30, update: 1, reactivate: 0, deactivate: 1, unchanged: 0, held: 0 },

@@ -25,9 +25,14 @@ describe("SortedSpill", () => {
     { externalId: 'q"uote\\back\tslash', value: "1" },
     { externalId: "Zoë 😀", value: "2" },
     { externalId: "a", value: "line\nbreak" },
-    ...Array.from({ length: 40 }, (_, i) => ({ externalId: `id-${String(39 - i).padStart(2, "0")}`, value: String(i) }))
+    ...Array.from({ length: 40 }, (_, i) => ({
+      externalId: `id-${String(39 - i).padStart(2, "0")}`,
+      value: String(i)
+    }))
   ]
-  const sorted = [...items].sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0))
+  const sorted = [...items].sort((a, b) =>
+    a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0
+  )
 
   it("keeps a list that fits its buffer in memory, as a sorted array", () => {
     const list = collect(items, 1_000)

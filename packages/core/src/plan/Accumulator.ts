@@ -110,9 +110,16 @@ export class Accumulator {
         if (o.issues.length > 0) for (const i of o.issues) this.issues.add(i)
         const slot = this.claim(o.externalId, o.location)
         if (slot === DUPLICATE) return undefined
-        if (o.groups.length > 0) this.addGroups(o.groups, o.externalId, slot, o.location, this.users.locationKey)
+        if (o.groups.length > 0)
+          this.addGroups(o.groups, o.externalId, slot, o.location, this.users.locationKey)
         if (this.users.isUnchanged(slot, o.hash)) this.unchangedUsers++
-        else this.changed.push({ externalId: o.externalId, profile: o.profile, hash: o.hash, location: o.location })
+        else
+          this.changed.push({
+            externalId: o.externalId,
+            profile: o.profile,
+            hash: o.hash,
+            location: o.location
+          })
         return undefined
       }
     }

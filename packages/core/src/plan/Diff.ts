@@ -210,7 +210,13 @@ export const diffUsers = (
     for (let i = 0; i < gone.length; i += 10_000)
       for (const ch of yield* deactivations(store, "user", gone.slice(i, i + 10_000))) out.add(ch)
     const changes = out.finish()
-    return { changes, counts: { ...out.counts, unchanged: acc.unchangedUsers, held }, active, held, reactivated: out.reactivated }
+    return {
+      changes,
+      counts: { ...out.counts, unchanged: acc.unchangedUsers, held },
+      active,
+      held,
+      reactivated: out.reactivated
+    }
   })
 
 export type GroupOp = "create" | "update" | "reactivate" | "unchanged"

@@ -33,9 +33,15 @@ class OutOfOrder extends Error {}
 
 /** Why a piece of the file is not a plan: a `ConfigError` naming the file and the path. */
 const invalid = (file: string, path: string, message: string) =>
-  new ConfigError({ reason: "Invalid", file, path, message: `${file}: not a valid anysource plan: ${path}: ${message}` })
+  new ConfigError({
+    reason: "Invalid",
+    file,
+    path,
+    message: `${file}: not a valid anysource plan: ${path}: ${message}`
+  })
 
-const itemSchema = (key: ListKey): z.ZodType => (PlanJson.PlanSchema.shape[key] as unknown as z.ZodArray<z.ZodType>).element
+const itemSchema = (key: ListKey): z.ZodType =>
+  (PlanJson.PlanSchema.shape[key] as unknown as z.ZodArray<z.ZodType>).element
 
 /** The hash of a plan written piece by piece in sorted key order (without `createdAt` and `hash`). */
 class StreamedHash {
@@ -116,7 +122,11 @@ const onValue = (r: Reading, value: unknown, key: string | number | undefined, d
     const parsed = itemSchema(top).safeParse(value)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
-      r.itemError ??= invalid(r.file, `${top}[${i}]${issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`, issue.message)
+      r.itemError ??= invalid(
+        r.file,
+        `${top}[${i}]${issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`,
+        issue.message
+      )
       return
     }
     r.hash.write(`${i === 0 ? "" : ","}${Hash.stableStringify(parsed.data)}`)
@@ -180,15 +190,26 @@ const toConfigError = (file: string, e: unknown): ConfigError => {
   if (e instanceof ConfigError) return e
   const code = (e as NodeJS.ErrnoException | undefined)?.code
   if (typeof code === "string" && !code.startsWith("ERR_"))
-    return new ConfigError({ reason: "NotFound", file, message: `Could not read ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}` })
-  return new ConfigError({ reason: "Parse", file, message: `${file}: not a plan: invalid JSON (${e instanceof Error ? e.message : String(e)})` })
+    return new ConfigError({
+      reason: "NotFound",
+      file,
+      message: `Could not read ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`
+    })
+  return new ConfigError({
+    reason: "Parse",
+    file,
+    message: `${file}: not a plan: invalid JSON (${e instanceof Error ? e.message : String(e)})`
+  })
 }
 
 /**
  * Read a plan file as `PlanJson.parse` reads its text, without holding it whole: same checks (version, shape, the
  * content hash), same `ConfigError`s, the plan's users spilled to a temporary file past `spill.after` of them.
  */
-export const read = (file: string, options: { readonly spill?: SpillOptions } = {}): Effect.Effect<Plan, ConfigError> =>
+export const read = (
+  file: string,
+  options: { readonly spill?: SpillOptions } = {}
+): Effect.Effect<Plan, ConfigError> =>
   Effect.gen(function* () {
     const r: Reading = {
       file,
@@ -209,12 +230,19 @@ export const read = (file: string, options: { readonly spill?: SpillOptions } = 
       ),
       Effect.mapError((e) =>
         e instanceof OutOfOrder
-          ? invalid(file, e.message, "the file's keys are not in the order anysource writes them, and it is too large to read whole; make it again with `anysource plan --out`")
+          ? invalid(
+              file,
+              e.message,
+              "the file's keys are not in the order anysource writes them, and it is too large to read whole; make it again with `anysource plan --out`"
+            )
           : toConfigError(file, e)
       )
     )
     if (!streamed) {
-      const text = yield* Effect.tryPromise({ try: () => readWholeFile(file, "utf8"), catch: (e) => toConfigError(file, e) })
+      const text = yield* Effect.tryPromise({
+        try: () => readWholeFile(file, "utf8"),
+        catch: (e) => toConfigError(file, e)
+      })
       return yield* PlanJson.parse(text, file)
     }
     if (r.current !== undefined && isList(r.current)) r.hash.write("]")
@@ -225,7 +253,8 @@ export const read = (file: string, options: { readonly spill?: SpillOptions } = 
       return yield* PlanJson.parse(JSON.stringify({ version }), file).pipe(Effect.as(undefined as never))
     if (r.itemError !== undefined) return yield* Effect.fail(r.itemError)
     const unknown = [...r.seen].find((k) => !isList(k) && !(SCALARS as ReadonlyArray<string>).includes(k))
-    if (unknown !== undefined) return yield* Effect.fail(invalid(file, "(root)", `unrecognized key ${JSON.stringify(unknown)}`))
+    if (unknown !== undefined)
+      return yield* Effect.fail(invalid(file, "(root)", `unrecognized key ${JSON.stringify(unknown)}`))
     const present = Object.fromEntries(LISTS.filter((k) => r.seen.has(k)).map((k) => [k, []]))
     const shape = PlanJson.PlanSchema.safeParse({ ...r.header, ...present })
     if (!shape.success) {

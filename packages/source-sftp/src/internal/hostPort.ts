@@ -1,2 +1,3 @@
 /** `host:port` for messages, with an IPv6 address in brackets. */
-export const hostPort = (host: string, port: number): string => `${host.includes(":") ? `[${host}]` : host}:${port}`
+export const hostPort = (host: string, port: number): string =>
+  `${host.includes(":") ? `[${host}]` : host}:${port}`

@@ -116,7 +116,12 @@ class RunReader {
       } else this.buffer.copy(this.buffer, 0, this.from, this.to)
       this.from = 0
       this.to = rest
-      const n = this.file.read(this.buffer, this.to, Math.min(this.buffer.length - this.to, this.run.end - this.position), this.position)
+      const n = this.file.read(
+        this.buffer,
+        this.to,
+        Math.min(this.buffer.length - this.to, this.run.end - this.position),
+        this.position
+      )
       if (n <= 0) throw new Error(`the plan's temporary file ended early at byte ${this.position}`)
       this.position += n
       this.to += n
