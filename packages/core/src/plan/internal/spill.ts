@@ -216,7 +216,12 @@ export class SortedSpill<A extends Keyed> {
   private flush(): void {
     if (this.buffer.length === 0) return
     this.buffer.sort(byId)
-    const file = (this.file ??= new SpillFile(this.dir))
+    if (this.file === undefined) {
+      this.file = new SpillFile(this.dir)
+      // a plan that fails before it finishes (a duplicate id, a source error) still closes its file
+      files.register(this, this.file, this)
+    }
+    const file = this.file
     const start = file.size
     let text = ""
     for (const c of this.buffer) {
@@ -236,6 +241,7 @@ export class SortedSpill<A extends Keyed> {
     if (this.file === undefined) return this.buffer.sort(byId)
     this.flush()
     const list = new SpilledChanges<A>(this.file, this.runs, this.count)
+    files.unregister(this)
     files.register(list, this.file, list)
     return list
   }
