@@ -65,13 +65,16 @@ export const writeSqlite = (dataDir: string, n: number) => {
 }
 
 export const child = (job: ChildJob): ChildResult => {
+  // the server's URL (it holds a password) goes to the child in its environment, not on its command line
+  const { pgUrl, ...rest } = job
   const r = spawnSync(
     process.execPath,
-    ["--import", "tsx", join(here, "plan-child.ts"), JSON.stringify(job)],
+    ["--import", "tsx", join(here, "plan-child.ts"), JSON.stringify(rest)],
     {
       cwd: benchDir,
       encoding: "utf8",
-      maxBuffer: 1 << 24
+      maxBuffer: 1 << 24,
+      env: pgUrl === undefined ? process.env : { ...process.env, PG_URL: pgUrl }
     }
   )
   if (r.status !== 0)
@@ -85,16 +88,21 @@ export const median = (xs: ReadonlyArray<number>) => {
   return s[Math.floor((s.length - 1) / 2)]!
 }
 
-/** The CSV of N employees (and its SQLite copy when asked) and the state of N − 1%, built once into `dataDir`. */
+/**
+ * The CSV of N employees (and its SQLite copy, its PostgreSQL table when asked) and the state of N − 1%, built
+ * once into `dataDir` (the table: into the server at `pgUrl`).
+ */
 export const prepareData = async (
   dataDir: string,
   n: number,
   groups: boolean,
   sqlite: boolean,
-  state = true
+  state = true,
+  pgUrl?: string
 ): Promise<void> => {
   await writeCsv(dataDir, n)
   if (sqlite) writeSqlite(dataDir, n)
+  if (pgUrl !== undefined) await (await import("./PlanPostgres.ts")).writePostgres(pgUrl, n, log)
   if (state && !existsSync(stateFile(dataDir, n, groups))) {
     log(`building the state of ${n} − 1% (${stateFile(dataDir, n, groups)})`)
     child({ job: "build-state", source: "csv", n, dataDir, groups })

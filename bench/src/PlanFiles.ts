@@ -7,11 +7,13 @@ import Database from "better-sqlite3"
 import { parse } from "csv-parse"
 
 export interface ChildJob {
-  readonly job: "csv-parse" | "sqlite-read" | "plan" | "plan-initial" | "build-state" | "state-index"
-  readonly source: "csv" | "sqlite"
+  readonly job: "csv-parse" | "sqlite-read" | "pg-read" | "plan" | "plan-initial" | "build-state" | "state-index"
+  readonly source: "csv" | "sqlite" | "postgres"
   readonly n: number
   readonly dataDir: string
   readonly groups: boolean
+  /** The PostgreSQL server holding the rows (source "postgres"): PG_URL of `scripts/services-up.sh`. */
+  readonly pgUrl?: string
 }
 
 export interface ChildResult {
@@ -31,6 +33,8 @@ export interface ChildResult {
 
 export const csvFile = (dataDir: string, n: number) => join(dataDir, `employees-${n}.csv`)
 export const sqliteFile = (dataDir: string, n: number) => join(dataDir, `employees-${n}.db`)
+/** The PostgreSQL table of N employees (the same rows as the CSV), in the server's default schema. */
+export const pgTable = (n: number) => `bench_employees_${n}`
 export const stateFile = (dataDir: string, n: number, groups: boolean) => join(dataDir, `state-${n}${groups ? "-groups" : ""}.db`)
 
 /** Every 100th record is left out of the state: the plan then holds N/100 creates and N−N/100 unchanged. */

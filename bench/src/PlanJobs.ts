@@ -11,7 +11,7 @@ import { sqlSource } from "@anysource/source-sql"
 import { SqliteStateStore } from "@anysource/state-sqlite"
 import { Chunk, Effect, Stream } from "effect"
 import { employeeMapping } from "./Dataset.ts"
-import { leftOut, stateFile, type ChildJob } from "./PlanFiles.ts"
+import { leftOut, pgTable, stateFile, type ChildJob } from "./PlanFiles.ts"
 
 /** The identity source the bench state is kept for (no Okta is called). */
 const SOURCE_ID = "0oaBENCH000000000001"
@@ -23,7 +23,9 @@ export const benchConfig = (job: Pick<ChildJob, "source" | "n" | "dataDir" | "gr
   source:
     job.source === "csv"
       ? { type: "file", path: `employees-${job.n}.csv` }
-      : { type: "sql", dialect: "sqlite", database: `employees-${job.n}.db`, query: "SELECT * FROM employees", keyColumn: "employee_id" },
+      : job.source === "postgres"
+        ? { type: "sql", dialect: "postgres", url: "${PG_URL}", query: `SELECT * FROM ${pgTable(job.n)}`, keyColumn: "employee_id" }
+        : { type: "sql", dialect: "sqlite", database: `employees-${job.n}.db`, query: "SELECT * FROM employees", keyColumn: "employee_id" },
   mapping: employeeMapping,
   filter: [{ name: "terminated", include: "status != 'terminated'" }],
   groups: job.groups ? [{ name: "departments", externalId: "'dept-' & $lowercase(department)", displayName: "department & ' (HR)'" }] : [],
@@ -36,7 +38,7 @@ export const benchConfig = (job: Pick<ChildJob, "source" | "n" | "dataDir" | "gr
 })
 
 const load = (job: ChildJob) =>
-  ConfigLoader.parse(benchConfig(job), { env: {}, sources: [FileSource, sqlSource], baseDir: resolve(job.dataDir) })
+  ConfigLoader.parse(benchConfig(job), { env: job.pgUrl === undefined ? {} : { PG_URL: job.pgUrl }, sources: [FileSource, sqlSource], baseDir: resolve(job.dataDir) })
 
 const rowsOf = (loaded: ConfigLoader.LoadedConfig) =>
   Stream.unwrapScoped(Effect.map(loaded.source.make(loaded.sourceConfig, { baseDir: loaded.baseDir }), (s) => s.read))

@@ -16,6 +16,11 @@ const prepare = async (job: ChildJob): Promise<() => Promise<Outcome>> => {
       return async () => ({ rows: await csvParseAlone(csvFile(job.dataDir, job.n)) })
     case "sqlite-read":
       return async () => ({ rows: sqliteReadAlone(sqliteFile(job.dataDir, job.n)) })
+    case "pg-read": {
+      const { pgReadAlone } = await import("./PlanPostgres.ts")
+      const url = job.pgUrl ?? ""
+      return async () => ({ rows: await pgReadAlone(url, job.n) })
+    }
     case "plan":
     case "plan-initial":
     case "build-state":
@@ -36,7 +41,10 @@ const prepare = async (job: ChildJob): Promise<() => Promise<Outcome>> => {
 }
 
 const main = async () => {
-  const job = JSON.parse(process.argv[2] ?? "{}") as ChildJob
+  const described = JSON.parse(process.argv[2] ?? "{}") as ChildJob
+  // the PostgreSQL server's URL comes in the environment (see PlanData.child)
+  const pgUrl = process.env["PG_URL"]
+  const job: ChildJob = described.source === "postgres" && pgUrl !== undefined ? { ...described, pgUrl } : described
   const work = await prepare(job)
   let maxHeap = 0
   const sample = () => {

@@ -4,6 +4,7 @@
  *
  *   pnpm --filter @anysource/bench plan                      # N = 10k, 100k, 1M; CSV and SQLite sources
  *   pnpm --filter @anysource/bench plan -- --n 1000000 --sources csv --runs 3
+ *   SERVICES=pg source scripts/services-up.sh && pnpm --filter @anysource/bench plan -- --sources csv,postgres
  *
  * Data (CSV, a SQLite copy of the same rows, the prepared states) is cached under bench/.data. Every figure is
  * measured in a fresh child process (plan-child.ts) that reports its own wall time and peak RSS; with --runs k
@@ -27,7 +28,10 @@ const { values } = parseArgs({
     data: { type: "string", default: join(benchDir, ".data") },
     // against the prepared state of N − 1% ("steady") and/or an empty one ("empty": a first run of N creates, CSV)
     states: { type: "string", default: "steady,empty" },
-    json: { type: "boolean", default: false }
+    json: { type: "boolean", default: false },
+    // the PostgreSQL server for --sources postgres (default: PG_URL, as `scripts/services-up.sh` exports it)
+    "pg-url": { type: "string" }
+
   }
 })
 const sizes = values.n.split(",").map((s) => Number(s.replace(/_/g, "")))
@@ -36,6 +40,9 @@ const states = values.states.split(",")
 const groups = values.groups !== "false"
 const runs = Math.max(1, Number(values.runs))
 const dataDir = resolve(values.data)
+const pgUrl = sources.includes("postgres") ? (values["pg-url"] ?? process.env["PG_URL"]) : undefined
+if (sources.includes("postgres") && !pgUrl)
+  throw new Error("--sources postgres needs a server: run `SERVICES=pg source scripts/services-up.sh` first (it exports PG_URL) or pass --pg-url")
 mkdirSync(dataDir, { recursive: true })
 
 const measure = (job: ChildJob): ChildResult => {
@@ -77,7 +84,7 @@ const checkPlan = (plan: ChildResult, n: number, state: Row["state"]) => {
 
 const rows: Array<Row> = []
 for (const n of sizes) {
-  await prepareData(dataDir, n, groups, sources.includes("sqlite"), states.includes("steady"))
+  await prepareData(dataDir, n, groups, sources.includes("sqlite"), states.includes("steady"), pgUrl)
   const cases: Array<readonly [ChildJob["source"], Row["state"]]> = [
     ...(states.includes("steady") ? sources.map((s) => [s, "steady"] as const) : []),
     ...(states.includes("empty") ? [["csv", "empty"] as const] : [])
@@ -91,8 +98,12 @@ for (const n of sizes) {
     for (let i = 0; i < runs; i++) {
       // back to back, so both see the same machine load
       const csv = measure({ job: "csv-parse", source: "csv", n, dataDir, groups })
-      const base = source === "csv" ? csv : measure({ job: "sqlite-read", source, n, dataDir, groups })
-      const plan = measure({ job: state === "steady" ? "plan" : "plan-initial", source, n, dataDir, groups })
+      const withUrl = pgUrl === undefined ? {} : { pgUrl }
+      const base =
+        source === "csv"
+          ? csv
+          : measure({ job: source === "postgres" ? "pg-read" : "sqlite-read", source, n, dataDir, groups, ...withUrl })
+      const plan = measure({ job: state === "steady" ? "plan" : "plan-initial", source, n, dataDir, groups, ...withUrl })
       checkPlan(plan, n, state)
       csvRuns.push(csv)
       baseRuns.push(base)
@@ -104,6 +115,8 @@ for (const n of sizes) {
   }
 }
 
+const sourceLabel = { csv: "CSV (source-file)", sqlite: "SQLite (source-sql)", postgres: "PostgreSQL (source-sql)" }
+const readLabel = { csv: "(csv-parse)", sqlite: "(better-sqlite3)", postgres: "(pg-cursor)" }
 const fmt = (n: number) => n.toLocaleString("en-US")
 const secs = (ms: number) => (ms / 1000).toFixed(2)
 const cpu = cpus()[0]?.model ?? "unknown"
@@ -112,7 +125,7 @@ const lines = [
   `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ...rows.map(
     (r) =>
-      `| ${fmt(r.n)} | ${r.source === "csv" ? "CSV (source-file)" : "SQLite (source-sql)"} | ${r.state === "steady" ? "N − 1%" : "empty (first run)"} | ${secs(r.baseline.wallMs)} ${r.source === "csv" ? "(csv-parse)" : "(better-sqlite3)"} | ${secs(r.csvParse.wallMs)} | ${secs(r.plan.wallMs)} | ${r.ratio.toFixed(2)}× | ${secs(r.csvParse.cpuMs)}, ${secs(r.plan.cpuMs)} | ${r.cpuRatio.toFixed(2)}× | ${fmt(Math.round(r.n / (r.plan.wallMs / 1000)))} | ${fmt(r.plan.maxRssMiB)} | ${fmt(r.plan.maxHeapMiB)} |`
+      `| ${fmt(r.n)} | ${sourceLabel[r.source]} | ${r.state === "steady" ? "N − 1%" : "empty (first run)"} | ${secs(r.baseline.wallMs)} ${readLabel[r.source]} | ${secs(r.csvParse.wallMs)} | ${secs(r.plan.wallMs)} | ${r.ratio.toFixed(2)}× | ${secs(r.csvParse.cpuMs)}, ${secs(r.plan.cpuMs)} | ${r.cpuRatio.toFixed(2)}× | ${fmt(Math.round(r.n / (r.plan.wallMs / 1000)))} | ${fmt(r.plan.maxRssMiB)} | ${fmt(r.plan.maxHeapMiB)} |`
   )
 ]
 if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
