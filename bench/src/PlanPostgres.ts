@@ -21,7 +21,9 @@ const withClient = async <T>(url: string, run: (client: pg.Client) => Promise<T>
 export const writePostgres = (url: string, n: number, log: (message: string) => void): Promise<void> =>
   withClient(url, async (client) => {
     const table = pgTable(n)
-    const present = await client.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [table])
+    const present = await client.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [
+      table
+    ])
     if (present.rows[0]?.found === true) {
       const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)
       if (Number(count.rows[0]?.n) === n) return
@@ -51,7 +53,9 @@ export const writePostgres = (url: string, n: number, log: (message: string) => 
 /** pg-cursor reading every row in key order, 1,000 a fetch (the sql source's default fetchSize). */
 export const pgReadAlone = (url: string, n: number): Promise<number> =>
   withClient(url, async (client) => {
-    const cursor = client.query(new Cursor(`SELECT * FROM ${pgTable(n)} ORDER BY employee_id`, [], { rowMode: "array" }))
+    const cursor = client.query(
+      new Cursor(`SELECT * FROM ${pgTable(n)} ORDER BY employee_id`, [], { rowMode: "array" })
+    )
     let rows = 0
     for (;;) {
       const batch = await cursor.read(1000)
