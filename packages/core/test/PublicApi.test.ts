@@ -85,6 +85,7 @@ const publicNames = {
   Pipeline: ["plan"],
   Plan: ["isEmpty"],
   PlanDriftError: "class",
+  ProfileCompare: ["normalizeReadProfile", "profileDifferences", "profilesEqual"],
   PlanJson: ["PlanSchema", "explain", "explainFields", "hash", "parse", "stringify"],
   Planner: ["committedChanges", "compile", "diffProfiles", "fromConfig", "issueLimit", "plan"],
   RateLimit: [
