@@ -29,6 +29,19 @@ const publicNames = {
     "secret"
   ],
   ConfigError: "class",
+  Conformance: [
+    "cleanup",
+    "describeObservation",
+    "diff",
+    "diffShapes",
+    "externalIdPrefix",
+    "externalIdsIn",
+    "knownDifferences",
+    "refusal",
+    "renderShape",
+    "run",
+    "shapeOf"
+  ],
   ConfigLoader: ["defaultFileNames", "load", "parse"],
   Errors: [
     "ApplyError",
