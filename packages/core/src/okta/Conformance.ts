@@ -25,7 +25,6 @@ import {
 import { makeProbe, PREFIX } from "./internal/conformanceProbe.ts"
 import { idsFor, runScenario } from "./internal/conformanceScenario.ts"
 import { diff, type Difference } from "./internal/conformanceDiff.ts"
-import { renderShape } from "./internal/conformanceShape.ts"
 import type { ConformanceJournal, Leftovers, Observation } from "./internal/conformanceTypes.ts"
 
 export type { CleanupResult } from "./internal/conformanceCleanup.ts"
@@ -225,7 +224,7 @@ export const cleanup = (
 ): Effect.Effect<CleanupResult | undefined, ConfigError> =>
   Effect.flatMap(makeSide(target, undefined), (side) => cleanJournaled(side, cleanupOptions(options)))
 
-/** One line describing an observation, for progress output. */
+/** One line describing an observation, for progress output (body shapes are left to the report). */
 export const describeObservation = (o: Observation): string =>
   [
     o.step,
@@ -236,10 +235,7 @@ export const describeObservation = (o: Observation): string =>
       ? ""
       : Object.entries(o.facts)
           .map(([k, v]) => `${k}=${String(v)}`)
-          .join(" "),
-    o.shape !== undefined && o.status !== undefined && o.status >= 200 && o.status < 300
-      ? renderShape(o.shape)
-      : ""
+          .join(" ")
   ]
     .filter((x) => x !== "")
     .join("  ")
