@@ -281,6 +281,28 @@ describe("anysource okta conformance (differential run)", () => {
   )
 })
 
+describe("a re-run after a killed run", () => {
+  it.scopedLive("removes the journal's leftovers first, reports them, then runs", () =>
+    Effect.gen(function* () {
+      const org = yield* server("recorded")
+      const local = yield* server("recorded")
+      const p = Conformance.externalIdPrefix
+      yield* Effect.promise(() =>
+        raw(org.emu, "POST", "/groups", { externalId: `${p}old-g1`, profile: { displayName: "old" } })
+      )
+      const j = memoryJournal({ sessions: [], users: [], groups: [`${p}old-g1`] })
+      const report = yield* Conformance.run({
+        subject: target("org", org, j.journal),
+        reference: target("emulator", local)
+      })
+      expect(report.subject.earlier).toMatchObject({ deletedGroups: 1, problems: [] })
+      expect(report.differences).toEqual([])
+      expect(j.current()).toBeUndefined()
+      expect(leftBehind(org.emu)).toEqual(nothing)
+    })
+  )
+})
+
 describe("conformance safety and shapes", () => {
   const owned = { groupIds: new Set(["00gOWNED000000000001"]), sessions: new Set(["apsMINE0000000000001"]) }
   it("refuses any request naming a record or session the run does not own", () => {
