@@ -24,18 +24,33 @@ afterEach(async () => {
 
 /** The "org": a real emulator on real time, slow enough to be caught TRIGGERED. */
 const org = async (responses: "recorded" | "spec") => {
-  const emu = await startEmulator({ responses, processingDelayMs: 2_500, tokens: [{ token: TOKEN }], identitySources: [{ id: IS }] })
+  const emu = await startEmulator({
+    responses,
+    processingDelayMs: 2_500,
+    tokens: [{ token: TOKEN }],
+    identitySources: [{ id: IS }]
+  })
   open.push(emu)
   return emu
 }
 
-const args = (emu: RunningEmulator, ...more: Array<string>) => ["okta", "conformance", "--org", emu.url, "--identity-source-id", IS, ...more]
+const args = (emu: RunningEmulator, ...more: Array<string>) => [
+  "okta",
+  "conformance",
+  "--org",
+  emu.url,
+  "--identity-source-id",
+  IS,
+  ...more
+]
 const env = { OKTA_API_TOKEN: TOKEN }
 
 const leftBehind = (emu: RunningEmulator) => ({
-  activeUsers: emu.directory.users().filter((u) => u.externalId.startsWith(PREFIX) && u.status === "ACTIVE").length,
+  activeUsers: emu.directory.users().filter((u) => u.externalId.startsWith(PREFIX) && u.status === "ACTIVE")
+    .length,
   groups: emu.directory.groups().filter((g) => g.externalId.startsWith(PREFIX)).length,
-  openSessions: emu.sessions().filter((s) => ["CREATED", "IN_PROGRESS", "TRIGGERED"].includes(s.status)).length
+  openSessions: emu.sessions().filter((s) => ["CREATED", "IN_PROGRESS", "TRIGGERED"].includes(s.status))
+    .length
 })
 const nothing = { activeUsers: 0, groups: 0, openSessions: 0 }
 /** The progress line of the import's trigger (not of `session.start-import.from-created`). */
@@ -49,14 +64,16 @@ describe("anysource okta conformance", () => {
     expect(r.code, show(r)).toBe(2)
     const report = JSON.parse(r.stdout)
     expect(report.differences.filter((d: { known?: unknown }) => d.known === undefined)).toEqual([])
-    expect([...new Set(report.differences.map((d: { known: { id: string } }) => d.known.id))].sort()).toEqual([
-      "createSession201",
-      "createUserBody",
-      "deleteStatus",
-      "flatGroupProfile",
-      "identitySourceUserId",
-      "nullBaseAttributes"
-    ])
+    expect([...new Set(report.differences.map((d: { known: { id: string } }) => d.known.id))].sort()).toEqual(
+      [
+        "createSession201",
+        "createUserBody",
+        "deleteStatus",
+        "flatGroupProfile",
+        "identitySourceUserId",
+        "nullBaseAttributes"
+      ]
+    )
     expect(r.stdout).not.toContain(TOKEN)
     expect(r.stderr).not.toContain(TOKEN)
     expect(leftBehind(emu)).toEqual(nothing)
@@ -88,7 +105,11 @@ describe("anysource okta conformance", () => {
   it("Ctrl-C (SIGINT) mid-import: exits 130 after removing what it created, journal cleared", async () => {
     const emu = await org("recorded")
     const dir = tempDir()
-    const child = spawn(process.execPath, [bin, ...args(emu, "--yes")], { cwd: dir, env: { ...process.env, ...env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [bin, ...args(emu, "--yes")], {
+      cwd: dir,
+      env: { ...process.env, ...env, CI: "true", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stderr = ""
     let signalled = false
     child.stderr.on("data", (d) => {
@@ -98,7 +119,10 @@ describe("anysource okta conformance", () => {
     })
     const code = await new Promise((resolve) => child.on("close", resolve))
     expect(code, stderr).toBe(130)
-    expect(emu.directory.users().some((u) => u.externalId.startsWith(PREFIX)), `${stderr}\n${JSON.stringify(emu.sessions().map((x) => x.status))}`).toBe(true)
+    expect(
+      emu.directory.users().some((u) => u.externalId.startsWith(PREFIX)),
+      `${stderr}\n${JSON.stringify(emu.sessions().map((x) => x.status))}`
+    ).toBe(true)
     expect(leftBehind(emu)).toEqual(nothing)
     expect(fs.readdirSync(path.join(dir, ".anysource"))).toEqual([])
   }, 90_000)
@@ -106,7 +130,11 @@ describe("anysource okta conformance", () => {
   it("killed (SIGKILL) mid-import: the journal names what it created, and --cleanup (or the next run) removes it", async () => {
     const emu = await org("recorded")
     const dir = tempDir()
-    const child = spawn(process.execPath, [bin, ...args(emu, "--yes")], { cwd: dir, env: { ...process.env, ...env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [bin, ...args(emu, "--yes")], {
+      cwd: dir,
+      env: { ...process.env, ...env, CI: "true", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stderr = ""
     await new Promise<void>((resolve, reject) => {
       child.stderr.on("data", (d) => {

@@ -17,7 +17,10 @@ import { globalOptions, type Io, requireTerminal, runCommand, UsageError } from 
 import { describe } from "../internal/Help.ts"
 
 const journalPath = (orgUrl: string, identitySourceId: string): string =>
-  path.join(".anysource", `conformance-${createHash("sha256").update(`${orgUrl}\n${identitySourceId}`).digest("hex").slice(0, 12)}.json`)
+  path.join(
+    ".anysource",
+    `conformance-${createHash("sha256").update(`${orgUrl}\n${identitySourceId}`).digest("hex").slice(0, 12)}.json`
+  )
 
 /** The journal as a small JSON file, written atomically (temp file + rename) before each request that may create a record. */
 const fileJournal = (file: string): Conformance.ConformanceJournal => ({
@@ -38,17 +41,27 @@ const fileJournal = (file: string): Conformance.ConformanceJournal => ({
 })
 
 /** The org's credentials: the config's `okta.auth` when `--config` is given, otherwise an API token from the environment. */
-const authFor = (io: Io, config: Option.Option<string>, tokenEnv: string): Effect.Effect<Config.OktaAuthConfig, ConfigError | UsageError> =>
+const authFor = (
+  io: Io,
+  config: Option.Option<string>,
+  tokenEnv: string
+): Effect.Effect<Config.OktaAuthConfig, ConfigError | UsageError> =>
   Effect.gen(function* () {
     if (Option.isSome(config)) {
       const loaded = yield* Runtime.loadConfig(config.value, io.env)
       if (loaded.config.okta.auth !== undefined) return loaded.config.okta.auth
-      return yield* Effect.fail(new UsageError({ message: `${config.value} has no okta.auth to reach the org with; set one, or drop --config and export ${tokenEnv}.` }))
+      return yield* Effect.fail(
+        new UsageError({
+          message: `${config.value} has no okta.auth to reach the org with; set one, or drop --config and export ${tokenEnv}.`
+        })
+      )
     }
     const token = io.env.vars[tokenEnv]
     if (token === undefined || token === "")
       return yield* Effect.fail(
-        new UsageError({ message: `No API token: export ${tokenEnv} (an SSWS token of the org), or pass --config with an okta.auth block (OAuth service apps too).` })
+        new UsageError({
+          message: `No API token: export ${tokenEnv} (an SSWS token of the org), or pass --config with an okta.auth block (OAuth service apps too).`
+        })
       )
     return { type: "ssws", token: Redacted.make(token) } as const
   })
@@ -59,7 +72,12 @@ const localEmulator = (identitySourceId: string, responses: "recorded" | "spec")
     Effect.promise(async () => {
       const clock = new ManualClock(Date.now())
       const token = `conformance-${randomBytes(12).toString("hex")}`
-      const emu = await startEmulator({ clock, responses, tokens: [{ token }], identitySources: [{ id: identitySourceId, name: "anysource conformance" }] })
+      const emu = await startEmulator({
+        clock,
+        responses,
+        tokens: [{ token }],
+        identitySources: [{ id: identitySourceId, name: "anysource conformance" }]
+      })
       return { emu, clock, token }
     }),
     ({ emu }) => Effect.promise(() => emu.close())
@@ -72,17 +90,25 @@ const renderTable = (io: Io, report: Conformance.Report): ReadonlyArray<string> 
   const sub = report.subject.label
   const ref = report.reference.label
   if (report.differences.length === 0)
-    return [`${s.green("No differences")}: ${report.subject.observations.length} steps, ${sub} and ${ref} answered alike.`]
+    return [
+      `${s.green("No differences")}: ${report.subject.observations.length} steps, ${sub} and ${ref} answered alike.`
+    ]
   const rows = report.differences.map((d) => [
     d.step,
-    d.aspect === "body" || d.aspect === "facts" || d.aspect === "timingRule" ? `${d.aspect} ${d.path}`.trim() : d.aspect,
+    d.aspect === "body" || d.aspect === "facts" || d.aspect === "timingRule"
+      ? `${d.aspect} ${d.path}`.trim()
+      : d.aspect,
     d.subject,
     d.reference,
     d.known === undefined ? "NEW" : `${d.known.id}, ${d.known.evidence}`
   ])
   const header = ["step", "what", sub, ref, "known"]
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))))
-  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => safe(c).padEnd(widths[i]!)).join("  ").trimEnd()
+  const line = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((c, i) => safe(c).padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd()
   const unknown = report.differences.filter((d) => d.known === undefined).length
   return [
     s.bold(line(header)),
@@ -104,7 +130,10 @@ export const conformance = Command.make(
   "conformance",
   {
     ...globalOptions,
-    org: Options.text("org").pipe(Options.withPseudoName("url"), Options.withDescription("The Okta org to check, e.g. https://acme.oktapreview.com.")),
+    org: Options.text("org").pipe(
+      Options.withPseudoName("url"),
+      Options.withDescription("The Okta org to check, e.g. https://acme.oktapreview.com.")
+    ),
     identitySourceId: Options.text("identity-source-id").pipe(
       Options.withPseudoName("0oa…"),
       Options.withDescription("The Custom Identity Source to use (required; use a test one).")
@@ -114,9 +143,16 @@ export const conformance = Command.make(
       Options.withDefault("OKTA_API_TOKEN"),
       Options.withDescription("Variable with the org's SSWS token (or --config with okta.auth).")
     ),
-    yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("Run without asking (needed off a terminal or in CI).")),
-    json: Options.boolean("json").pipe(Options.withDescription("The whole report as JSON, for a bug report.")),
-    includeSlow: Options.boolean("include-slow").pipe(Options.withDescription("Also wait out the 5-minute rule.")),
+    yes: Options.boolean("yes").pipe(
+      Options.withAlias("y"),
+      Options.withDescription("Run without asking (needed off a terminal or in CI).")
+    ),
+    json: Options.boolean("json").pipe(
+      Options.withDescription("The whole report as JSON, for a bug report.")
+    ),
+    includeSlow: Options.boolean("include-slow").pipe(
+      Options.withDescription("Also wait out the 5-minute rule.")
+    ),
     cleanup: Options.boolean("cleanup").pipe(Options.withDescription("Only remove what a killed run left.")),
     againstResponses: Options.choice("against-responses", ["recorded", "spec"]).pipe(
       Options.withDefault("recorded" as const),
@@ -124,26 +160,45 @@ export const conformance = Command.make(
     ),
     journal: Options.text("journal").pipe(
       Options.withPseudoName("file"),
-      Options.withDescription("What the run created, until removed (default .anysource/conformance-<hash>.json)."),
+      Options.withDescription(
+        "What the run created, until removed (default .anysource/conformance-<hash>.json)."
+      ),
       Options.optional
     )
   },
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
-        if (o.identitySourceId.trim() === "") return yield* Effect.fail(new UsageError({ message: "--identity-source-id must name the identity source to use." }))
+        if (o.identitySourceId.trim() === "")
+          return yield* Effect.fail(
+            new UsageError({ message: "--identity-source-id must name the identity source to use." })
+          )
         let orgUrl: URL
         try {
           orgUrl = new URL(o.org)
         } catch {
-          return yield* Effect.fail(new UsageError({ message: `--org ${safe(o.org)} is not a URL (https://<your org>.okta.com).` }))
+          return yield* Effect.fail(
+            new UsageError({ message: `--org ${safe(o.org)} is not a URL (https://<your org>.okta.com).` })
+          )
         }
         const auth = yield* authFor(io, o.config, o.tokenEnv)
-        const journal = fileJournal(Option.getOrElse(o.journal, () => journalPath(orgUrl.origin, o.identitySourceId)))
-        const subject: Conformance.ConformanceTarget = { label: "org", orgUrl: orgUrl.origin, identitySourceId: o.identitySourceId, auth, journal }
+        const journal = fileJournal(
+          Option.getOrElse(o.journal, () => journalPath(orgUrl.origin, o.identitySourceId))
+        )
+        const subject: Conformance.ConformanceTarget = {
+          label: "org",
+          orgUrl: orgUrl.origin,
+          identitySourceId: o.identitySourceId,
+          auth,
+          journal
+        }
         if (o.cleanup) {
           const result = yield* Conformance.cleanup(subject)
-          return yield* io.print(result === undefined ? "Nothing to clean up: the journal lists nothing." : renderCleanup(safe(orgUrl.origin), result).join("\n"))
+          return yield* io.print(
+            result === undefined
+              ? "Nothing to clean up: the journal lists nothing."
+              : renderCleanup(safe(orgUrl.origin), result).join("\n")
+          )
         }
         const prefix = `${Conformance.externalIdPrefix}<run>-`
         if (!o.yes) {
@@ -161,7 +216,8 @@ export const conformance = Command.make(
               `  No other record is read or changed. Use a test identity source on a preview org.`
             ].join("\n")
           )
-          if (!(yield* io.ask("Run the conformance scenario?"))) return yield* io.printErr("Not run; nothing was changed.")
+          if (!(yield* io.ask("Run the conformance scenario?")))
+            return yield* io.printErr("Not run; nothing was changed.")
         }
         const local = yield* localEmulator(o.identitySourceId, o.againstResponses)
         const reference: Conformance.ConformanceTarget = {
@@ -175,7 +231,10 @@ export const conformance = Command.make(
           subject,
           reference,
           includeSlow: o.includeSlow,
-          onObservation: (label, obs) => (label === "org" ? io.printErr(io.err.dim(`  ${safe(Conformance.describeObservation(obs))}`)) : Effect.void)
+          onObservation: (label, obs) =>
+            label === "org"
+              ? io.printErr(io.err.dim(`  ${safe(Conformance.describeObservation(obs))}`))
+              : Effect.void
         })
         if (o.json) yield* io.printJson(report)
         else
@@ -196,7 +255,8 @@ export const conformance = Command.make(
           "OKTA_API_TOKEN=… anysource okta conformance --org https://acme.oktapreview.com --identity-source-id 0oa…",
           "anysource okta conformance --org https://acme.oktapreview.com --identity-source-id 0oa… --cleanup"
         ],
-        exitCodes: "0 no difference, 2 differences found, 11 no terminal to ask and no --yes, 64 bad usage, 130 interrupted (cleaned up)"
+        exitCodes:
+          "0 no difference, 2 differences found, 11 no terminal to ask and no --yes, 64 bad usage, 130 interrupted (cleaned up)"
       }
     )
   )
