@@ -4,7 +4,6 @@
  * the local emulator, the journal file, rendering.
  */
 import { type Config, type ConfigError, Conformance } from "@anysource/core"
-import { ManualClock, startEmulator } from "@anysource/okta-emulator"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option, Redacted } from "effect"
 import { createHash, randomBytes } from "node:crypto"
@@ -70,6 +69,8 @@ const authFor = (
 const localEmulator = (identitySourceId: string, responses: "recorded" | "spec") =>
   Effect.acquireRelease(
     Effect.promise(async () => {
+      // loaded here, when the command runs: the emulator (openapi-backend, Ajv) is no part of other commands' start-up
+      const { ManualClock, startEmulator } = await import("@anysource/okta-emulator")
       const clock = new ManualClock(Date.now())
       const token = `conformance-${randomBytes(12).toString("hex")}`
       const emu = await startEmulator({
