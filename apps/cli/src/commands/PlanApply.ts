@@ -3,6 +3,7 @@
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
  */
 import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sync, type Plan, type RunReport } from "@anysource/core"
+import { Run } from "@anysource/runtime"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
@@ -102,7 +103,7 @@ const planCommand = Command.make(
           Effect.scoped
         )
         const plan = report.plan
-        const stoppedBySafeguard = Option.isSome(error) && error.value._tag === "SafeguardTripped"
+        const stoppedBySafeguard = report.outcome === "safeguard"
         if (plan) {
           if (o.json) yield* io.printJson(plan, planJsonOptions)
           else {
@@ -259,9 +260,13 @@ const applyCommand = Command.make(
         }
         const { error, report } = result
         yield* writeReports(o.report, report)
-        if (Option.isSome(error) && error.value._tag === "PlanDriftError" && agreed !== undefined) {
+        const drift = yield* Run.failed(error).pipe(
+          Effect.as(undefined),
+          Effect.catchTag("PlanDriftError", (e) => Effect.succeed(e)),
+          Effect.orElseSucceed(() => undefined)
+        )
+        if (drift !== undefined && agreed !== undefined) {
           // say which input moved, instead of printing the fresh plan and "Failed"
-          const drift = error.value
           const lines = Render.describeDrift(agreed, report.plan, {
             plan: Option.getOrElse(o.plan, () => "the plan you confirmed"),
             config: io.configPath
