@@ -3,7 +3,8 @@
  * which, checked over every `src/` file. Core depends on nothing of ours; adapters and stores depend on core; the
  * runtime gathers them; the apps reach adapters and stores only through the runtime, so the registry in
  * packages/runtime/src/Sources.ts stays the one place sources are listed. Also: every published package is in the
- * changesets `fixed` group, including a source added later (the group is a glob).
+ * changesets `fixed` group, including a source added later (the group is a glob), and no app module grows past
+ * 250 lines (core's own limit, 400, is its Architecture test's).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import * as Path from "node:path"
@@ -97,5 +98,14 @@ describe("layout", () => {
     expect(workspaces.filter((w) => !w.private && !inGroup(w.name)).map((w) => w.name)).toEqual([])
     expect(workspaces.filter((w) => w.private && inGroup(w.name)).map((w) => w.name)).toEqual([])
     expect(inGroup("@anysource/source-bamboo-hr")).toBe(true)
+  })
+
+  it("no app module is longer than 250 lines: an app is a composition root, what grows goes to a package", () => {
+    const long = workspaces
+      .filter((w) => w.dir.startsWith("apps/"))
+      .flatMap((app) => sourceFiles(Path.join(root, app.dir, "src")))
+      .map((file) => [Path.relative(root, file), readFileSync(file, "utf8").split("\n").length - 1] as const)
+      .filter(([, lines]) => lines > 250)
+    expect(long).toEqual([])
   })
 })
