@@ -33,6 +33,12 @@ export const command = Command.make(
       Options.withDefault(1),
       Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
     ),
+    responses: Options.choice("responses", ["recorded", "spec"]).pipe(
+      Options.withDefault("recorded" as const),
+      Options.withDescription(
+        "Where traffic recorded from real orgs and Okta's spec disagree, answer as recorded (default) or as the spec says."
+      )
+    ),
     strict: Options.boolean("strict").pipe(
       Options.withDescription(
         "Check every request and reply against Okta's OpenAPI spec (shipped with the emulator): a request that breaks it gets a 400 naming the field, a reply that breaks it a 500."
@@ -53,6 +59,7 @@ export const command = Command.make(
                 identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
                 timeScale: o.timeScale,
                 strict: o.strict,
+                responses: o.responses,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               }),
             catch: (cause) =>
@@ -69,6 +76,7 @@ export const command = Command.make(
             `  identity source  ${s.bold(o.identitySourceId)}`,
             `  API token        ${s.bold(token)}${Option.isSome(o.token) ? "" : s.dim("   (shown once)")}`,
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
+            `  responses        ${o.responses === "recorded" ? "as recorded from real orgs (--responses spec: as the spec says)" : "as the spec says"}`,
             `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
             "",
             s.dim("In anysource.yaml:"),
