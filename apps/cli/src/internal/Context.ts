@@ -227,20 +227,6 @@ export function* withTrailingNewline(chunks: Iterable<string>): Generator<string
   yield "\n"
 }
 
-/** Fails with the same `FileError` as `readFile` when `file` cannot be read, without reading it. */
-export const requireReadable = (file: string): Effect.Effect<void, FileError> =>
-  Effect.try({
-    try: () => {
-      fs.accessSync(file, fs.constants.R_OK)
-      if (fs.statSync(file).isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: "EISDIR" })
-    },
-    catch: (cause) =>
-      new FileError({
-        file,
-        message: `Could not read ${file}: ${(cause as NodeJS.ErrnoException)?.code === "ENOENT" ? "no such file" : cause instanceof Error ? cause.message : String(cause)}`
-      })
-  })
-
 export const readFile = (file: string): Effect.Effect<string, FileError> =>
   Effect.try({
     try: () => fs.readFileSync(file, "utf8"),

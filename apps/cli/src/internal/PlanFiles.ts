@@ -6,7 +6,8 @@ import { type ConfigError, type Plan, PlanFile, type RunReport } from "@anysourc
 import { Options } from "@effect/cli"
 import { Effect } from "effect"
 import * as Progress from "../Progress.ts"
-import { type FileError, type Io, requireReadable, UsageError, writeFileFrom, writeJsonFile } from "./Context.ts"
+import * as fs from "node:fs"
+import { FileError, type Io, UsageError, writeFileFrom, writeJsonFile } from "./Context.ts"
 import { jsonChunks } from "./JsonChunks.ts"
 
 export const reportOption = Options.text("report").pipe(
@@ -50,6 +51,20 @@ export const planJsonOptions = { indent: 2, sortKeys: true } as const
 
 /** The plan's JSON text in chunks (see `planJsonOptions`). */
 export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> => jsonChunks(plan, planJsonOptions)
+
+/** Fails with the same `FileError` as `readFile` when `file` cannot be read, without reading it. */
+const requireReadable = (file: string): Effect.Effect<void, FileError> =>
+  Effect.try({
+    try: () => {
+      fs.accessSync(file, fs.constants.R_OK)
+      if (fs.statSync(file).isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: "EISDIR" })
+    },
+    catch: (cause) =>
+      new FileError({
+        file,
+        message: `Could not read ${file}: ${(cause as NodeJS.ErrnoException)?.code === "ENOENT" ? "no such file" : cause instanceof Error ? cause.message : String(cause)}`
+      })
+  })
 
 /**
  * Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). Read as a
