@@ -302,7 +302,7 @@ const validate = (raw: unknown, context: ValidateContext): Effect.Effect<LoadedC
 
     const source = { type: adapter.id, ...(isPlainObject(sourceConfig) ? sourceConfig : {}) }
     const effective: PipelineConfig = { ...parsed.data, source }
-    const configHash = Hash.sha256(Hash.stableStringify(hashable(effective)))
+    const configHash = Hash.sha256(Hash.stableStringify(hashable({ ...effective, verify: undefined }))) // verify changes no plan
     const config: PipelineConfig =
       effective.state.type === "sqlite" && effective.state.path !== ":memory:"
         ? {
