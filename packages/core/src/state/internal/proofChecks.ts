@@ -12,7 +12,14 @@ const seed = (store: StateStore.StateStoreService) =>
     runId: "r1",
     at: t1,
     changes: [
-      { kind: "user", op: "upsert", externalId: "u1", hash: "h1", profile: { email: "a@b.co" }, location: "people.csv:2" },
+      {
+        kind: "user",
+        op: "upsert",
+        externalId: "u1",
+        hash: "h1",
+        profile: { email: "a@b.co" },
+        location: "people.csv:2"
+      },
       { kind: "user", op: "upsert", externalId: "u2", hash: "h2", profile: { email: "c@d.co" } },
       { kind: "group", op: "upsert", externalId: "g1", hash: "gh1", profile: { displayName: "One" } },
       { kind: "group", op: "upsert", externalId: "g2", hash: "gh2", profile: { displayName: "Two" } },
@@ -21,7 +28,10 @@ const seed = (store: StateStore.StateStoreService) =>
     ]
   })
 
-const progress = (phase: StateStore.RebuildProgress["phase"], after?: string): StateStore.RebuildProgress => ({
+const progress = (
+  phase: StateStore.RebuildProgress["phase"],
+  after?: string
+): StateStore.RebuildProgress => ({
   runId: "rebuild-1",
   startedAt: t1,
   updatedAt: t2,
@@ -35,7 +45,11 @@ export const proofChecks = (makeStore: MakeStore): void => {
     Effect.gen(function* () {
       const store = yield* makeStore()
       yield* seed(store)
-      yield* store.commit({ runId: "r2", at: t2, changes: [{ kind: "user", op: "forget", externalId: "u1" }] })
+      yield* store.commit({
+        runId: "r2",
+        at: t2,
+        changes: [{ kind: "user", op: "forget", externalId: "u1" }]
+      })
       expect([...(yield* store.index("user")).keys()]).toEqual(["u2"])
       expect((yield* store.entries("user", ["u1"])).size).toBe(0)
       expect(byId(yield* store.list("user")).map((e) => e.externalId)).toEqual(["u2"])
@@ -73,34 +87,48 @@ export const proofChecks = (makeStore: MakeStore): void => {
         at: t3,
         changes: [
           { kind: "user", op: "forget", externalId: "u2" },
-          { kind: "user", op: "upsert", externalId: "u2", hash: "h2b", profile: { email: "c@d.co", title: "New" } },
+          {
+            kind: "user",
+            op: "upsert",
+            externalId: "u2",
+            hash: "h2b",
+            profile: { email: "c@d.co", title: "New" }
+          },
           { kind: "user", op: "upsert", externalId: "u3", hash: "h3", profile: { email: "e@f.co" } },
           { kind: "user", op: "forget", externalId: "u3" }
         ]
       })
       const u2 = (yield* store.entries("user", ["u2"])).get("u2")
-      expect(u2).toMatchObject({ hash: "h2b", status: "ACTIVE", firstSeen: t3, lastRunId: "r2", profile: { title: "New" } })
+      expect(u2).toMatchObject({
+        hash: "h2b",
+        status: "ACTIVE",
+        firstSeen: t3,
+        lastRunId: "r2",
+        profile: { title: "New" }
+      })
       expect((yield* store.entries("user", ["u3"])).size).toBe(0)
       // u2's memberships went with the forget and do not come back with the upsert
       expect(yield* membershipsOf(store)).toEqual({ g1: ["u1"], g2: ["u1"] })
     })
   )
 
-  it.scoped("a rebuild's progress is absent, then saved, overwritten and cleared, apart from the journal", () =>
-    Effect.gen(function* () {
-      const store = yield* makeStore()
-      expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
-      yield* store.saveJournal(journal("run-a", []))
-      yield* store.saveRebuildProgress(progress("users"))
-      expect(yield* store.rebuildProgress).toEqual(Option.some(progress("users")))
-      yield* store.saveRebuildProgress(progress("groups", "g-0042"))
-      expect(yield* store.rebuildProgress).toEqual(Option.some(progress("groups", "g-0042")))
-      yield* store.clearRebuildProgress
-      expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
-      // the apply journal is a different thing and stays
-      expect(Option.map(yield* store.journal, (j) => j.runId)).toEqual(Option.some("run-a"))
-      yield* store.clearRebuildProgress
-      expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
-    })
+  it.scoped(
+    "a rebuild's progress is absent, then saved, overwritten and cleared, apart from the journal",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* makeStore()
+        expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
+        yield* store.saveJournal(journal("run-a", []))
+        yield* store.saveRebuildProgress(progress("users"))
+        expect(yield* store.rebuildProgress).toEqual(Option.some(progress("users")))
+        yield* store.saveRebuildProgress(progress("groups", "g-0042"))
+        expect(yield* store.rebuildProgress).toEqual(Option.some(progress("groups", "g-0042")))
+        yield* store.clearRebuildProgress
+        expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
+        // the apply journal is a different thing and stays
+        expect(Option.map(yield* store.journal, (j) => j.runId)).toEqual(Option.some("run-a"))
+        yield* store.clearRebuildProgress
+        expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
+      })
   )
 }
