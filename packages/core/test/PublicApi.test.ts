@@ -120,7 +120,7 @@ const publicNames = {
   StateError: "class",
   StateStore: ["StateStore", "layerMemory", "makeMemory", "runOutcome"],
   Sync: ["newRunId", "run", "runWithReport"],
-  Verify: ["check", "foundDifferences", "optionsFrom", "recordLimit", "targetsOfPlan", "verifyPlan", "verifyTargets"],
+  Verify: ["check", "foundDifferences", "lastApplied", "optionsFrom", "recordLimit", "targetsOfPlan", "targetsOfRun", "verifyPlan", "verifyTargets"],
   Drift: ["check", "fix", "found", "scopes"],
   Refresh: ["commit", "membersCorrection", "observedProfile", "refreshPlan", "toChanges"],
   Sample: ["all", "describe", "fromSize", "parse", "pick", "sizeOf"],

@@ -210,4 +210,38 @@ describe("verify after apply", () => {
       }),
     60_000
   )
+
+  it.scopedLive(
+    "without a plan, the last applied run is verified from what state recorded for it",
+    () =>
+      Effect.gen(function* () {
+        const { h, sync, withOkta } = yield* org()
+        const source = mutableSource(people(12))
+        const loaded = yield* load(source.definition, h.emu.url, { verify: { after: "never" } })
+        yield* sync({ loaded, mode: "apply" })
+        source.state.rows = people(12)
+          .map((p) => (p.id === "E003" ? { ...p, title: "Manager" } : p))
+          .filter((p) => p.id !== "E012")
+        const second = yield* sync({ loaded, mode: "apply" })
+        const last = yield* withOkta(Verify.lastApplied())
+        expect(last?.runId).toBe(second.report.runId)
+        const { targets, notReadable } = yield* withOkta(Verify.targetsOfRun(last!.runId))
+        // E003 updated, E012 deactivated (not readable); the groups were not written by this run
+        expect(targets.map((t) => `${t.kind}:${t.externalId}`)).toEqual(["user:E003"])
+        expect(notReadable).toBe(1)
+        const options = { sample: Sample.all, rateLimitShare: 50, concurrency: 2, seed: "last" }
+        expect(yield* withOkta(Verify.verifyTargets(targets, notReadable, options))).toMatchObject({
+          verified: 1,
+          differs: 0
+        })
+        h.emu.simulate.adminEdit(1)
+        const after = yield* withOkta(Verify.verifyTargets(targets, notReadable, options))
+        expect(after).toMatchObject({
+          verified: 0,
+          differs: 1,
+          records: [{ externalId: "E003", outcome: "differs" }]
+        })
+      }),
+    60_000
+  )
 })

@@ -16,11 +16,12 @@
  */
 import { Clock, Effect } from "effect"
 import type { VerifyConfig } from "../config/Config.ts"
-import type { OktaApiError } from "../domain/Errors.ts"
+import type { OktaApiError, StateError } from "../domain/Errors.ts"
 import type { Profile } from "../domain/Model.ts"
 import { OktaClient } from "../okta/OktaClient.ts"
 import { type ProfileDifference, profileDifferences } from "../okta/ProfileCompare.ts"
 import type { Plan } from "../plan/Plan.ts"
+import { type RunRecord, StateStore } from "../state/StateStore.ts"
 import { runAll } from "./internal/runAll.ts"
 import * as Progress from "./Progress.ts"
 import * as Reader from "./Reader.ts"
@@ -140,6 +141,57 @@ export const targetsOfPlan = (
     targets.push({ kind: "membership", externalId: group, op: "members", add, remove })
   return { targets, notReadable }
 }
+
+/** The newest run in the history that applied something (what `anysource verify` checks without a plan file). */
+export const lastApplied = (
+  historyLimit = 50
+): Effect.Effect<RunRecord | undefined, StateError, StateStore> =>
+  Effect.map(
+    Effect.flatMap(StateStore, (store) => store.history(historyLimit)),
+    (runs) => runs.find((r) => r.mode === "apply" && r.outcome === "applied")
+  )
+
+/**
+ * What state says run `runId` wrote, as targets: its users and groups with the profiles stored (what was sent),
+ * its deleted groups, and the members state holds for its groups (each must be in Okta). Memberships changed
+ * in groups the run did not otherwise touch are not known from state: verify a saved plan for those.
+ */
+export const targetsOfRun = (
+  runId: string
+): Effect.Effect<
+  { readonly targets: ReadonlyArray<Target>; readonly notReadable: number },
+  StateError,
+  StateStore
+> =>
+  Effect.gen(function* () {
+    const store = yield* StateStore
+    const users = (yield* store.list("user")).filter((e) => e.lastRunId === runId)
+    const groups = (yield* store.list("group")).filter((e) => e.lastRunId === runId)
+    const members = yield* store.memberships
+    const byId = <A extends { readonly externalId: string }>(a: A, b: A) =>
+      a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0
+    const targets: Array<Target> = []
+    for (const u of [...users].sort(byId))
+      if (u.status === "ACTIVE")
+        targets.push({ kind: "user", externalId: u.externalId, op: "update", profile: u.profile })
+    for (const g of [...groups].sort(byId)) {
+      if (g.status !== "ACTIVE") {
+        targets.push({ kind: "group", externalId: g.externalId, op: "deactivate" })
+        continue
+      }
+      targets.push({ kind: "group", externalId: g.externalId, op: "update", profile: g.profile })
+      const set = members.get(g.externalId)
+      if (set !== undefined && set.size > 0)
+        targets.push({
+          kind: "membership",
+          externalId: g.externalId,
+          op: "members",
+          add: [...set].sort(),
+          remove: []
+        })
+    }
+    return { targets, notReadable: users.filter((u) => u.status !== "ACTIVE").length }
+  })
 
 type Checked = { readonly _tag: "Verified" } | { readonly _tag: "Failed"; readonly record: RecordResult }
 
