@@ -38,8 +38,26 @@ export interface HandlerResult {
   readonly pipeline: string
   readonly dryRun: boolean
   readonly report?: CompactReport
+  /** What reading the changed records back after the apply found (absent when nothing was verified). */
+  readonly verification?: VerificationCounts
   readonly error?: RunReport.ReportedError
 }
+
+export interface VerificationCounts {
+  readonly verified: number
+  readonly differs: number
+  readonly missing: number
+  readonly unchecked: number
+}
+
+type Verification = NonNullable<RunReport.RunReport["verification"]>
+
+export const verificationCounts = (v: Verification): VerificationCounts => ({
+  verified: v.verified,
+  differs: v.differs,
+  missing: v.missing,
+  unchecked: v.unchecked
+})
 
 export interface HandlerDeps {
   readonly env: () => Env.LambdaEnv
@@ -50,8 +68,13 @@ export interface HandlerDeps {
 const MAX_ISSUES = 50
 
 export const compact = (report: RunReport.RunReport): CompactReport => {
-  const { plan: _plan, issues, ...rest } = report
-  return { ...rest, issues: issues.slice(0, MAX_ISSUES), issuesTotal: issues.length }
+  const { plan: _plan, issues, verification, ...rest } = report
+  return {
+    ...rest,
+    issues: issues.slice(0, MAX_ISSUES),
+    issuesTotal: issues.length,
+    ...(verification ? { verification: { ...verification, records: verification.records.slice(0, MAX_ISSUES) } } : {})
+  }
 }
 
 /** `continue` when stopped at a session boundary; `ok` when anything was applied (or planned, on a dry run). */
@@ -111,6 +134,13 @@ const logEvent = (event: Sync.SyncEvent): Effect.Effect<void> => {
         case "Resumed":
           return Effect.logInfo(`resuming the unfinished apply of run ${e.runId} at session ${e.fromSession + 1}`)
       }
+      return Effect.void
+    }
+    case "ReadBack": {
+      const e = event.event
+      if (e._tag === "ReadBackStarted") return Effect.logInfo(`${e.task}: reading ${e.total} ${e.what} back from Okta`)
+      if (e._tag === "ReadBackPaused") return Effect.logInfo(`${e.task}: pausing for rate-limit headroom`, { millis: e.millis })
+      return e.done === e.total ? Effect.logInfo(`${e.task}: ${e.done} read`) : Effect.void
     }
   }
 }
@@ -188,6 +218,7 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
       sessions: report.sessions.length,
       oktaRequests: report.okta.requests,
       ...(report.summary ? { users: report.summary.users, groups: report.summary.groups, memberships: report.summary.memberships } : {}),
+      ...(report.verification ? { verification: verificationCounts(report.verification) } : {}),
       ...(report.error ? { error: report.error } : {})
     }
     if (status === "failed") yield* Effect.logError("run failed", summary)
@@ -198,6 +229,7 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
       pipeline,
       dryRun,
       report: compact(report),
+      ...(report.verification ? { verification: verificationCounts(report.verification) } : {}),
       ...(error._tag === "Some" ? { error: RunReport.describeError(error.value) } : {})
     } satisfies HandlerResult
   })

@@ -3,7 +3,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import * as Env from "../src/Env.ts"
-import { makeHandler, statusOf, type LambdaContext } from "../src/handler.ts"
+import { compact, makeHandler, statusOf, verificationCounts, type LambdaContext } from "../src/handler.ts"
 import type * as Logging from "../src/Logging.ts"
 import { tempDir } from "./helpers.ts"
 
@@ -84,5 +84,24 @@ describe("status of a report", () => {
     expect(statusOf(report("no-changes", 1))).toBe("ok")
     expect(statusOf(report("safeguard"))).toBe("failed")
     expect(statusOf(report("failed", 1))).toBe("failed")
+  })
+})
+
+describe("verification in the result", () => {
+  const record = (i: number) => ({ kind: "user", externalId: `E${i}`, outcome: "missing" })
+  const verification = { verified: 10, differs: 2, missing: 70, unchecked: 1, records: Array.from({ length: 72 }, (_, i) => record(i)) }
+  const report = { outcome: "applied", sessions: [], issues: [], plan: { big: true }, verification } as never
+
+  it("carries the counts a state machine can branch on, and at most 50 of the records that differ", () => {
+    expect(verificationCounts(verification as never)).toEqual({ verified: 10, differs: 2, missing: 70, unchecked: 1 })
+    const c = compact(report)
+    expect(c).not.toHaveProperty("plan")
+    expect(c.verification?.missing).toBe(70)
+    expect(c.verification?.records).toHaveLength(50)
+    expect(c.verification?.records[0]).toEqual(record(0))
+  })
+
+  it("leaves verification out when the run verified nothing", () => {
+    expect(compact({ outcome: "planned", sessions: [], issues: [] } as never)).not.toHaveProperty("verification")
   })
 })
