@@ -39,6 +39,30 @@ export const command = Command.make(
         "Where traffic recorded from real orgs and Okta's spec disagree, answer as recorded (default) or as the spec says."
       )
     ),
+    rejectShare: Options.float("reject-share").pipe(
+      Options.withPseudoName("share"),
+      Options.withDescription(
+        "Reject this share (0–1) of the users and groups each import upserts, one by one, while the session still COMPLETES (what `verify` catches)."
+      ),
+      Options.withDefault(0)
+    ),
+    adminEditShare: Options.float("admin-edit-share").pipe(
+      Options.withPseudoName("share"),
+      Options.withDescription("After each completed import, an admin edits an attribute of this share (0–1) of the active users (what `drift` catches)."),
+      Options.withDefault(0)
+    ),
+    secondWriterShare: Options.float("second-writer-share").pipe(
+      Options.withPseudoName("share"),
+      Options.withDescription(
+        "After each completed import, another client writing to the identity source changes this share (0–1) of the users and groups (an attribute; one member out, one in)."
+      ),
+      Options.withDefault(0)
+    ),
+    simulateSeed: Options.text("simulate-seed").pipe(
+      Options.withPseudoName("seed"),
+      Options.withDescription("Picks the records the three modes above act on (the same seed picks the same ones)."),
+      Options.withDefault("anysource")
+    ),
     strict: Options.boolean("strict").pipe(
       Options.withDescription(
         "Check every request and reply against Okta's OpenAPI spec (shipped with the emulator): a request that breaks it gets a 400 naming the field, a reply that breaks it a 500."
@@ -49,6 +73,18 @@ export const command = Command.make(
     runCommand(o, (io) =>
       Effect.gen(function* () {
         if (o.timeScale <= 0) return yield* Effect.fail(new UsageError({ message: "--time-scale must be greater than 0" }))
+        for (const [flag, share] of [
+          ["--reject-share", o.rejectShare],
+          ["--admin-edit-share", o.adminEditShare],
+          ["--second-writer-share", o.secondWriterShare]
+        ] as const)
+          if (!(share >= 0 && share <= 1)) return yield* Effect.fail(new UsageError({ message: `${flag} ${share}: use a share from 0 to 1 (0.05 = 5%)` }))
+        const simulate = { rejectShare: o.rejectShare, adminEditShare: o.adminEditShare, secondWriterShare: o.secondWriterShare, seed: o.simulateSeed }
+        const simulating = [
+          o.rejectShare > 0 ? `${o.rejectShare * 100}% of imported records rejected` : "",
+          o.adminEditShare > 0 ? `admin edits ${o.adminEditShare * 100}% of users after each import` : "",
+          o.secondWriterShare > 0 ? `a second writer changes ${o.secondWriterShare * 100}% of users and groups after each import` : ""
+        ].filter((x) => x !== "")
         const token = Option.getOrElse(o.token, () => `emu_${randomBytes(18).toString("base64url")}`)
         const emulator = yield* Effect.acquireRelease(
           Effect.tryPromise({
@@ -60,6 +96,7 @@ export const command = Command.make(
                 timeScale: o.timeScale,
                 strict: o.strict,
                 responses: o.responses,
+                simulate,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               }),
             catch: (cause) =>
@@ -78,6 +115,7 @@ export const command = Command.make(
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
             `  responses        ${o.responses === "recorded" ? "as recorded from real orgs (--responses spec: as the spec says)" : "as the spec says"}`,
             `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
+            ...(simulating.length > 0 ? [`  simulating       ${simulating.join("; ")} (seed ${o.simulateSeed})`] : []),
             "",
             s.dim("In anysource.yaml:"),
             s.dim(`  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`),
@@ -92,6 +130,7 @@ export const command = Command.make(
     describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
       "anysource emulator --port 8010 --data .anysource/emulator.json",
       "anysource emulator --strict",
+      "anysource emulator --reject-share 0.05 --admin-edit-share 0.01   # then: anysource apply; anysource drift",
       "OKTA_API_TOKEN=<printed token> anysource plan"
     ] })
   )

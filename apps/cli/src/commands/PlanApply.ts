@@ -2,7 +2,7 @@
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
  */
-import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sync, type Plan, type RunReport } from "@anysource/core"
+import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sample, Sync, Verify, type Plan, type RunReport } from "@anysource/core"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
@@ -26,6 +26,7 @@ import {
 } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
 import { jsonChunks } from "../internal/JsonChunks.ts"
+import { refreshLine } from "../RenderProof.ts"
 
 const reportOption = Options.text("report").pipe(
   Options.withPseudoName("file"),
@@ -37,6 +38,30 @@ const detailOption = Options.boolean("detail").pipe(
   Options.withAlias("d"),
   Options.withDescription("Show every change: source location and field-level before → after.")
 )
+
+const refreshOption = Options.boolean("refresh").pipe(
+  Options.withDescription(
+    "Read Okta's view of the records the plan would touch first, record it in state where it differs, and plan against it (right even when state is stale)."
+  )
+)
+
+const initialOption = Options.boolean("initial").pipe(
+  Options.withDescription(
+    "This really is the first sync: skip the check that refuses an empty state when Okta already holds records of this source."
+  )
+)
+
+/** `--sample` / `--verify-sample`: a count, a share or all; a usage error otherwise. */
+export const sampleFrom = (flag: string, text: Option.Option<string>): Effect.Effect<Sample.Sample | undefined, UsageError> =>
+  Option.match(text, {
+    onNone: () => Effect.succeed(undefined),
+    onSome: (t) => {
+      const parsed = Sample.parse(t)
+      return parsed === undefined
+        ? Effect.fail(new UsageError({ message: `${flag} ${t}: use a count (100), a share (10%) or 100% for all` }))
+        : Effect.succeed(parsed)
+    }
+  })
 
 const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, UsageError> =>
   Effect.forEach(
@@ -88,7 +113,9 @@ const planCommand = Command.make(
       Options.withDescription("Save the plan as JSON, to apply exactly it later with `apply --plan <file>`."),
       Options.optional
     ),
-    report: reportOption
+    report: reportOption,
+    refresh: refreshOption,
+    initial: initialOption
   },
   (o) =>
     runCommand(o as Globals, (io) =>
@@ -96,7 +123,13 @@ const planCommand = Command.make(
         yield* checkReportFiles(o.report)
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const progress = progressFor(io, !o.json)
-        const { error, report } = yield* Sync.runWithReport({ loaded, mode: "plan", onEvent: progress.onEvent }).pipe(
+        const { error, report } = yield* Sync.runWithReport({
+          loaded,
+          mode: "plan",
+          refresh: o.refresh,
+          initial: o.initial,
+          onEvent: progress.onEvent
+        }).pipe(
           Effect.ensuring(progress.stop),
           Effect.provide(Runtime.syncLayer(loaded)),
           Effect.scoped
@@ -106,6 +139,7 @@ const planCommand = Command.make(
         if (plan) {
           if (o.json) yield* io.printJson(plan, planJsonOptions)
           else {
+            if (report.refresh) yield* io.print(refreshLine(report.refresh, io.out))
             if (o.detail) {
               yield* io.printLines(Render.planDetailLines(plan, io.out))
               yield* io.print("")
@@ -132,9 +166,10 @@ const planCommand = Command.make(
           "anysource plan",
           "anysource plan --detail",
           "anysource plan --json | jq .summary",
-          "anysource plan --out plan.json --report plan.html"
+          "anysource plan --out plan.json --report plan.html",
+          "anysource plan --refresh   # read Okta's view of what would change first"
         ],
-        exitCodes: "0 no changes, 2 changes pending, 6 a safeguard would stop the apply"
+        exitCodes: "0 no changes, 2 changes pending, 6 a safeguard would stop the apply, 10 the state is empty but Okta holds this source's records (--initial, or `state rebuild`)"
       }
     )
   )
@@ -160,12 +195,26 @@ const applyCommand = Command.make(
     ),
     detail: detailOption,
     json: Options.boolean("json").pipe(Options.withDescription("Print the run report as JSON on stdout.")),
-    report: reportOption
+    report: reportOption,
+    refresh: refreshOption,
+    initial: initialOption,
+    noVerify: Options.boolean("no-verify").pipe(Options.withDescription("Do not read the changed records back after this apply (verify.after says whether to by default).")),
+    verifySample: Options.text("verify-sample").pipe(
+      Options.withPseudoName("size"),
+      Options.withDescription("Read back this many of the changed records: a count (100), a share (10%) or all (100%). Default: verify.sample."),
+      Options.optional
+    )
   },
   (o) =>
     runCommand(o as Globals, (io) =>
       Effect.gen(function* () {
         yield* checkReportFiles(o.report)
+        const verifySample = yield* sampleFrom("--verify-sample", o.verifySample)
+        const proof = {
+          refresh: o.refresh,
+          initial: o.initial,
+          verify: o.noVerify ? (false as const) : verifySample !== undefined ? { sample: verifySample } : {}
+        }
         // Like `terraform apply` without -auto-approve: never change Okta unasked when nobody can be asked.
         if (!o.yes)
           yield* requireTerminal(io, {
@@ -214,6 +263,8 @@ const applyCommand = Command.make(
                 loaded,
                 mode: "plan",
                 allowDeletes: o.allowDeletes,
+                refresh: o.refresh,
+                initial: o.initial,
                 onEvent: progress.onEvent
               }).pipe(Effect.ensuring(progress.stop))
               if (first.report.plan) yield* showPlan(first.report.plan, "prompt")
@@ -242,6 +293,7 @@ const applyCommand = Command.make(
             loaded,
             mode: "apply",
             allowDeletes: o.allowDeletes,
+            ...proof,
             ...(Option.isSome(expected) ? { expectedPlanHash: expected.value } : {}),
             onEvent: (event) =>
               event._tag === "Planned" && !io.interactive
@@ -272,7 +324,13 @@ const applyCommand = Command.make(
         // a failure is rendered once, as the error message, right after
         else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f)), { includeError: false }))
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
-        yield* io.setExit(report.outcome === "partial" ? ExitCodes.ExitCode.Apply : ExitCodes.ExitCode.Ok)
+        yield* io.setExit(
+          report.outcome === "partial"
+            ? ExitCodes.ExitCode.Apply
+            : report.verification !== undefined && Verify.foundDifferences(report.verification)
+              ? ExitCodes.ExitCode.NotAsSent
+              : ExitCodes.ExitCode.Ok
+        )
       })
     )
 ).pipe(
@@ -284,9 +342,11 @@ const applyCommand = Command.make(
           "anysource apply",
           "anysource apply --yes --report run.html",
           "anysource plan --out plan.json && anysource apply --plan plan.json --yes",
-          "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard"
+          "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard",
+          "anysource apply --yes --verify-sample 100%   # read every changed record back"
         ],
-        exitCodes: "0 applied (or nothing to do), 2 declined at the prompt, 6 safeguard, 8 plan out of date, 9 incomplete (re-run resumes), 11 no terminal to ask and no --yes"
+        exitCodes:
+          "0 applied and verified (or nothing to do), 2 declined at the prompt, 6 safeguard, 8 plan out of date, 9 incomplete (re-run resumes), 10 empty state against a populated org, 11 no terminal to ask and no --yes, 12 applied but records read back differ or are missing"
       }
     )
   )
