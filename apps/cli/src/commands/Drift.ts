@@ -32,7 +32,7 @@ export const command = Command.make(
     ),
     fix: Options.boolean("fix").pipe(
       Options.withDescription(
-        "Record Okta's values in state for the drifted records, then plan the re-send of what the source says (review it, then `anysource apply`)."
+        "Record Okta's values in state for drifted records, then plan their re-send (review, then apply)."
       )
     ),
     out: Options.text("out").pipe(
@@ -95,7 +95,7 @@ export const command = Command.make(
 ).pipe(
   Command.withDescription(
     describe(
-      "Compare what anysource believes Okta holds (state) with Okta, record by record (single-entity reads): profiles edited outside, records missing, members missing or extra. --fix records Okta's values in state and plans the re-send as an ordinary plan.",
+      "Compare the state (what anysource believes Okta holds) with Okta. Record by record (single-entity reads): profiles edited outside, records missing, members missing or extra. `--fix` records Okta's values in state and plans the re-send as an ordinary plan.",
       {
         examples: ["anysource drift", "anysource drift --sample 10% --only users", "anysource drift --fix --out plan.json && anysource apply --plan plan.json"],
         exitCodes: "0 no drift, 12 drift found; with --fix: 0 nothing to re-send, 2 re-sends planned (review, then apply), 6 a safeguard would stop them"

@@ -41,13 +41,13 @@ const detailOption = Options.boolean("detail").pipe(
 
 const refreshOption = Options.boolean("refresh").pipe(
   Options.withDescription(
-    "Read Okta's view of the records the plan would touch first, record it in state where it differs, and plan against it (right even when state is stale)."
+    "Read what the plan would touch from Okta first and plan against it."
   )
 )
 
 const initialOption = Options.boolean("initial").pipe(
   Options.withDescription(
-    "This really is the first sync: skip the check that refuses an empty state when Okta already holds records of this source."
+    "First sync: go ahead on an empty state though Okta holds records."
   )
 )
 
@@ -191,17 +191,17 @@ const applyCommand = Command.make(
       Options.optional
     ),
     allowDeletes: Options.boolean("allow-deletes").pipe(
-      Options.withDescription("Let a tripped deactivation safeguard through for this run (review the plan first).")
+      Options.withDescription("Let a tripped safeguard through for this run (review the plan first).")
     ),
     detail: detailOption,
     json: Options.boolean("json").pipe(Options.withDescription("Print the run report as JSON on stdout.")),
     report: reportOption,
     refresh: refreshOption,
     initial: initialOption,
-    noVerify: Options.boolean("no-verify").pipe(Options.withDescription("Do not read the changed records back after this apply (verify.after says whether to by default).")),
+    noVerify: Options.boolean("no-verify").pipe(Options.withDescription("Skip reading the changed records back after this apply.")),
     verifySample: Options.text("verify-sample").pipe(
       Options.withPseudoName("size"),
-      Options.withDescription("Read back this many of the changed records: a count (100), a share (10%) or all (100%). Default: verify.sample."),
+      Options.withDescription("Records to read back: a count (100), a share (10%) or 100%."),
       Options.optional
     )
   },
@@ -342,11 +342,10 @@ const applyCommand = Command.make(
           "anysource apply",
           "anysource apply --yes --report run.html",
           "anysource plan --out plan.json && anysource apply --plan plan.json --yes",
-          "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard",
-          "anysource apply --yes --verify-sample 100%   # read every changed record back"
+          "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard"
         ],
         exitCodes:
-          "0 applied and verified (or nothing to do), 2 declined at the prompt, 6 safeguard, 8 plan out of date, 9 incomplete (re-run resumes), 10 empty state against a populated org, 11 no terminal to ask and no --yes, 12 applied but records read back differ or are missing"
+          "0 applied and verified, 2 declined, 6 safeguard, 8 plan moved, 9 incomplete, 10 empty state, Okta populated, 11 no --yes, 12 Okta differs"
       }
     )
   )

@@ -191,6 +191,6 @@ const exportCommand = Command.make(
 )
 
 export const command = Command.make("state").pipe(
-  Command.withDescription("Inspect the state store (what anysource believes is in Okta and what each run did), or rebuild a lost one."),
+  Command.withDescription("Inspect the state store, or rebuild a lost one. What anysource believes is in Okta, what each run did."),
   Command.withSubcommands([show, history, exportCommand, StateRebuild.command])
 )

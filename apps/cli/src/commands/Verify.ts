@@ -92,7 +92,7 @@ export const command = Command.make(
 ).pipe(
   Command.withDescription(
     describe(
-      "Read changed records back from Okta (single-entity reads) and compare them with what was sent: the last applied run, or a saved plan. Sends nothing, writes no state.",
+      "Read changed records back from Okta and compare them with what was sent. Single-entity reads of the last applied run, or of a saved plan; sends nothing, writes no state.",
       {
         examples: ["anysource verify", "anysource verify --sample 100%", "anysource verify --plan plan.json --json"],
         exitCodes: "0 every record read is as sent, 12 some differ or are missing, 7 Okta failed (the report says what was read)"

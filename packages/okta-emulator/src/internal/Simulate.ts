@@ -1,7 +1,7 @@
 /**
  * Trouble inside an org that answers every request correctly: what `anysource verify` and `anysource drift` exist
- * to catch (the emulator's `simulate` option and `anysource emulator --reject-share/--admin-edit-share/
- * --second-writer-share`).
+ * to catch (the emulator's `simulate` option and `anysource emulator --simulate reject=…,admin-edit=…,
+ * second-writer=…,seed=…`).
  *
  * - reject: a share of the users and groups upserted by an import is refused one by one while the session still
  *   ends COMPLETED; each refusal is a per-record warning in `sessions()` and counted in its result. A created
