@@ -4,18 +4,13 @@
  * every changed record with field-level before → after, rows left out with their locations, errors.
  * Everything that comes from data is HTML-escaped.
  */
-import type { Errors, Plan, RunReport, Verify } from "@anysource/core"
+import type { Errors, Plan, RunReport } from "@anysource/core"
+import { type Bar, barChart, card, escapeHtml } from "./internal/Html.ts"
+import { verificationSection } from "./internal/HtmlVerification.ts"
 
 type Report = RunReport.RunReport
 
-/** Escape text for HTML element content and double- or single-quoted attributes. */
-export const escapeHtml = (value: unknown): string =>
-  String(value)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;")
+export { barChart, escapeHtml } from "./internal/Html.ts"
 
 const e = escapeHtml
 
@@ -24,33 +19,6 @@ export const MAX_RECORDS = 2_000
 
 const showValue = (v: string | null | undefined): string =>
   v === undefined ? `<span class="absent">absent</span>` : v === null ? `<span class="absent">null</span>` : `<code>${e(v)}</code>`
-
-interface Bar {
-  readonly label: string
-  readonly value: number
-  readonly color: string
-}
-
-/** Horizontal bar chart of changes by type, as inline SVG. */
-export const barChart = (bars: ReadonlyArray<Bar>): string => {
-  const rowH = 26
-  const labelW = 190
-  const barW = 420
-  const max = Math.max(1, ...bars.map((b) => b.value))
-  const height = bars.length * rowH + 10
-  const rows = bars
-    .map((b, i) => {
-      const y = i * rowH + 5
-      const w = b.value === 0 ? 0 : Math.max(2, Math.round((b.value / max) * barW))
-      return [
-        `<text x="${labelW - 8}" y="${y + 17}" text-anchor="end" class="lbl">${e(b.label)}</text>`,
-        `<rect x="${labelW}" y="${y + 4}" width="${w}" height="${rowH - 8}" rx="3" fill="${e(b.color)}"><title>${e(b.label)}: ${b.value}</title></rect>`,
-        `<text x="${labelW + w + 6}" y="${y + 17}" class="val">${b.value}</text>`
-      ].join("")
-    })
-    .join("\n")
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Changes by type" viewBox="0 0 ${labelW + barW + 60} ${height}" width="100%" style="max-width:${labelW + barW + 60}px">\n${rows}\n</svg>`
-}
 
 const chartBars = (s: Plan.PlanSummary): ReadonlyArray<Bar> => [
   { label: "users created", value: s.users.create, color: "#2e9d57" },
@@ -110,8 +78,6 @@ const issuesTable = (issues: ReadonlyArray<Errors.RecordIssue>): string =>
     )
     .join("")}</tbody></table>`
 
-const card = (label: string, value: number | string, cls = "") =>
-  `<div class="card ${cls}"><div class="num">${e(value)}</div><div class="cap">${e(label)}</div></div>`
 
 const outcomeTitle: Record<Report["outcome"], string> = {
   "no-changes": "No changes",
@@ -142,37 +108,6 @@ table.fields{border-collapse:collapse}table.fields th{font-weight:500;color:var(
 .error{border:1px solid var(--bad);border-left:5px solid var(--bad);background:var(--panel);padding:10px 14px;border-radius:6px;white-space:pre-wrap}
 .note{color:var(--muted);font-size:13px}code{font-family:ui-monospace,Menlo,Consolas,monospace}
 `
-
-const verifiedValue = (v: string | undefined) => (v === undefined ? `<span class="absent">no value</span>` : `<code>${e(v)}</code>`)
-
-/** What reading the changed records back found: counts, then each record that differs or is missing. */
-const verificationSection = (v: Verify.VerificationReport, max: number): ReadonlyArray<string> => {
-  const bad = v.differs + v.missing
-  const rows = v.records.slice(0, max).map((r) => {
-    const detail = [
-      ...(r.differences ?? []).map(
-        (d) => `<tr><th>${e(d.attribute)}</th><td class="before">sent ${verifiedValue(d.expected)}</td><td class="after">Okta has ${verifiedValue(d.actual)}</td></tr>`
-      ),
-      ...(r.missingMembers && r.missingMembers.length > 0 ? [`<tr><th>not added</th><td colspan="2">${r.missingMembers.map((m) => `<code>${e(m)}</code>`).join(", ")}</td></tr>`] : []),
-      ...(r.extraMembers && r.extraMembers.length > 0 ? [`<tr><th>still there</th><td colspan="2">${r.extraMembers.map((m) => `<code>${e(m)}</code>`).join(", ")}</td></tr>`] : [])
-    ].join("")
-    return `<tr><td>${e(r.kind)}</td><td><span class="badge ${r.outcome === "missing" ? "deactivate" : "update"}">${e(r.outcome)}</span></td><td><code>${e(r.externalId)}</code></td><td>${detail ? `<table class="fields">${detail}</table>` : ""}${r.note ? `<span class="note">${e(r.note)}</span>` : ""}</td></tr>`
-  })
-  return [
-    `<h2>Verification (${bad === 0 ? "every record read back as sent" : `${bad} not as sent`})</h2>`,
-    `<div class="cards">`,
-    card("verified", v.verified, "ok"),
-    card("differ", v.differs, v.differs ? "bad" : ""),
-    card("missing", v.missing, v.missing ? "bad" : ""),
-    card("not read (budget/error)", v.unchecked, v.unchecked ? "warn" : ""),
-    card("deactivations (not readable)", v.notReadable),
-    `</div>`,
-    `<p class="note">Sample ${e(v.sample)}: ${v.sampled} of ${v.changed} changed records read back with ${v.requests} requests${v.pausedMillis > 0 ? `, paused ${(v.pausedMillis / 1000).toFixed(1)} s for rate-limit headroom` : ""}${v.stopped === "budget" ? "; stopped at verify.maxRequests" : v.stopped === "error" ? `; stopped by an error: ${e(v.error?.message ?? "")}` : ""}.</p>`,
-    ...(rows.length > 0
-      ? [`<table class="list"><thead><tr><th>Type</th><th>Found</th><th>externalId</th><th>Difference</th></tr></thead><tbody>`, ...rows, `</tbody></table>`]
-      : [])
-  ]
-}
 
 // what needs a reviewer's eye first: deactivations, reactivations, updates; then creates
 const reviewOrder: ReadonlyArray<Plan.UserChange["op"]> = ["deactivate", "reactivate", "update", "create"]

@@ -13,8 +13,8 @@ import { driftLines } from "../RenderProof.ts"
 import * as Runtime from "../Runtime.ts"
 import { globalOptions, runCommand, withTrailingNewline, writeFileFrom } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { planJsonChunks, planJsonOptions, sampleFrom } from "./PlanApply.ts"
-import { maxRequestsOption } from "./Verify.ts"
+import { planJsonChunks, planJsonOptions } from "../internal/PlanFiles.ts"
+import { maxRequestsOption, sampleFrom } from "../internal/ProofOptions.ts"
 
 export const command = Command.make(
   "drift",

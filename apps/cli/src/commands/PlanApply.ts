@@ -1,179 +1,23 @@
 /**
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
+ * `plan` itself is in Plan.ts.
  */
-import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sample, Sync, Verify, type Plan, type RunReport } from "@anysource/core"
+import { PlanDriftError, Safeguards, Sync, Verify, type Plan as CorePlan } from "@anysource/core"
+import { Run } from "@anysource/runtime"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
 import * as ExitCodes from "../ExitCodes.ts"
-import * as HtmlReport from "../HtmlReport.ts"
-import * as Progress from "../Progress.ts"
 import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
-import {
-  type FileError,
-  globalOptions,
-  type Globals,
-  type Io,
-  readFile,
-  requireTerminal,
-  runCommand,
-  UsageError,
-  withTrailingNewline,
-  writeFileFrom,
-  writeJsonFile
-} from "../internal/Context.ts"
+import { globalOptions, type Globals, requireTerminal, runCommand, UsageError } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { jsonChunks } from "../internal/JsonChunks.ts"
-import { refreshLine } from "../RenderProof.ts"
+import { checkReportFiles, detailOption, progressFor, readPlanFile, reportOption, writeReports } from "../internal/PlanFiles.ts"
+import { initialOption, refreshOption, sampleFrom } from "../internal/ProofOptions.ts"
+import * as Plan from "./Plan.ts"
 
-const reportOption = Options.text("report").pipe(
-  Options.withPseudoName("file"),
-  Options.withDescription("Write the run report: run.json (machine-readable) or run.html (a page for people). Repeatable."),
-  Options.repeated
-)
-
-const detailOption = Options.boolean("detail").pipe(
-  Options.withAlias("d"),
-  Options.withDescription("Show every change: source location and field-level before → after.")
-)
-
-const refreshOption = Options.boolean("refresh").pipe(
-  Options.withDescription(
-    "Read what the plan would touch from Okta first and plan against it."
-  )
-)
-
-const initialOption = Options.boolean("initial").pipe(
-  Options.withDescription(
-    "First sync: go ahead on an empty state though Okta holds records."
-  )
-)
-
-/** `--sample` / `--verify-sample`: a count, a share or all; a usage error otherwise. */
-export const sampleFrom = (flag: string, text: Option.Option<string>): Effect.Effect<Sample.Sample | undefined, UsageError> =>
-  Option.match(text, {
-    onNone: () => Effect.succeed(undefined),
-    onSome: (t) => {
-      const parsed = Sample.parse(t)
-      return parsed === undefined
-        ? Effect.fail(new UsageError({ message: `${flag} ${t}: use a count (100), a share (10%) or 100% for all` }))
-        : Effect.succeed(parsed)
-    }
-  })
-
-const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, UsageError> =>
-  Effect.forEach(
-    files,
-    (f) =>
-      /\.(json|html?)$/i.test(f)
-        ? Effect.void
-        : Effect.fail(new UsageError({ message: `--report ${f}: use a file name ending in .json or .html` })),
-    { discard: true }
-  )
-
-/** Write the report in every requested format, streamed (never the whole report as one string). */
-export const writeReports = (files: ReadonlyArray<string>, report: RunReport.RunReport): Effect.Effect<void, FileError> =>
-  Effect.forEach(files, (f) => (/\.html?$/i.test(f) ? writeFileFrom(f, HtmlReport.chunks(report)) : writeJsonFile(f, report)), {
-    discard: true
-  })
-
-/**
- * The plan as stable JSON (keys sorted at every depth, 2-space indent): the contract for `apply --plan` and CI
- * integrations. Written in chunks; `PlanJson.parse` reads it back with the same content hash.
- */
-export const planJsonOptions = { indent: 2, sortKeys: true } as const
-
-/** The plan's JSON text in chunks (see `planJsonOptions`). */
-export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> => jsonChunks(plan, planJsonOptions)
-
-/** Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). */
-export const readPlanFile = (file: string): Effect.Effect<Plan.Plan, FileError | ConfigError> =>
-  readFile(file).pipe(Effect.flatMap((text) => PlanJson.parse(text, file)))
-
-const progressFor = (io: Io, enabled: boolean) =>
-  Progress.make({
-    interactive: io.interactive && enabled,
-    style: io.err,
-    log: (message) => Effect.logInfo(message)
-  })
-
-// ---------------------------------------------------------------------------------------------
-
-const planCommand = Command.make(
-  "plan",
-  {
-    ...globalOptions,
-    detail: detailOption,
-    json: Options.boolean("json").pipe(Options.withDescription("Print the plan as JSON on stdout (nothing else on stdout).")),
-    out: Options.text("out").pipe(
-      Options.withAlias("o"),
-      Options.withPseudoName("file"),
-      Options.withDescription("Save the plan as JSON, to apply exactly it later with `apply --plan <file>`."),
-      Options.optional
-    ),
-    report: reportOption,
-    refresh: refreshOption,
-    initial: initialOption
-  },
-  (o) =>
-    runCommand(o as Globals, (io) =>
-      Effect.gen(function* () {
-        yield* checkReportFiles(o.report)
-        const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
-        const progress = progressFor(io, !o.json)
-        const { error, report } = yield* Sync.runWithReport({
-          loaded,
-          mode: "plan",
-          refresh: o.refresh,
-          initial: o.initial,
-          onEvent: progress.onEvent
-        }).pipe(
-          Effect.ensuring(progress.stop),
-          Effect.provide(Runtime.syncLayer(loaded)),
-          Effect.scoped
-        )
-        const plan = report.plan
-        const stoppedBySafeguard = Option.isSome(error) && error.value._tag === "SafeguardTripped"
-        if (plan) {
-          if (o.json) yield* io.printJson(plan, planJsonOptions)
-          else {
-            if (report.refresh) yield* io.print(refreshLine(report.refresh, io.out))
-            if (o.detail) {
-              yield* io.printLines(Render.planDetailLines(plan, io.out))
-              yield* io.print("")
-            }
-            yield* io.print(Render.renderPlanSummary(plan, io.out, { stoppedBySafeguard }))
-          }
-          if (Option.isSome(o.out)) {
-            yield* writeFileFrom(o.out.value, withTrailingNewline(planJsonChunks(plan)))
-            if (!o.json) yield* io.print(io.out.dim(`Plan saved to ${o.out.value}. Apply exactly it with: anysource apply --plan ${o.out.value}`))
-          } else if (!o.json && Render.totalChanges(plan) > 0 && Option.isNone(error))
-            yield* io.print(io.out.dim(`Run \`anysource apply\` to apply these changes (or save them with --out plan.json).`))
-        }
-        yield* writeReports(o.report, report)
-        if (Option.isSome(error)) return yield* Effect.fail(error.value)
-        yield* io.setExit(report.outcome === "planned" ? ExitCodes.ExitCode.Changes : ExitCodes.ExitCode.Ok)
-      })
-    )
-).pipe(
-  Command.withDescription(
-    describe(
-      "Read the source, map, validate and diff against the last sync; show what apply would change. Sends nothing to Okta.",
-      {
-        examples: [
-          "anysource plan",
-          "anysource plan --detail",
-          "anysource plan --json | jq .summary",
-          "anysource plan --out plan.json --report plan.html",
-          "anysource plan --refresh   # read Okta's view of what would change first"
-        ],
-        exitCodes: "0 no changes, 2 changes pending, 6 a safeguard would stop the apply, 10 the state is empty but Okta holds this source's records (--initial, or `state rebuild`)"
-      }
-    )
-  )
-)
+export { planJsonChunks, planJsonOptions, readPlanFile, writeReports } from "../internal/PlanFiles.ts"
 
 // ---------------------------------------------------------------------------------------------
 
@@ -224,7 +68,7 @@ const applyCommand = Command.make(
           })
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const identitySourceId = loaded.config.okta.identitySourceId
-        const savedPlan = Option.isSome(o.plan) ? Option.some(yield* readPlanFile(o.plan.value)) : Option.none<Plan.Plan>()
+        const savedPlan = Option.isSome(o.plan) ? Option.some(yield* readPlanFile(o.plan.value)) : Option.none<CorePlan.Plan>()
         if (Option.isSome(savedPlan) && savedPlan.value.identitySourceId !== identitySourceId)
           return yield* Effect.fail(
             new UsageError({
@@ -239,8 +83,8 @@ const applyCommand = Command.make(
         const style = onStdout ? io.out : io.err
         const show = (text: string) => (onStdout ? io.print(text) : io.printErr(text))
         const showLines = (lines: Iterable<string>) => (onStdout ? io.printLines(lines) : io.printErrLines(lines))
-        const blocked = (plan: Plan.Plan) => Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
-        const showPlan = (plan: Plan.Plan, to: "stdout" | "prompt") =>
+        const blocked = (plan: CorePlan.Plan) => Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
+        const showPlan = (plan: CorePlan.Plan, to: "stdout" | "prompt") =>
           Effect.gen(function* () {
             const options = { stoppedBySafeguard: blocked(plan) }
             if (to === "prompt") {
@@ -282,7 +126,7 @@ const applyCommand = Command.make(
           // Without a prompt, show the plan as soon as it is known (before anything is sent); with progress bars on
           // screen, after them. A plan that is not the expected one is never shown: the apply refuses it (drift).
           let shownPlan = ask
-          const showOnce = (plan: Plan.Plan) =>
+          const showOnce = (plan: CorePlan.Plan) =>
             Effect.gen(function* () {
               if (shownPlan || o.json) return
               shownPlan = true
@@ -311,9 +155,13 @@ const applyCommand = Command.make(
         }
         const { error, report } = result
         yield* writeReports(o.report, report)
-        if (Option.isSome(error) && error.value._tag === "PlanDriftError" && agreed !== undefined) {
+        const drift = yield* Run.failed(error).pipe(
+          Effect.as(undefined),
+          Effect.catchTag("PlanDriftError", (e) => Effect.succeed(e)),
+          Effect.orElseSucceed(() => undefined)
+        )
+        if (drift !== undefined && agreed !== undefined) {
           // say which input moved, instead of printing the fresh plan and "Failed"
-          const drift = error.value
           const lines = Render.describeDrift(agreed, report.plan, {
             plan: Option.getOrElse(o.plan, () => "the plan you confirmed"),
             config: io.configPath
@@ -351,4 +199,4 @@ const applyCommand = Command.make(
   )
 )
 
-export const commands = [planCommand, applyCommand] as const
+export const commands = [Plan.command, applyCommand] as const

@@ -13,17 +13,12 @@ import { verificationLines } from "../RenderProof.ts"
 import * as Runtime from "../Runtime.ts"
 import { globalOptions, runCommand, writeJsonFile } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { readPlanFile, sampleFrom } from "./PlanApply.ts"
+import { readPlanFile } from "../internal/PlanFiles.ts"
+import { maxRequestsOption, sampleFrom } from "../internal/ProofOptions.ts"
 
 export const sampleOption = Options.text("sample").pipe(
   Options.withPseudoName("size"),
   Options.withDescription("How many records to read: a count (100), a share (10%) or all (100%). Default: verify.sample."),
-  Options.optional
-)
-
-export const maxRequestsOption = Options.integer("max-requests").pipe(
-  Options.withPseudoName("n"),
-  Options.withDescription("Stop cleanly after this many Okta requests. Default: verify.maxRequests."),
   Options.optional
 )
 

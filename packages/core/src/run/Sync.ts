@@ -53,6 +53,12 @@ export interface SyncOptions extends Proof.ProofOptions {
    * so a long apply keeps it, while a killed run blocks the next one for at most this long.
    */
   readonly lockTtlMillis?: number
+  /**
+   * An apply that finds another run holding the identity source's lock fails with `StateError` `Locked` either way.
+   * `"fail"` (default) records it in the run history as a failed run; `"skip"` leaves the history untouched, for a
+   * caller that treats it as a skipped turn (a worker replica whose tick another replica is running).
+   */
+  readonly whenLocked?: "fail" | "skip"
 }
 
 export type SyncError =
@@ -112,15 +118,22 @@ export const runWithReport = (
     const emit = (event: SyncEvent) => (options.onEvent ? options.onEvent(event) : Effect.void)
     const readBack = (event: ReadBackEvent) => emit({ _tag: "ReadBack", event })
 
-    yield* store
-      .recordRun({ runId, identitySourceId, startedAt: iso(startMillis), mode: options.mode })
-      .pipe(Effect.ignore)
+    // The run enters the history when it starts; with whenLocked "skip", only once it holds the lock.
+    let recorded = false
+    const recordStart = Effect.suspend(() => {
+      recorded = true
+      return store
+        .recordRun({ runId, identitySourceId, startedAt: iso(startMillis), mode: options.mode })
+        .pipe(Effect.ignore)
+    })
+    if (options.mode !== "apply" || options.whenLocked !== "skip") yield* recordStart
 
     const body = Effect.scoped(
       Effect.gen(function* () {
         // a refresh writes state too: it holds the lock like an apply
         if (options.mode === "apply" || options.refresh === true) yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
         if (options.mode === "apply") {
+          if (!recorded) yield* recordStart
           const pending = yield* store.journal
           const resumed = yield* Orchestrator.resumePending({
             onEvent: (event) => emit({ _tag: "Apply", event }),
@@ -249,18 +262,19 @@ export const runWithReport = (
       ...(progress.refresh ? { refresh: progress.refresh } : {}),
       ...(exit._tag === "Left" ? { error: describeError(exit.left) } : {})
     }
-    yield* store
-      .recordRun({
-        runId,
-        identitySourceId,
-        startedAt: report.startedAt,
-        finishedAt: report.finishedAt,
-        mode: options.mode,
-        outcome,
-        ...(plan ? { planHash: plan.hash, counts: { ...flattenCounts(plan), ...Proof.historyCounts(progress.verification) } } : {}),
-        ...(report.error ? { message: report.error.message } : {})
-      })
-      .pipe(Effect.ignore)
+    if (recorded)
+      yield* store
+        .recordRun({
+          runId,
+          identitySourceId,
+          startedAt: report.startedAt,
+          finishedAt: report.finishedAt,
+          mode: options.mode,
+          outcome,
+          ...(plan ? { planHash: plan.hash, counts: { ...flattenCounts(plan), ...Proof.historyCounts(progress.verification) } } : {}),
+          ...(report.error ? { message: report.error.message } : {})
+        })
+        .pipe(Effect.ignore)
     return { report, error }
   })
 
