@@ -16,6 +16,8 @@ import * as PlanApply from "./commands/PlanApply.ts"
 import * as SchemaSources from "./commands/SchemaSources.ts"
 import * as Sessions from "./commands/Sessions.ts"
 import * as State from "./commands/State.ts"
+import * as Verify from "./commands/Verify.ts"
+import * as Drift from "./commands/Drift.ts"
 import * as Confirm from "./internal/Confirm.ts"
 import { type Ask, CliContext, type CliContextService } from "./internal/Context.ts"
 import * as Help from "./internal/Help.ts"
@@ -56,6 +58,8 @@ const root = Command.make("anysource").pipe(
     Init.command,
     Check.command,
     ...PlanApply.commands,
+    Verify.command,
+    Drift.command,
     Sessions.command,
     State.command,
     Emulator.command,

@@ -30,6 +30,11 @@ export const ExitCode = {
    * or CI is set): refused before anything was read or sent. Like `terraform apply` without `-auto-approve`.
    */
   ConfirmationRequired: 11,
+  /**
+   * Okta does not hold what anysource sent or believes: `apply` (with verification) and `verify` read records back
+   * that differ or are missing; `drift` found drift. The apply itself succeeded; state holds what Okta confirmed.
+   */
+  NotAsSent: 12,
   /** Bad command-line usage (unknown flag, missing argument) or a file named on the command line that cannot be read or written. */
   Usage: 64,
   /** Interrupted (Ctrl-C, SIGINT). */
@@ -87,7 +92,11 @@ export const fromError = (error: unknown): ExitCode =>
 export const table: ReadonlyArray<readonly [code: number, short: string, meaning: string]> = [
   [ExitCode.Ok, "success", "success; `plan`: no changes"],
   [ExitCode.Internal, "bug", "unexpected error (a bug: please report it)"],
-  [ExitCode.Changes, "changes pending", "`plan`: changes pending (also `apply` declined at the prompt; `okta conformance`: differences found)"],
+  [
+    ExitCode.Changes,
+    "changes pending",
+    "`plan`: changes pending (also `apply` declined at the prompt; `drift --fix`: re-sends planned; `okta conformance`: differences found)"
+  ],
   [ExitCode.Config, "config error", "configuration error (names the file and the config path)"],
   [ExitCode.Source, "source error", "source error (names file/line/column or the endpoint); nothing sent, nobody deactivated"],
   [ExitCode.Validation, "validation error", "validation error (strict mode, duplicate externalIds)"],
@@ -100,6 +109,11 @@ export const table: ReadonlyArray<readonly [code: number, short: string, meaning
     ExitCode.ConfirmationRequired,
     "confirmation needed",
     "`apply` / `sessions cancel` without `--yes` where nobody can be asked (no terminal, or `CI` set); nothing was done"
+  ],
+  [
+    ExitCode.NotAsSent,
+    "Okta differs",
+    "`apply` / `verify`: applied, but records read back differ from what was sent or are missing; `drift`: Okta differs from the state"
   ],
   [ExitCode.Usage, "usage error", "bad command-line usage, or a file given on the command line cannot be read or written"],
   [ExitCode.Interrupted, "interrupted", "interrupted (Ctrl-C)"],

@@ -5,7 +5,8 @@
  * Everything that comes from data is HTML-escaped.
  */
 import type { Errors, Plan, RunReport } from "@anysource/core"
-import { type Bar, barChart, escapeHtml } from "./internal/Html.ts"
+import { type Bar, barChart, card, escapeHtml } from "./internal/Html.ts"
+import { verificationSection } from "./internal/HtmlVerification.ts"
 
 type Report = RunReport.RunReport
 
@@ -77,8 +78,6 @@ const issuesTable = (issues: ReadonlyArray<Errors.RecordIssue>): string =>
     )
     .join("")}</tbody></table>`
 
-const card = (label: string, value: number | string, cls = "") =>
-  `<div class="card ${cls}"><div class="num">${e(value)}</div><div class="cap">${e(label)}</div></div>`
 
 const outcomeTitle: Record<Report["outcome"], string> = {
   "no-changes": "No changes",
@@ -216,6 +215,7 @@ export function* chunks(report: Report, options: HtmlOptions = {}): Generator<st
       )
     }
   }
+  if (report.verification) yield* parts.push(...verificationSection(report.verification, max))
   if (report.sessions.length > 0) {
     yield* parts.push(
       `<h2>Okta sessions</h2><table class="list"><thead><tr><th>#</th><th>Session</th><th>Status</th><th>Uploads</th><th>Entities</th><th>Bytes</th></tr></thead><tbody>`,

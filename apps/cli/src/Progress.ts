@@ -3,7 +3,7 @@
  * batches uploaded, the session's status, a countdown while Okta's 5-minute rule holds the next
  * session). Otherwise (CI, pipes, --log-format json): one plain log line per meaningful event.
  */
-import type { Plan, Sync } from "@anysource/core"
+import type { Plan, ReadBack, Sync } from "@anysource/core"
 import cliProgress from "cli-progress"
 import { Effect } from "effect"
 import * as Style from "./internal/Style.ts"
@@ -70,6 +70,24 @@ export const describeApplyEvent = (event: ApplyEventLike): string | undefined =>
   }
 }
 
+const taskLabel: Record<ReadBack.Task, string> = { verify: "verify", refresh: "refresh", drift: "drift", rebuild: "rebuild" }
+
+/**
+ * The one-line description of a read-back event (verification, refresh, drift, state rebuild), for plain logs;
+ * progress lines only every `every` records (and the last).
+ */
+export const describeReadBack = (event: ReadBack.ReadBackEvent, every = 500): string | undefined => {
+  const task = taskLabel[event.task]
+  switch (event._tag) {
+    case "ReadBackStarted":
+      return `${task}: reading ${event.total} ${event.what} back from Okta`
+    case "ReadBackProgress":
+      return event.done % every === 0 || event.done === event.total ? `${task}: ${event.done}/${event.total} read` : undefined
+    case "ReadBackPaused":
+      return `${task}: pausing ${clock(event.millis)} to leave the rest of Okta's rate-limit window free`
+  }
+}
+
 /** The log line once the plan is known: the same counts as the plan's summary (memberships are member additions/removals). */
 export const plannedLine = (plan: Plan.Plan): string => {
   const m = plan.summary.memberships
@@ -92,6 +110,10 @@ const plain = (options: ProgressOptions): ProgressUi => {
           return options.log(plannedLine(event.plan))
         case "Apply": {
           const line = describeApplyEvent(event.event as unknown as ApplyEventLike)
+          return line ? options.log(line) : Effect.void
+        }
+        case "ReadBack": {
+          const line = describeReadBack(event.event)
           return line ? options.log(line) : Effect.void
         }
       }
@@ -123,6 +145,7 @@ const interactive = (options: ProgressOptions): ProgressUi => {
   )
   const read = multi.create(0, 0, { label: "read", unit: "rows", info: "" })
   let upload: cliProgress.SingleBar | undefined
+  let readBack: cliProgress.SingleBar | undefined
   let status: cliProgress.SingleBar | undefined
   let uploaded = 0
   let countdown: ReturnType<typeof setInterval> | undefined
@@ -178,6 +201,16 @@ const interactive = (options: ProgressOptions): ProgressUi => {
           case "Apply":
             apply(event.event as unknown as ApplyEventLike)
             break
+          case "ReadBack": {
+            const e = event.event
+            if (e._tag === "ReadBackStarted") {
+              if (!readBack) readBack = multi.create(e.total, 0, { label: taskLabel[e.task], unit: e.what, info: "" })
+              else readBack.setTotal(e.total)
+              readBack.update(0, { label: taskLabel[e.task], unit: e.what, info: "" })
+            } else if (e._tag === "ReadBackProgress") readBack?.update(e.done, { info: "" })
+            else readBack?.update({ info: `paused ${clock(e.millis)} for rate-limit headroom` })
+            break
+          }
         }
       }),
     stop: Effect.sync(() => {

@@ -4,6 +4,7 @@
  * Source data is untrusted: control characters are escaped before they reach the terminal.
  */
 import type { Errors, Plan, RunReport } from "@anysource/core"
+import { refreshLine, verificationLines } from "./RenderProof.ts"
 import * as Style from "./internal/Style.ts"
 import { plural, safe } from "./internal/Text.ts"
 
@@ -185,6 +186,8 @@ export const renderReport = (
         `  ${plural(o.requests, "request")}, ${plural(o.retries, "retry", "retries")}, ${o.rateLimited} rate-limited, waited ${duration(o.waitedMillis)}, ${(o.bytesSent / 1024).toFixed(1)} KB sent`
       )
     )
+  if (report.refresh) lines.push(`  ${refreshLine(report.refresh, s)}`)
+  if (report.verification) lines.push(...verificationLines(report.verification, s))
   const invalid = new Set(report.issues.filter((i) => i.kind !== "filter").map((i) => i.location)).size
   if (invalid > 0) lines.push(s.yellow(`  ${plural(invalid, "row")} left out as invalid (listed above and in the report)`))
   if (report.error && options.includeError !== false) lines.push(s.red(`  ${safe(report.error.tag)}: ${safe(report.error.message)}`))

@@ -19,7 +19,7 @@ const leaves = (c: CommandHelp): Array<CommandHelp> =>
 describe("help pages, rendered from the command descriptors", () => {
   it("each command's usage names its full path, with optional flags in brackets and required arguments bare", () => {
     expect(page("anysource plan")).toContain(
-      "  anysource plan [-d|--detail] [--json] [-o|--out <file>] [--report <file>]... [global options]"
+      "  anysource plan [-d|--detail] [--json] [-o|--out <file>] [--report <file>]... [--refresh]\n                 [--initial] [global options]"
     )
     expect(page("anysource sessions list")).toContain(
       "  anysource sessions list [--json] [-a|--all] [global options]"
@@ -38,7 +38,7 @@ describe("help pages, rendered from the command descriptors", () => {
     expect(plan).toContain("$ anysource plan --json | jq .summary")
     expect(plan).not.toContain("$ anysource init")
     expect(plan).toMatch(
-      /EXIT CODES\n {2}0 no changes, 2 changes pending, 6 a safeguard would stop the apply; every code: anysource help\s+exit-codes/
+      /EXIT CODES\n {2}0 no changes, 2 changes pending, 6 a safeguard would stop the apply, 10 the state is empty but\s+Okta holds this source's records \(--initial, or `state rebuild`\); every code: anysource help\s+exit-codes/
     )
     for (const c of [helpModel, ...leaves(helpModel)]) {
       const text = page(c.path.join(" "))

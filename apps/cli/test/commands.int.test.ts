@@ -188,5 +188,5 @@ describe("configuration errors and the other commands", () => {
     } finally {
       await emulator.close()
     }
-  })
+  }, 90_000)
 })

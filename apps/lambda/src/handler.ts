@@ -38,8 +38,26 @@ export interface HandlerResult {
   readonly pipeline: string
   readonly dryRun: boolean
   readonly report?: CompactReport
+  /** What reading the changed records back after the apply found (absent when nothing was verified). */
+  readonly verification?: VerificationCounts
   readonly error?: RunReport.ReportedError
 }
+
+export interface VerificationCounts {
+  readonly verified: number
+  readonly differs: number
+  readonly missing: number
+  readonly unchecked: number
+}
+
+type Verification = NonNullable<RunReport.RunReport["verification"]>
+
+export const verificationCounts = (v: Verification): VerificationCounts => ({
+  verified: v.verified,
+  differs: v.differs,
+  missing: v.missing,
+  unchecked: v.unchecked
+})
 
 export interface HandlerDeps {
   readonly env: () => Env.LambdaEnv
@@ -137,6 +155,7 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
       sessions: report.sessions.length,
       oktaRequests: report.okta.requests,
       ...(report.summary ? { users: report.summary.users, groups: report.summary.groups, memberships: report.summary.memberships } : {}),
+      ...(report.verification ? { verification: verificationCounts(report.verification) } : {}),
       ...(report.error ? { error: report.error } : {})
     }
     if (status === "failed") yield* Effect.logError("run failed", summary)
@@ -147,6 +166,7 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
       pipeline,
       dryRun,
       report: Report.compact(report),
+      ...(report.verification ? { verification: verificationCounts(report.verification) } : {}),
       ...Option.match(error, { onNone: () => ({}), onSome: (e) => ({ error: RunReport.describeError(e) }) })
     } satisfies HandlerResult
   })

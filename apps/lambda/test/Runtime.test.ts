@@ -3,7 +3,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import * as Env from "../src/Env.ts"
-import { makeHandler, statusOf, type LambdaContext } from "../src/handler.ts"
+import { makeHandler, statusOf, verificationCounts, type LambdaContext } from "../src/handler.ts"
 import type * as Logging from "../src/Logging.ts"
 import * as Runtime from "../src/Runtime.ts"
 import { tempDir } from "./helpers.ts"
@@ -96,5 +96,12 @@ describe("status of a report", () => {
     expect(statusOf(report("no-changes", 1))).toBe("ok")
     expect(statusOf(report("safeguard"))).toBe("failed")
     expect(statusOf(report("failed", 1))).toBe("failed")
+  })
+})
+
+describe("verification in the result", () => {
+  it("carries the counts a state machine can branch on", () => {
+    const verification = { verified: 10, differs: 2, missing: 70, unchecked: 1, records: [{ kind: "user", externalId: "E1", outcome: "missing" }] }
+    expect(verificationCounts(verification as never)).toEqual({ verified: 10, differs: 2, missing: 70, unchecked: 1 })
   })
 })

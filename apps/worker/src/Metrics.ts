@@ -19,6 +19,7 @@
  * | anysource_okta_wait_seconds_total | counter | pipeline — time spent waiting on rate limits and backoff |
  * | anysource_session_waits_total | counter | pipeline — waits for Okta's session gap (5-minute rule) or a foreign session |
  * | anysource_session_wait_seconds_total | counter | pipeline |
+ * | anysource_verified_records_total | counter | pipeline, result (verified, differs, missing, unchecked) — changed records read back after applies |
  * | process_*, nodejs_* | | prom-client's default process metrics |
  */
 import type { RunReport, Sync } from "@anysource/core"
@@ -90,6 +91,14 @@ export const make = (options: { readonly defaultMetrics?: boolean } = {}): Metri
   })
   const sessionWaitSeconds = new Counter({ name: "anysource_session_wait_seconds_total", help: "Time spent in session waits.", labelNames: ["pipeline"], registers })
 
+  const verified = new Counter({
+    name: "anysource_verified_records_total",
+    help: "Changed records read back after applies: verified (as sent), differs, missing, unchecked (budget or error).",
+    labelNames: ["pipeline", "result"],
+    registers
+  })
+  const verifyResults = ["verified", "differs", "missing", "unchecked"] as const
+
   const outcomes: ReadonlyArray<Outcome> = ["applied", "no-changes", "planned", "partial", "safeguard", "failed", "skipped"]
   const changeKeys = [
     ["users", "create"],
@@ -112,6 +121,7 @@ export const make = (options: { readonly defaultMetrics?: boolean } = {}): Metri
       for (const reason of ["busy", "locked", "stopping"]) skips.inc({ pipeline, reason }, 0)
       for (const [entity, op] of changeKeys) changes.inc({ pipeline, entity, op }, 0)
       inProgress.set({ pipeline }, 0)
+      for (const result of verifyResults) verified.inc({ pipeline, result }, 0)
       for (const c of [committed, sessions, requests, rateLimited, retries, waited, sessionWaits, sessionWaitSeconds]) c.inc({ pipeline }, 0)
     },
     runStarted: (pipeline) => inProgress.set({ pipeline }, 1),
@@ -144,6 +154,7 @@ export const make = (options: { readonly defaultMetrics?: boolean } = {}): Metri
       rateLimited.inc({ pipeline }, report.okta.rateLimited)
       retries.inc({ pipeline }, report.okta.retries)
       waited.inc({ pipeline }, report.okta.waitedMillis / 1000)
+      if (report.verification) for (const result of verifyResults) verified.inc({ pipeline, result }, report.verification[result])
     },
     skipped: (pipeline, reason) => {
       runs.inc({ pipeline, outcome: "skipped" })

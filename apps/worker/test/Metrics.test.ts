@@ -85,4 +85,19 @@ describe("Metrics", () => {
     expect(await value(m, "anysource_session_waits_total", { pipeline: "hr" })).toBe(1)
     expect(await value(m, "anysource_session_wait_seconds_total", { pipeline: "hr" })).toBe(12)
   })
+
+  it("counts what verification after applies read back: verified, differs, missing, unchecked", async () => {
+    const m = Metrics.make({ defaultMetrics: false })
+    m.register("hr")
+    expect(await value(m, "anysource_verified_records_total", { pipeline: "hr", result: "differs" })).toBe(0)
+    const verification = { verified: 90, differs: 3, missing: 2, unchecked: 5 } as unknown as NonNullable<RunReport.RunReport["verification"]>
+    m.runFinished("hr", report("applied", { verification }), 1_700_000_000_000)
+    m.runFinished("hr", report("applied", { verification: { ...verification, differs: 0 } }), 1_700_000_001_000)
+    // a run without verification (plan, or verify.after: never) counts nothing
+    m.runFinished("hr", report("planned", { mode: "plan" }), 1_700_000_002_000)
+    expect(await value(m, "anysource_verified_records_total", { pipeline: "hr", result: "verified" })).toBe(180)
+    expect(await value(m, "anysource_verified_records_total", { pipeline: "hr", result: "differs" })).toBe(3)
+    expect(await value(m, "anysource_verified_records_total", { pipeline: "hr", result: "missing" })).toBe(4)
+    expect(await value(m, "anysource_verified_records_total", { pipeline: "hr", result: "unchecked" })).toBe(10)
+  })
 })

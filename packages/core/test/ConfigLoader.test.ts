@@ -479,6 +479,10 @@ describe("secrets", () => {
       const safeguards = base()
       safeguards["safeguards"] = { users: { maxDeactivations: 5 } }
       expect(yield* hash(safeguards, { OKTA_API_TOKEN: "token-one" })).not.toBe(first)
+      // verify changes no plan: it is left out, so tuning it never makes `apply --plan` refuse a reviewed plan
+      const verify = base()
+      verify["verify"] = { sample: "100%", maxRequests: 50 }
+      expect(yield* hash(verify, { OKTA_API_TOKEN: "token-one" })).toBe(first)
       // Key order and defaults written out explicitly do not matter.
       const reordered = { state: { type: "memory" }, ...base(), validation: { strict: false } }
       expect(yield* hash(reordered, { OKTA_API_TOKEN: "token-two" })).toBe(first)
@@ -501,6 +505,32 @@ describe("ConfigLoader.parse", () => {
         type: "sqlite",
         path: "/var/lib/anysource/state.db"
       })
+    })
+  )
+})
+
+describe("the verify block", () => {
+  it.effect("defaults: read back 100 changed records after every apply, at most 1,000 requests and half of each rate-limit window", () =>
+    Effect.gen(function* () {
+      const loaded = yield* parse(base())
+      expect(loaded.config.verify).toEqual({ after: "apply", sample: 100, maxRequests: 1000, rateLimitShare: 50, concurrency: 4 })
+      const custom = base()
+      custom["verify"] = { after: "never", sample: "10%" }
+      expect((yield* parse(custom)).config.verify).toMatchObject({ after: "never", sample: "10%", maxRequests: 1000 })
+    })
+  )
+
+  it.effect("a sample that is neither a count nor a percentage up to 100% is refused at its path", () =>
+    Effect.gen(function* () {
+      for (const sample of ["150%", "ten", -1, "5.5"]) {
+        const raw = base()
+        raw["verify"] = { sample }
+        const error = yield* failure(raw)
+        expect(paths(error)).toEqual(["verify.sample"])
+      }
+      const raw = base()
+      raw["verify"] = { rateLimitShare: 95 }
+      expect(paths(yield* failure(raw))).toEqual(["verify.rateLimitShare"])
     })
   )
 })

@@ -1,6 +1,7 @@
 import { it, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as StateStore from "../src/state/StateStore.ts"
+import { stateStoreContract } from "../src/state/StateStoreConformance.ts"
 
 it.effect("memory store commits upserts and deactivations", () =>
   Effect.gen(function* () {
@@ -29,3 +30,6 @@ it("runOutcome reads a stored outcome in the report's words, including the words
   expect(StateStore.runOutcome(null)).toBeUndefined()
   expect(StateStore.runOutcome("exploded")).toBeUndefined()
 })
+
+// The memory store keeps the same contract as the durable ones (they run it in their own packages).
+stateStoreContract("memory", () => StateStore.makeMemory("0oaCONTRACT"))

@@ -54,9 +54,13 @@ export interface ImportResult {
   readonly usersReactivated: number
   readonly usersDeactivated: number
   readonly usersSkipped: number
+  /** Users the org rejected one by one inside a completed import (the `simulate.rejectShare` mode). */
+  readonly usersRejected: number
   readonly groupsCreated: number
   readonly groupsUpdated: number
   readonly groupsDeleted: number
+  /** Groups the org rejected one by one inside a completed import (the `simulate.rejectShare` mode). */
+  readonly groupsRejected: number
   readonly membershipsAdded: number
   readonly membershipsRemoved: number
   /** Deletes naming an externalId that matched nothing (silently skipped, as Okta does). */
@@ -78,4 +82,15 @@ export interface SessionView {
   readonly result?: ImportResult
   /** Records Okta would have failed on silently: unknown users/groups in memberships, missing login, login conflicts. */
   readonly warnings: ReadonlyArray<string>
+}
+
+/** What a simulation mode did to the directory (`RunningEmulator.simulations()`). */
+export interface SimulationEntry {
+  /** Emulator time, Okta-style ISO string. */
+  readonly at: string
+  readonly kind: "reject" | "adminEdit" | "secondWriter"
+  readonly entity: "user" | "group"
+  readonly externalId: string
+  /** What happened: the attribute edited, the member removed or added, the session that rejected it. */
+  readonly detail: string
 }

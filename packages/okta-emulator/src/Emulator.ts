@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { scaledClock, systemClock, type EmulatorClock } from "./Clock.ts"
-import type { EmulatedGroup, EmulatedUser, SessionView } from "./Directory.ts"
+import type { EmulatedGroup, EmulatedUser, SessionView, SimulationEntry } from "./Directory.ts"
 import { Faults, type FaultInjector } from "./Faults.ts"
 import { matches, oktaGroup, oktaUser, page, parseExpression, quickMatch } from "./internal/AdminApi.ts"
 import { Auth, SCOPE_MANAGE, SCOPE_READ, type OAuthClientConfig, type Principal, type TokenConfig } from "./internal/Auth.ts"
@@ -30,11 +30,13 @@ import {
   UserReplace
 } from "./internal/Payloads.ts"
 import { loadSnapshot, saveSnapshot } from "./internal/Persistence.ts"
+import { Simulator, type SimulateOptions } from "./internal/Simulate.ts"
 import { RateLimiter } from "./internal/RateLimiter.ts"
 import { loadGuard, type StrictGuard } from "./internal/Strict.ts"
 import type { ResponsesMode } from "./OpenApi.ts"
 
 export type { OAuthClientConfig, TokenConfig } from "./internal/Auth.ts"
+export type { SimulateOptions } from "./internal/Simulate.ts"
 
 /** The identity source every emulator has unless `identitySources` says otherwise. */
 export const DEFAULT_IDENTITY_SOURCE_ID = "0oaEMULATED000000001"
@@ -88,6 +90,14 @@ export interface EmulatorOptions {
    * Default false: the validator (openapi-backend, Ajv) is only loaded when this is on.
    */
   readonly strict?: boolean
+  /**
+   * Trouble inside an org that answers every request correctly, for trying verification and drift checks:
+   * `rejectShare` (0–1) of the users and groups each import upserts are rejected one by one while the session
+   * still COMPLETES (per-record warnings in `sessions()`); after each completed import an admin edits
+   * `adminEditShare` of the active users, and a second client writing to the identity source changes
+   * `secondWriterShare` of the users and groups (an attribute; one member out, one in). `seed` picks the records.
+   */
+  readonly simulate?: SimulateOptions
 }
 
 export interface RequestLogEntry {
@@ -139,6 +149,15 @@ export interface RunningEmulator {
   readonly requests: Array<RequestLogEntry>
   /** Runs any due work (expiry, imports whose processing time has come) now. */
   readonly processPending: () => Promise<void>
+  /** Make an admin or a second writer act now (whatever the `simulate` option says), on the default identity source unless given. */
+  readonly simulate: {
+    /** An admin edits `share` (0–1) of the active users; returns their externalIds. */
+    readonly adminEdit: (share: number, identitySourceId?: string) => Array<string>
+    /** A second client changes `share` of the users and groups; returns what it changed. */
+    readonly secondWriter: (share: number, identitySourceId?: string) => { readonly users: Array<string>; readonly groups: Array<string> }
+  }
+  /** What the simulation modes did, oldest first (rejections, admin edits, second-writer changes). */
+  readonly simulations: () => Array<SimulationEntry>
 }
 
 interface Reply {
@@ -245,11 +264,15 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   // emulator only runs sped up (timeScale), since clients sign with their own wall clock.
   const clientNow = options.clock === undefined ? () => Date.now() : clock.now
   const auth = new Auth(options.tokens ?? [{ token: DEFAULT_API_TOKEN }], options.oauthClients ?? [], clock.now, clientNow)
+  const simulator = new Simulator(options.simulate ?? {})
   const org = new Org({
     now: clock.now,
     processingDelayMs: options.processingDelayMs ?? 200,
-    listSessions: options.listSessions ?? "active"
+    listSessions: options.listSessions ?? "active",
+    rejects: simulator.rejects,
+    afterImport: simulator.afterImport
   })
+  simulator.attach(org)
 
   if (options.persistPath !== undefined) {
     const saved = loadSnapshot(options.persistPath)
@@ -702,6 +725,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   }, 20)
   timer.unref()
 
+  const firstSource = (): string => [...org.sources.keys()][0] ?? DEFAULT_IDENTITY_SOURCE_ID
   let closed: Promise<void> | undefined
   return {
     url: emulatorUrl,
@@ -722,6 +746,19 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         .sort((a, b) => a.created - b.created)
         .map((s) => org.sessionView(s)),
     processPending: async () => tick(),
+    simulate: {
+      adminEdit: (share, isId) => {
+        const edited = simulator.adminEdit(isId ?? firstSource(), share)
+        persist()
+        return edited
+      },
+      secondWriter: (share, isId) => {
+        const changed = simulator.secondWriter(isId ?? firstSource(), share)
+        persist()
+        return changed
+      }
+    },
+    simulations: () => [...simulator.log],
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
         clearInterval(timer)

@@ -7,6 +7,7 @@ export {
   type OAuthClientConfig,
   type RequestLogEntry,
   type RunningEmulator,
+  type SimulateOptions,
   type TokenConfig
 } from "./Emulator.ts"
 export { ManualClock, scaledClock, systemClock, type EmulatorClock } from "./Clock.ts"
@@ -17,6 +18,7 @@ export type {
   ImportResult,
   SessionStatus,
   SessionView,
+  SimulationEntry,
   StagedCounts,
   UserStatus
 } from "./Directory.ts"

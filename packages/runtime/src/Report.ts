@@ -14,6 +14,12 @@ export type CompactReport = Omit<RunReport.RunReport, "plan"> & {
 }
 
 export const compact = (report: RunReport.RunReport, maxIssues: number = MAX_ISSUES): CompactReport => {
-  const { plan: _plan, issues, ...rest } = report
-  return { ...rest, issues: issues.slice(0, maxIssues), issuesTotal: issues.length }
+  const { plan: _plan, issues, verification, ...rest } = report
+  return {
+    ...rest,
+    issues: issues.slice(0, maxIssues),
+    issuesTotal: issues.length,
+    // the records that differ or are missing, as many as issues (the counts say how many in all)
+    ...(verification ? { verification: { ...verification, records: verification.records.slice(0, maxIssues) } } : {})
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * What a run's progress looks like in the logs of the unattended runtimes: one log line per `Sync` event worth
- * reading later (session created, import started, completed, committed, waits, retries, resumes), the rest at debug
+ * reading later (session created, import started, completed, committed, waits, retries, resumes, read-backs), the rest at debug
  * level. Structured fields go in annotations (`sessionId`, `changes`, `waitMillis`, …), the message stays a sentence.
  * The CLI draws the same events as progress bars and lines of its own (its `Progress` module).
  */
@@ -48,6 +48,22 @@ const logEvent = (event: Sync.SyncEvent): Effect.Effect<void> => {
     }
     case "Apply":
       return logApplyEvent(event.event)
+    case "ReadBack":
+      return logReadBack(event.event)
+  }
+}
+
+/** Reading records back (verification after apply, refresh): its start, its end, and pauses for headroom. */
+const logReadBack = (e: Extract<Sync.SyncEvent, { _tag: "ReadBack" }>["event"]): Effect.Effect<void> => {
+  switch (e._tag) {
+    case "ReadBackStarted":
+      return Effect.logInfo(`${e.task}: reading ${e.total} ${e.what} back from Okta`)
+    case "ReadBackProgress":
+      return e.done === e.total ? Effect.logInfo(`${e.task}: ${e.done} read`) : Effect.void
+    case "ReadBackPaused":
+      return Effect.logInfo(`${e.task}: pausing ${seconds(e.millis)} s to leave the rest of Okta's rate-limit window free`).pipe(
+        Effect.annotateLogs({ pausedMillis: e.millis })
+      )
   }
 }
 

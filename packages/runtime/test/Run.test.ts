@@ -24,7 +24,8 @@ describe("Run.runWithReport", () => {
     Effect.gen(function* () {
       const loaded = yield* load("http://127.0.0.1:9")
       const store = yield* StateStore.makeMemory("0oaRUN")
-      const result = yield* Run.runWithReport({ loaded, mode: "plan", runId: "run-plan" }, Layers.oktaLayer(loaded)).pipe(
+      // initial: an empty state would otherwise ask the (unreachable) org whether it already holds these people
+      const result = yield* Run.runWithReport({ loaded, mode: "plan", runId: "run-plan", initial: true }, Layers.oktaLayer(loaded)).pipe(
         Effect.provideService(StateStore.StateStore, store)
       )
       expect(Option.isNone(result.error)).toBe(true)
@@ -64,5 +65,16 @@ describe("Report.compact", () => {
     expect(compact.issues[0]).toEqual(issues[0])
     expect(compact.issuesTotal).toBe(120)
     expect(Report.compact(report, 5).issues).toHaveLength(5)
+    expect("verification" in compact).toBe(false)
+  })
+
+  it("keeps the verification's counts and the first of the records that differ or are missing", () => {
+    const records = Array.from({ length: 72 }, (_, i) => ({ kind: "user", externalId: `E${i}`, outcome: "missing" }))
+    const verification = { verified: 10, differs: 2, missing: 70, unchecked: 1, records }
+    const report = { runId: "r", outcome: "applied", issues: [], sessions: [], verification } as unknown as RunReport.RunReport
+    const compact = Report.compact(report)
+    expect(compact.verification).toMatchObject({ verified: 10, differs: 2, missing: 70, unchecked: 1 })
+    expect(compact.verification?.records).toHaveLength(50)
+    expect(compact.verification?.records[0]).toEqual(records[0])
   })
 })

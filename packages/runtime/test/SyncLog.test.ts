@@ -80,4 +80,22 @@ describe("SyncLog", () => {
       ])
     })
   )
+
+  it.effect("reading back: its start, its end (not every step) and pauses for rate-limit headroom", () =>
+    Effect.gen(function* () {
+      const readBack = (event: Record<string, unknown>) => ({ _tag: "ReadBack", event }) as unknown as Sync.SyncEvent
+      const lines = yield* logged([
+        readBack({ _tag: "ReadBackStarted", task: "verify", what: "changed records", total: 100 }),
+        readBack({ _tag: "ReadBackProgress", task: "verify", done: 50, total: 100 }),
+        readBack({ _tag: "ReadBackPaused", task: "verify", millis: 12_500 }),
+        readBack({ _tag: "ReadBackProgress", task: "verify", done: 100, total: 100 })
+      ])
+      expect(lines.map((l) => [l.level, l.message])).toEqual([
+        ["INFO", "verify: reading 100 changed records back from Okta"],
+        ["INFO", "verify: pausing 13 s to leave the rest of Okta's rate-limit window free"],
+        ["INFO", "verify: 100 read"]
+      ])
+      expect(lines[1]?.annotations).toEqual({ pausedMillis: 12_500 })
+    })
+  )
 })

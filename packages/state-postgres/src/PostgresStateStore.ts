@@ -299,6 +299,22 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
     const applyChanges = async (client: pg.PoolClient, batch: StateStore.CommitBatch) => {
       const changes = net(batch.changes)
       const runId = enc(batch.runId)
+      for (const part of chunks(changes.forgets, writeChunk)) {
+        // profiles go with their entity (ON DELETE CASCADE); memberships name records, not rows
+        const kinds = part.map((f) => f.kind)
+        const ids = part.map((f) => enc(f.externalId))
+        await client.query(
+          `DELETE FROM ${q}.entities e USING unnest($2::text[], $3::text[]) AS f(kind, external_id)
+           WHERE e.identity_source_id = $1 AND e.kind = f.kind AND e.external_id = f.external_id`,
+          [src, kinds, ids]
+        )
+        await client.query(
+          `DELETE FROM ${q}.memberships ms USING unnest($2::text[], $3::text[]) AS f(kind, external_id)
+           WHERE ms.identity_source_id = $1
+             AND ((f.kind = 'user' AND ms.member_external_id = f.external_id) OR (f.kind = 'group' AND ms.group_external_id = f.external_id))`,
+          [src, kinds, ids]
+        )
+      }
       for (const part of chunks(changes.upserts, writeChunk)) {
         await client.query(
           `INSERT INTO ${q}.entities (identity_source_id, kind, external_id, hash, status, first_seen, last_seen, last_run_id)
@@ -569,6 +585,34 @@ export const make = (options: Options): Effect.Effect<StateStore.StateStoreServi
         await fence(client)
         await client.query(`DELETE FROM ${q}.journal WHERE identity_source_id = $1`, [src])
       }),
+
+      rebuildProgress: run("read the state rebuild's progress", async (client) => {
+        const r = await client.query<{ progress: string }>(`SELECT progress FROM ${q}.rebuild_progress WHERE identity_source_id = $1`, [src])
+        const row = r.rows[0]
+        if (row === undefined) return Option.none()
+        let p: StateStore.RebuildProgress
+        try {
+          p = JSON.parse(dec(row.progress)) as StateStore.RebuildProgress
+        } catch {
+          throw corrupt("The state rebuild's progress")
+        }
+        if (typeof p !== "object" || p === null || typeof p.runId !== "string" || typeof p.phase !== "string")
+          throw corrupt("The state rebuild's progress")
+        return Option.some(p)
+      }),
+
+      saveRebuildProgress: (progress) =>
+        run("save the state rebuild's progress", (client) =>
+          client.query(
+            `INSERT INTO ${q}.rebuild_progress (identity_source_id, progress, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (identity_source_id) DO UPDATE SET progress = EXCLUDED.progress, updated_at = EXCLUDED.updated_at`,
+            [src, enc(JSON.stringify(progress)), progress.updatedAt]
+          )
+        ).pipe(Effect.asVoid),
+
+      clearRebuildProgress: run("clear the state rebuild's progress", (client) =>
+        client.query(`DELETE FROM ${q}.rebuild_progress WHERE identity_source_id = $1`, [src])
+      ).pipe(Effect.asVoid),
 
       recordRun: (record) =>
         run(`record run ${record.runId}`, (client) =>

@@ -35,4 +35,32 @@ describe("net effect of one commit's changes", () => {
       { group: "g", member: "z" }
     ])
   })
+
+  it("a forget voids what came before it for the record, including memberships naming it; what follows applies", () => {
+    const forget = (externalId: string, kind: "user" | "group" = "user"): StateStore.CommittedChange => ({ kind, op: "forget", externalId })
+    const result = net([
+      up("a", "1"),
+      { kind: "membership", op: "add", groupExternalId: "g", memberExternalIds: ["a", "b"] },
+      { kind: "membership", op: "add", groupExternalId: "h", memberExternalIds: ["a"] },
+      forget("a"),
+      up("b", "1"),
+      forget("b"),
+      up("b", "2"),
+      { kind: "membership", op: "add", groupExternalId: "g", memberExternalIds: ["b"] },
+      forget("h", "group"),
+      off("c"),
+      forget("c")
+    ])
+    expect(result.forgets).toEqual([
+      { kind: "user", externalId: "a" },
+      { kind: "user", externalId: "b" },
+      { kind: "group", externalId: "h" },
+      { kind: "user", externalId: "c" }
+    ])
+    expect(result.upserts.map((u) => [u.externalId, u.hash, u.status])).toEqual([["b", "2", "ACTIVE"]])
+    expect(result.deactivations).toEqual([])
+    // g+a was voided by a's forget; g+b was voided by b's forget and added again after it; h went with its group
+    expect(result.memberAdds).toEqual([{ group: "g", member: "b" }])
+    expect(result.memberRemoves).toEqual([])
+  })
 })

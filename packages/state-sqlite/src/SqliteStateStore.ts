@@ -188,6 +188,21 @@ export const make = (
         `UPDATE entities SET status = 'DEACTIVATED', last_run_id = ?
          WHERE identity_source_id = ? AND kind = ? AND external_id IN (SELECT value FROM json_each(?))`
       ),
+      forgetEntities: db.prepare(
+        `DELETE FROM entities WHERE identity_source_id = ? AND kind = ? AND external_id IN (SELECT value FROM json_each(?))`
+      ),
+      forgetMembers: db.prepare(
+        `DELETE FROM memberships WHERE identity_source_id = ? AND member_external_id IN (SELECT value FROM json_each(?))`
+      ),
+      forgetGroups: db.prepare(
+        `DELETE FROM memberships WHERE identity_source_id = ? AND group_external_id IN (SELECT value FROM json_each(?))`
+      ),
+      rebuildProgress: db.prepare("SELECT progress FROM rebuild_progress WHERE identity_source_id = ?").pluck(),
+      saveRebuildProgress: db.prepare(
+        `INSERT INTO rebuild_progress (identity_source_id, progress, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (identity_source_id) DO UPDATE SET progress = excluded.progress, updated_at = excluded.updated_at`
+      ),
+      clearRebuildProgress: db.prepare("DELETE FROM rebuild_progress WHERE identity_source_id = ?"),
       touch: db.prepare(
         `UPDATE entities SET last_seen = ?
          WHERE identity_source_id = ? AND kind = ? AND external_id IN (SELECT value FROM json_each(?))`
@@ -328,15 +343,24 @@ export const make = (
           }
           flush()
         } else {
-          const kind = change.kind
+          // a run of deactivations (or of forgets) of one kind, written in chunks
+          const { kind, op } = change
           const ids: Array<string> = []
           for (; i < changes.length; i++) {
             const c = changes[i]!
-            if (c.kind !== kind || c.op !== "deactivate") break
+            if (c.kind !== kind || c.op !== op) break
             ids.push(c.externalId)
           }
-          for (const part of chunks(ids, idChunk))
-            stmts.deactivate.run(runId, sourceId, kind, JSON.stringify(part))
+          for (const part of chunks(ids, idChunk)) {
+            const json = JSON.stringify(part)
+            if (op === "deactivate") stmts.deactivate.run(runId, sourceId, kind, json)
+            else {
+              // profiles go with their entity (ON DELETE CASCADE); memberships name records, not rows
+              stmts.forgetEntities.run(sourceId, kind, json)
+              if (kind === "user") stmts.forgetMembers.run(sourceId, json)
+              else stmts.forgetGroups.run(sourceId, json)
+            }
+          }
         }
       }
       if (batch.journal) writeJournal(batch.journal, at)
@@ -472,6 +496,21 @@ export const make = (
       clearJournal: attempt("clear the apply journal", () => {
         stmts.clearJournal.run(sourceId)
         planWritten = undefined
+      }),
+
+      rebuildProgress: attempt("read the state rebuild's progress", () =>
+        Option.fromNullable(stmts.rebuildProgress.get(sourceId) as string | undefined).pipe(
+          Option.map((text) => parseStored<StateStore.RebuildProgress>(text, "the state rebuild's progress"))
+        )
+      ),
+
+      saveRebuildProgress: (progress) =>
+        attempt("save the state rebuild's progress", () => {
+          stmts.saveRebuildProgress.run(sourceId, JSON.stringify(progress), progress.updatedAt)
+        }),
+
+      clearRebuildProgress: attempt("clear the state rebuild's progress", () => {
+        stmts.clearRebuildProgress.run(sourceId)
       }),
 
       recordRun: (run) =>

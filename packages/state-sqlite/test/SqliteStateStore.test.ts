@@ -549,6 +549,53 @@ describe("SqliteStateStore", () => {
     )
   })
 
+  describe("schema v3: the progress of a state rebuild", () => {
+    it.scoped("a file written at schema v2 upgrades with its records intact and then keeps a rebuild's progress", () =>
+      Effect.gen(function* () {
+        const path = freshDbPath(dir)
+        mkdirSync(dirname(path), { recursive: true })
+        const db = new Database(path)
+        try {
+          yield* migrate(db, path, migrations.slice(0, 2))
+          db.prepare("INSERT INTO identity_sources (id, created_at) VALUES (?, ?)").run("0oaSQLITE", t1)
+          db.prepare(
+            `INSERT INTO entities (identity_source_id, kind, external_id, hash, status, first_seen, last_seen, last_run_id)
+             VALUES ('0oaSQLITE', 'user', 'e1', 'h1', 'ACTIVE', ?, ?, 'r1')`
+          ).run(t1, t1)
+          db.prepare(
+            "INSERT INTO profiles (identity_source_id, kind, external_id, profile) VALUES ('0oaSQLITE', 'user', 'e1', ?)"
+          ).run(JSON.stringify({ email: "a@b.co" }))
+        } finally {
+          db.close()
+        }
+        const store = yield* open(path)
+        expect((yield* store.index("user")).get("e1")).toEqual({ hash: "h1", status: "ACTIVE" })
+        expect(Option.isNone(yield* store.rebuildProgress)).toBe(true)
+        const progress = { runId: "rebuild-1", startedAt: t1, updatedAt: t1, phase: "groups" as const, after: "g9", counts: { matched: 1 } }
+        yield* store.saveRebuildProgress(progress)
+        expect(yield* store.rebuildProgress).toEqual(Option.some(progress))
+        withRaw(path, (raw) => expect(raw.pragma("user_version", { simple: true })).toBe(3))
+      })
+    )
+
+    it.scoped("a forget of many users removes them and their memberships, and leaves the others", () =>
+      Effect.gen(function* () {
+        const store = yield* open(freshDbPath(dir))
+        const ids = Array.from({ length: 250 }, (_, i) => `u${i}`)
+        yield* store.commit({
+          runId: "r1",
+          at: t1,
+          changes: [...users(250), { kind: "membership", op: "add", groupExternalId: "g", memberExternalIds: ids }]
+        })
+        const gone = ids.slice(0, 200).map((externalId) => ({ kind: "user" as const, op: "forget" as const, externalId }))
+        yield* store.commit({ runId: "r2", at: "2026-01-02T00:00:00.000Z", changes: gone })
+        expect((yield* store.index("user")).size).toBe(50)
+        expect([...((yield* store.memberships).get("g") ?? [])].sort()).toEqual(ids.slice(200).sort())
+        expect((yield* store.entries("user", ["u0", "u249"])).size).toBe(1)
+      })
+    )
+  })
+
   describe("schema migrations", () => {
     const next = migrations.length + 1
     const v2: Migration = {

@@ -7,6 +7,7 @@ import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import { globalOptions, runCommand, UsageError } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
+import * as SimulateFlag from "../internal/SimulateFlag.ts"
 
 export const command = Command.make(
   "emulator",
@@ -15,7 +16,7 @@ export const command = Command.make(
     port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(8010), Options.withDescription("Port on 127.0.0.1 (0 = any free port).")),
     data: Options.text("data").pipe(
       Options.withPseudoName("file"),
-      Options.withDescription("Persist the org (sessions, users, groups) to this JSON file, so restarts keep it."),
+      Options.withDescription("Keep the org (sessions, users, groups) in this JSON file."),
       Options.optional
     ),
     identitySourceId: Options.text("identity-source-id").pipe(
@@ -32,11 +33,21 @@ export const command = Command.make(
       Options.withDefault(1),
       Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
     ),
+    rateLimit: Options.integer("rate-limit").pipe(
+      Options.withPseudoName("n"),
+      Options.withDefault(600),
+      Options.withDescription("Requests a minute before a 429 (Okta: 600).")
+    ),
     responses: Options.choice("responses", ["recorded", "spec"]).pipe(
       Options.withDefault("recorded" as const),
       Options.withDescription(
-        "Where traffic recorded from real orgs and Okta's spec disagree, answer as recorded (default) or as the spec says."
+        "Where recorded orgs and Okta's spec disagree, answer as recorded or as the spec says."
       )
+    ),
+    simulate: Options.text("simulate").pipe(
+      Options.withPseudoName("modes"),
+      Options.withDescription("Faults: reject=0.05,admin-edit=0.01,second-writer=0.1,seed=s"),
+      Options.optional
     ),
     strict: Options.boolean("strict").pipe(
       Options.withDescription(
@@ -47,7 +58,11 @@ export const command = Command.make(
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
+        if (o.rateLimit < 1) return yield* Effect.fail(new UsageError({ message: "--rate-limit must be at least 1 (requests a minute)" }))
         if (o.timeScale <= 0) return yield* Effect.fail(new UsageError({ message: "--time-scale must be greater than 0" }))
+        const simulate = Option.isSome(o.simulate) ? SimulateFlag.parse(o.simulate.value) : SimulateFlag.parse("")
+        if ("error" in simulate) return yield* Effect.fail(new UsageError({ message: simulate.error }))
+        const simulating = SimulateFlag.describe(simulate)
         const token = Option.getOrElse(o.token, () => `emu_${randomBytes(18).toString("base64url")}`)
         const emulator = yield* Effect.acquireRelease(
           Effect.tryPromise({
@@ -60,6 +75,8 @@ export const command = Command.make(
                 timeScale: o.timeScale,
                 strict: o.strict,
                 responses: o.responses,
+                rateLimit: { limit: o.rateLimit },
+                simulate,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               })),
             catch: (cause) =>
@@ -77,7 +94,9 @@ export const command = Command.make(
             `  API token        ${s.bold(token)}${Option.isSome(o.token) ? "" : s.dim("   (shown once)")}`,
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
             `  responses        ${o.responses === "recorded" ? "as recorded from real orgs (--responses spec: as the spec says)" : "as the spec says"}`,
+            `  rate limit       ${o.rateLimit} requests a minute${o.rateLimit === 600 ? " (Okta's default)" : ""}`,
             `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
+            ...(simulating !== "" ? [`  simulating       ${simulating} (seed ${simulate.seed})`] : []),
             "",
             s.dim("In anysource.yaml:"),
             s.dim(`  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`),
@@ -91,7 +110,7 @@ export const command = Command.make(
   Command.withDescription(
     describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
       "anysource emulator --port 8010 --data .anysource/emulator.json",
-      "anysource emulator --strict",
+      "anysource emulator --strict --simulate reject=0.05   # apply then exits 12",
       "OKTA_API_TOKEN=<printed token> anysource plan"
     ] })
   )

@@ -1,8 +1,9 @@
 /**
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
+ * `plan` itself is in Plan.ts.
  */
-import { PlanDriftError, Safeguards, Sync, type Plan } from "@anysource/core"
+import { PlanDriftError, Safeguards, Sync, Verify, type Plan as CorePlan } from "@anysource/core"
 import { Run } from "@anysource/runtime"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
@@ -10,77 +11,13 @@ import * as path from "node:path"
 import * as ExitCodes from "../ExitCodes.ts"
 import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
-import { globalOptions, type Globals, requireTerminal, runCommand, UsageError, withTrailingNewline, writeFileFrom } from "../internal/Context.ts"
+import { globalOptions, type Globals, requireTerminal, runCommand, UsageError } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { checkReportFiles, detailOption, planJsonChunks, planJsonOptions, progressFor, readPlanFile, reportOption, writeReports } from "../internal/PlanFiles.ts"
+import { checkReportFiles, detailOption, progressFor, readPlanFile, reportOption, writeReports } from "../internal/PlanFiles.ts"
+import { initialOption, refreshOption, sampleFrom } from "../internal/ProofOptions.ts"
+import * as Plan from "./Plan.ts"
 
 export { planJsonChunks, planJsonOptions, readPlanFile, writeReports } from "../internal/PlanFiles.ts"
-
-// ---------------------------------------------------------------------------------------------
-
-const planCommand = Command.make(
-  "plan",
-  {
-    ...globalOptions,
-    detail: detailOption,
-    json: Options.boolean("json").pipe(Options.withDescription("Print the plan as JSON on stdout (nothing else on stdout).")),
-    out: Options.text("out").pipe(
-      Options.withAlias("o"),
-      Options.withPseudoName("file"),
-      Options.withDescription("Save the plan as JSON, to apply exactly it later with `apply --plan <file>`."),
-      Options.optional
-    ),
-    report: reportOption
-  },
-  (o) =>
-    runCommand(o as Globals, (io) =>
-      Effect.gen(function* () {
-        yield* checkReportFiles(o.report)
-        const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
-        const progress = progressFor(io, !o.json)
-        const { error, report } = yield* Sync.runWithReport({ loaded, mode: "plan", onEvent: progress.onEvent }).pipe(
-          Effect.ensuring(progress.stop),
-          Effect.provide(Runtime.syncLayer(loaded)),
-          Effect.scoped
-        )
-        const plan = report.plan
-        const stoppedBySafeguard = report.outcome === "safeguard"
-        if (plan) {
-          if (o.json) yield* io.printJson(plan, planJsonOptions)
-          else {
-            if (o.detail) {
-              yield* io.printLines(Render.planDetailLines(plan, io.out))
-              yield* io.print("")
-            }
-            yield* io.print(Render.renderPlanSummary(plan, io.out, { stoppedBySafeguard }))
-          }
-          if (Option.isSome(o.out)) {
-            yield* writeFileFrom(o.out.value, withTrailingNewline(planJsonChunks(plan)))
-            if (!o.json) yield* io.print(io.out.dim(`Plan saved to ${o.out.value}. Apply exactly it with: anysource apply --plan ${o.out.value}`))
-          } else if (!o.json && Render.totalChanges(plan) > 0 && Option.isNone(error))
-            yield* io.print(io.out.dim(`Run \`anysource apply\` to apply these changes (or save them with --out plan.json).`))
-        }
-        yield* writeReports(o.report, report)
-        if (Option.isSome(error)) return yield* Effect.fail(error.value)
-        yield* io.setExit(report.outcome === "planned" ? ExitCodes.ExitCode.Changes : ExitCodes.ExitCode.Ok)
-      })
-    )
-).pipe(
-  Command.withDescription(
-    describe(
-      "Read the source, map, validate and diff against the last sync; show what apply would change. Sends nothing to Okta.",
-      {
-        examples: [
-          "anysource plan",
-          "anysource plan --detail",
-          "anysource plan --json | jq .summary",
-          "anysource plan --out plan.json --report plan.html"
-        ],
-        exitCodes: "0 no changes, 2 changes pending, 6 a safeguard would stop the apply"
-      }
-    )
-  )
-)
 
 // ---------------------------------------------------------------------------------------------
 
@@ -98,16 +35,30 @@ const applyCommand = Command.make(
       Options.optional
     ),
     allowDeletes: Options.boolean("allow-deletes").pipe(
-      Options.withDescription("Let a tripped deactivation safeguard through for this run (review the plan first).")
+      Options.withDescription("Let a tripped safeguard through for this run (review the plan first).")
     ),
     detail: detailOption,
     json: Options.boolean("json").pipe(Options.withDescription("Print the run report as JSON on stdout.")),
-    report: reportOption
+    report: reportOption,
+    refresh: refreshOption,
+    initial: initialOption,
+    noVerify: Options.boolean("no-verify").pipe(Options.withDescription("Skip reading the changed records back after this apply.")),
+    verifySample: Options.text("verify-sample").pipe(
+      Options.withPseudoName("size"),
+      Options.withDescription("Records to read back: a count (100), a share (10%) or 100%."),
+      Options.optional
+    )
   },
   (o) =>
     runCommand(o as Globals, (io) =>
       Effect.gen(function* () {
         yield* checkReportFiles(o.report)
+        const verifySample = yield* sampleFrom("--verify-sample", o.verifySample)
+        const proof = {
+          refresh: o.refresh,
+          initial: o.initial,
+          verify: o.noVerify ? (false as const) : verifySample !== undefined ? { sample: verifySample } : {}
+        }
         // Like `terraform apply` without -auto-approve: never change Okta unasked when nobody can be asked.
         if (!o.yes)
           yield* requireTerminal(io, {
@@ -117,7 +68,7 @@ const applyCommand = Command.make(
           })
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const identitySourceId = loaded.config.okta.identitySourceId
-        const savedPlan = Option.isSome(o.plan) ? Option.some(yield* readPlanFile(o.plan.value)) : Option.none<Plan.Plan>()
+        const savedPlan = Option.isSome(o.plan) ? Option.some(yield* readPlanFile(o.plan.value)) : Option.none<CorePlan.Plan>()
         if (Option.isSome(savedPlan) && savedPlan.value.identitySourceId !== identitySourceId)
           return yield* Effect.fail(
             new UsageError({
@@ -132,8 +83,8 @@ const applyCommand = Command.make(
         const style = onStdout ? io.out : io.err
         const show = (text: string) => (onStdout ? io.print(text) : io.printErr(text))
         const showLines = (lines: Iterable<string>) => (onStdout ? io.printLines(lines) : io.printErrLines(lines))
-        const blocked = (plan: Plan.Plan) => Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
-        const showPlan = (plan: Plan.Plan, to: "stdout" | "prompt") =>
+        const blocked = (plan: CorePlan.Plan) => Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
+        const showPlan = (plan: CorePlan.Plan, to: "stdout" | "prompt") =>
           Effect.gen(function* () {
             const options = { stoppedBySafeguard: blocked(plan) }
             if (to === "prompt") {
@@ -156,6 +107,8 @@ const applyCommand = Command.make(
                 loaded,
                 mode: "plan",
                 allowDeletes: o.allowDeletes,
+                refresh: o.refresh,
+                initial: o.initial,
                 onEvent: progress.onEvent
               }).pipe(Effect.ensuring(progress.stop))
               if (first.report.plan) yield* showPlan(first.report.plan, "prompt")
@@ -173,7 +126,7 @@ const applyCommand = Command.make(
           // Without a prompt, show the plan as soon as it is known (before anything is sent); with progress bars on
           // screen, after them. A plan that is not the expected one is never shown: the apply refuses it (drift).
           let shownPlan = ask
-          const showOnce = (plan: Plan.Plan) =>
+          const showOnce = (plan: CorePlan.Plan) =>
             Effect.gen(function* () {
               if (shownPlan || o.json) return
               shownPlan = true
@@ -184,6 +137,7 @@ const applyCommand = Command.make(
             loaded,
             mode: "apply",
             allowDeletes: o.allowDeletes,
+            ...proof,
             ...(Option.isSome(expected) ? { expectedPlanHash: expected.value } : {}),
             onEvent: (event) =>
               event._tag === "Planned" && !io.interactive
@@ -218,7 +172,13 @@ const applyCommand = Command.make(
         // a failure is rendered once, as the error message, right after
         else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f)), { includeError: false }))
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
-        yield* io.setExit(report.outcome === "partial" ? ExitCodes.ExitCode.Apply : ExitCodes.ExitCode.Ok)
+        yield* io.setExit(
+          report.outcome === "partial"
+            ? ExitCodes.ExitCode.Apply
+            : report.verification !== undefined && Verify.foundDifferences(report.verification)
+              ? ExitCodes.ExitCode.NotAsSent
+              : ExitCodes.ExitCode.Ok
+        )
       })
     )
 ).pipe(
@@ -232,10 +192,11 @@ const applyCommand = Command.make(
           "anysource plan --out plan.json && anysource apply --plan plan.json --yes",
           "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard"
         ],
-        exitCodes: "0 applied (or nothing to do), 2 declined at the prompt, 6 safeguard, 8 plan out of date, 9 incomplete (re-run resumes), 11 no terminal to ask and no --yes"
+        exitCodes:
+          "0 applied and verified, 2 declined, 6 safeguard, 8 plan moved, 9 incomplete, 10 empty state, Okta populated, 11 no --yes, 12 Okta differs"
       }
     )
   )
 )
 
-export const commands = [planCommand, applyCommand] as const
+export const commands = [Plan.command, applyCommand] as const

@@ -10,6 +10,7 @@ import * as Runtime from "../Runtime.ts"
 import { globalOptions, runCommand, writeFileFrom, writeJsonFile } from "../internal/Context.ts"
 import { linesToChunks } from "../internal/Output.ts"
 import { describe } from "../internal/Help.ts"
+import * as StateRebuild from "./StateRebuild.ts"
 
 type Entry = StateStore.StateEntry
 
@@ -190,6 +191,6 @@ const exportCommand = Command.make(
 )
 
 export const command = Command.make("state").pipe(
-  Command.withDescription("Inspect the state store: what anysource believes is in Okta and what each run did."),
-  Command.withSubcommands([show, history, exportCommand])
+  Command.withDescription("Inspect the state store, or rebuild a lost one. What anysource believes is in Okta, what each run did."),
+  Command.withSubcommands([show, history, exportCommand, StateRebuild.command])
 )

@@ -37,3 +37,7 @@ export const barChart = (bars: ReadonlyArray<Bar>): string => {
     .join("\n")
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Changes by type" viewBox="0 0 ${labelW + barW + 60} ${height}" width="100%" style="max-width:${labelW + barW + 60}px">\n${rows}\n</svg>`
 }
+
+/** One number card (`cls`: ok, bad, warn). */
+export const card = (label: string, value: number | string, cls = "") =>
+  `<div class="card ${cls}"><div class="num">${e(value)}</div><div class="cap">${e(label)}</div></div>`

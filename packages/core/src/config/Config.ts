@@ -188,6 +188,46 @@ export const StateConfig = z
   .default({ type: "sqlite", path: ".anysource/state.db" })
 export type StateConfig = z.infer<typeof StateConfig>
 
+/** `100%`, a count of records (`100`) or a share of them (`10%`). */
+export const SampleSize = z
+  .union([z.number().int().min(0), z.string().regex(/^(100|[0-9]{1,2}(\.[0-9]+)?)%$/, "a count (100) or a percentage from 0% to 100% (10%)")])
+  .meta({ description: "A count of records (100), a share of them (10%), or all of them (100%)." })
+export type SampleSize = z.infer<typeof SampleSize>
+
+/**
+ * Reading back what an apply sent (`verify.after: apply`, `anysource verify`), and the reads of `drift`,
+ * `plan --refresh` and `state rebuild`: how much, and how much of Okta's rate limit they may use. Not part of
+ * `configHash`: it changes no plan.
+ */
+export const VerifyConfig = z
+  .strictObject({
+    after: z
+      .enum(["apply", "never"])
+      .default("apply")
+      .meta({ description: "Read the changed records back from Okta after every completed apply (`apply`), or not." }),
+    sample: SampleSize.default(100).meta({
+      description: "Which of the changed records to read back: a count (100, the default), a share (10%) or all (100%)."
+    }),
+    maxRequests: z
+      .number()
+      .int()
+      .min(1)
+      .default(1_000)
+      .meta({ description: "Most Okta requests one verification sends; it stops cleanly there and reports what it did not check." }),
+    rateLimitShare: z
+      .number()
+      .min(1)
+      .max(90)
+      .default(50)
+      .meta({
+        description:
+          "Most of each rate-limit window (% of X-Rate-Limit-Limit) these reads may use: below that many requests left they pause until the window resets."
+      }),
+    concurrency: z.number().int().min(1).max(32).default(4).meta({ description: "Reads in flight at once." })
+  })
+  .prefault({})
+export type VerifyConfig = z.infer<typeof VerifyConfig>
+
 export const SourceConfig = z
   .looseObject({
     type: z.string().min(1).meta({ description: "Adapter id: file, sftp, sql, google-sheets, rest, …" })
@@ -221,6 +261,7 @@ export const PipelineConfig = z.strictObject({
     .default({ trim: true, emptyAsNull: true }),
   validation: z.strictObject({ strict: z.boolean().default(false) }).default({ strict: false }),
   safeguards: SafeguardsConfig,
+  verify: VerifyConfig,
   state: StateConfig
 })
 export type PipelineConfig = z.infer<typeof PipelineConfig>

@@ -215,7 +215,7 @@ const check = (
 
     const source = { type: adapter.id, ...(isPlainObject(sourceConfig) ? sourceConfig : {}) }
     const effective: PipelineConfig = { ...parsed.data, source }
-    const configHash = Hash.sha256(Hash.stableStringify(hashable(effective)))
+    const configHash = Hash.sha256(Hash.stableStringify(hashable({ ...effective, verify: undefined }))) // verify changes no plan
     const config: PipelineConfig =
       effective.state.type === "sqlite" && effective.state.path !== ":memory:"
         ? {

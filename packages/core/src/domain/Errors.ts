@@ -123,7 +123,12 @@ export class OktaApiError extends Data.TaggedError("OktaApiError")<{
   readonly retryAfterMillis?: number
 }> {}
 
-export type StateErrorReason = "Io" | "Corrupt" | "Locked" | "Migration" | "Conflict"
+/**
+ * `Empty`: the state is empty but Okta already holds records of this source (a lost state; `state rebuild`, or
+ * `--initial` for a real first run). `Rebuilding`: a `state rebuild` was started and not finished. `NotEmpty`:
+ * `state rebuild` refused a state that already holds records.
+ */
+export type StateErrorReason = "Io" | "Corrupt" | "Locked" | "Migration" | "Conflict" | "Empty" | "Rebuilding" | "NotEmpty"
 
 export class StateError extends Data.TaggedError("StateError")<{
   readonly reason: StateErrorReason

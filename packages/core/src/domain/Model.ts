@@ -59,6 +59,11 @@ export type CommittedChange =
       readonly location?: SourceLocation
     }
   | { readonly kind: EntityKind; readonly op: "deactivate"; readonly externalId: string }
+  /**
+   * Okta does not hold the record (a verification, drift check or refresh read it back and got 404): state drops it
+   * and every membership naming it, so the next plan creates it again instead of trusting a stale entry.
+   */
+  | { readonly kind: EntityKind; readonly op: "forget"; readonly externalId: string }
   | {
       readonly kind: "membership"
       readonly op: "add" | "remove"

@@ -6,6 +6,8 @@
 import type { RecordIssue } from "../domain/Errors.ts"
 import type { Plan, PlanSummary } from "../plan/Plan.ts"
 import type { RunOutcome } from "../state/StateStore.ts"
+import type { RefreshReport } from "../verify/Refresh.ts"
+import type { VerificationReport } from "../verify/Verify.ts"
 
 /** How a run ended (one vocabulary with the run history: `StateStore.RunOutcome`). */
 export type { RunOutcome } from "../state/StateStore.ts"
@@ -50,6 +52,10 @@ export interface RunReport {
   readonly issues: ReadonlyArray<RecordIssue>
   readonly sessions: ReadonlyArray<SessionReport>
   readonly okta: OktaUsage
+  /** What the read-back after the apply found (`verify.after: apply`): verified, differs, missing, per record. */
+  readonly verification?: VerificationReport
+  /** What `--refresh` read and corrected in state before the plan was made. */
+  readonly refresh?: RefreshReport
   readonly error?: ReportedError
 }
 

@@ -20,16 +20,22 @@ import * as Orchestrator from "../apply/Orchestrator.ts"
 import * as Retry from "../okta/Retry.ts"
 import { isEmpty, type Plan } from "../plan/Plan.ts"
 import * as Planner from "../plan/Planner.ts"
+import * as Proof from "./Proof.ts"
 import { describeError, emptyOktaUsage, type OktaUsage, type RunOutcome, type RunReport } from "./RunReport.ts"
 import * as Safeguards from "../plan/Safeguards.ts"
 import { StateStore } from "../state/StateStore.ts"
+import type { ReadBackEvent } from "../verify/Progress.ts"
+import type { RefreshReport } from "../verify/Refresh.ts"
+import type { VerificationReport } from "../verify/Verify.ts"
 
 export type SyncEvent =
   | { readonly _tag: "ReadProgress"; readonly rows: number }
   | { readonly _tag: "Planned"; readonly plan: Plan }
   | { readonly _tag: "Apply"; readonly event: Orchestrator.ApplyEvent }
+  /** Reading records back from Okta: verification, refresh. */
+  | { readonly _tag: "ReadBack"; readonly event: ReadBackEvent }
 
-export interface SyncOptions {
+export interface SyncOptions extends Proof.ProofOptions {
   readonly loaded: LoadedConfig
   readonly mode: "plan" | "apply"
   /** Let a tripped deactivation safeguard through (`--allow-deletes`). */
@@ -78,6 +84,8 @@ interface Progress {
   resumedRunId?: string
   sourceFingerprint?: string
   outcome?: RunOutcome
+  verification?: VerificationReport | undefined
+  refresh?: RefreshReport
 }
 
 const oktaUsage = Effect.gen(function* () {
@@ -108,6 +116,7 @@ export const runWithReport = (
     const store = yield* StateStore
     const progress: Progress = { sessions: [] }
     const emit = (event: SyncEvent) => (options.onEvent ? options.onEvent(event) : Effect.void)
+    const readBack = (event: ReadBackEvent) => emit({ _tag: "ReadBack", event })
 
     // The run enters the history when it starts; with whenLocked "skip", only once it holds the lock.
     let recorded = false
@@ -121,8 +130,9 @@ export const runWithReport = (
 
     const body = Effect.scoped(
       Effect.gen(function* () {
+        // a refresh writes state too: it holds the lock like an apply
+        if (options.mode === "apply" || options.refresh === true) yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
         if (options.mode === "apply") {
-          yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
           if (!recorded) yield* recordStart
           const pending = yield* store.journal
           const resumed = yield* Orchestrator.resumePending({
@@ -168,13 +178,18 @@ export const runWithReport = (
           const fingerprint = source.fingerprint ? yield* source.fingerprint : undefined
           return { source, plan, fingerprint }
         })
-        const { source, plan, fingerprint } = yield* readAndPlan.pipe(
+        const readAndPlanRetried = readAndPlan.pipe(
           Effect.retry({
             schedule: Retry.backoff(),
             times: options.sourceRetries ?? 3,
             while: (e) => e._tag === "SourceError" && e.retryable === true
           })
         )
+        let { source, plan, fingerprint } = yield* readAndPlanRetried
+        if (options.refresh === true && !isEmpty(plan)) {
+          progress.refresh = yield* Proof.refresh(options.loaded, plan, runId, readBack)
+          if (progress.refresh.corrected > 0) ({ source, plan, fingerprint } = yield* readAndPlanRetried)
+        }
         if (fingerprint !== undefined) progress.sourceFingerprint = fingerprint
         progress.plan = plan
         yield* emit({ _tag: "Planned", plan })
@@ -191,6 +206,7 @@ export const runWithReport = (
           )
         }
 
+        yield* Proof.guard(plan, options)
         yield* Safeguards.check(plan, options.loaded.config.safeguards, { allowDeletes: options.allowDeletes ?? false })
 
         if (isEmpty(plan)) {
@@ -213,6 +229,7 @@ export const runWithReport = (
         progress.sessions = [...progress.sessions, ...result.sessions]
         progress.outcome = result.completed ? "applied" : "partial"
         if (result.completed && source.afterApply) yield* source.afterApply
+        if (result.completed) progress.verification = yield* Proof.verifyAfterApply(options.loaded, plan, runId, options, readBack)
       })
     )
 
@@ -241,6 +258,8 @@ export const runWithReport = (
       issues: plan?.issues ?? (exit._tag === "Left" && exit.left._tag === "ValidationError" ? exit.left.issues : []),
       sessions: progress.sessions,
       okta,
+      ...(progress.verification ? { verification: progress.verification } : {}),
+      ...(progress.refresh ? { refresh: progress.refresh } : {}),
       ...(exit._tag === "Left" ? { error: describeError(exit.left) } : {})
     }
     if (recorded)
@@ -252,7 +271,7 @@ export const runWithReport = (
           finishedAt: report.finishedAt,
           mode: options.mode,
           outcome,
-          ...(plan ? { planHash: plan.hash, counts: flattenCounts(plan) } : {}),
+          ...(plan ? { planHash: plan.hash, counts: { ...flattenCounts(plan), ...Proof.historyCounts(progress.verification) } } : {}),
           ...(report.error ? { message: report.error.message } : {})
         })
         .pipe(Effect.ignore)

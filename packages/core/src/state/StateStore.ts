@@ -83,6 +83,21 @@ export interface RunRecord {
   readonly message?: string
 }
 
+/**
+ * Where an unfinished `state rebuild` stands (`anysource state rebuild` resumes from it): the phase it is in and the
+ * last externalId of that phase whose records are committed. Present only while a rebuild is unfinished.
+ */
+export interface RebuildProgress {
+  readonly runId: string
+  readonly startedAt: string
+  readonly updatedAt: string
+  readonly phase: "users" | "groups" | "memberships"
+  /** The last externalId (user, or group for the last two phases) done in `phase`; absent at its start. */
+  readonly after?: string
+  /** Running totals for the report (records matched, differing, not in Okta, membership pairs, requests). */
+  readonly counts: Readonly<Record<string, number>>
+}
+
 export interface CommitBatch {
   readonly runId: string
   readonly at: string
@@ -120,6 +135,10 @@ export interface StateStoreService {
   readonly journal: Effect.Effect<Option.Option<Journal>, StateError>
   readonly saveJournal: (journal: Journal) => Effect.Effect<void, StateError>
   readonly clearJournal: Effect.Effect<void, StateError>
+  /** The progress of an unfinished `state rebuild`, if one is under way (see `RebuildProgress`). */
+  readonly rebuildProgress: Effect.Effect<Option.Option<RebuildProgress>, StateError>
+  readonly saveRebuildProgress: (progress: RebuildProgress) => Effect.Effect<void, StateError>
+  readonly clearRebuildProgress: Effect.Effect<void, StateError>
   readonly recordRun: (run: RunRecord) => Effect.Effect<void, StateError>
   readonly history: (limit: number) => Effect.Effect<ReadonlyArray<RunRecord>, StateError>
   /**
@@ -138,11 +157,23 @@ interface MemoryData {
   readonly entries: Map<string, StateEntry>
   readonly memberships: Map<string, Set<string>>
   journal: Journal | undefined
+  rebuild: RebuildProgress | undefined
   readonly runs: Array<RunRecord>
   lock: { owner: string; expiresAt: number } | undefined
 }
 
 const key = (kind: EntityKind, id: string) => `${kind}\u0000${id}`
+
+/** A `forget`: the entry goes, and so does every membership naming it (as member, or as the group). */
+const forget = (data: MemoryData, kind: EntityKind, externalId: string): void => {
+  data.entries.delete(key(kind, externalId))
+  if (kind === "group") data.memberships.delete(externalId)
+  else
+    for (const [group, members] of data.memberships) {
+      members.delete(externalId)
+      if (members.size === 0) data.memberships.delete(group)
+    }
+}
 
 export const makeMemory = (identitySourceId = "memory"): Effect.Effect<StateStoreService> =>
   Effect.gen(function* () {
@@ -150,6 +181,7 @@ export const makeMemory = (identitySourceId = "memory"): Effect.Effect<StateStor
       entries: new Map(),
       memberships: new Map(),
       journal: undefined,
+      rebuild: undefined,
       runs: [],
       lock: undefined
     })
@@ -201,7 +233,8 @@ export const makeMemory = (identitySourceId = "memory"): Effect.Effect<StateStor
                 lastSeen: batch.at,
                 lastRunId: batch.runId
               })
-            } else {
+            } else if (c.op === "forget") forget(data, c.kind, c.externalId)
+            else {
               const prev = data.entries.get(key(c.kind, c.externalId))
               if (prev)
                 data.entries.set(key(c.kind, c.externalId), { ...prev, status: "DEACTIVATED", lastRunId: batch.runId })
@@ -223,6 +256,14 @@ export const makeMemory = (identitySourceId = "memory"): Effect.Effect<StateStor
         }),
       clearJournal: Effect.sync(() => {
         data.journal = undefined
+      }),
+      rebuildProgress: Effect.sync(() => Option.fromNullable(data.rebuild)),
+      saveRebuildProgress: (progress) =>
+        Effect.sync(() => {
+          data.rebuild = progress
+        }),
+      clearRebuildProgress: Effect.sync(() => {
+        data.rebuild = undefined
       }),
       recordRun: (run) =>
         Effect.sync(() => {

@@ -8,6 +8,7 @@
  */
 import { describe } from "@effect/vitest"
 import type { MakeStore } from "./internal/contract.ts"
+import { proofChecks } from "./internal/proofChecks.ts"
 import { recordChecks } from "./internal/recordChecks.ts"
 import { runChecks } from "./internal/runChecks.ts"
 
@@ -17,4 +18,5 @@ export const stateStoreContract = (name: string, makeStore: MakeStore) =>
   describe(`StateStore contract: ${name}`, () => {
     recordChecks(makeStore)
     runChecks(makeStore)
+    proofChecks(makeStore)
   })

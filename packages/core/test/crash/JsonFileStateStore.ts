@@ -10,6 +10,7 @@ import {
   StateStore,
   type IndexEntry,
   type Journal,
+  type RebuildProgress,
   type RunRecord,
   type StateEntry,
   type StateStoreService
@@ -19,6 +20,7 @@ interface FileData {
   entries: Record<string, StateEntry>
   memberships: Record<string, Array<string>>
   journal: Journal | null
+  rebuild?: RebuildProgress | null
   runs: Array<RunRecord>
 }
 
@@ -86,6 +88,15 @@ export const make = (path: string): StateStoreService => {
               lastSeen: batch.at,
               lastRunId: batch.runId
             }
+          } else if (c.op === "forget") {
+            delete data.entries[key(c.kind, c.externalId)]
+            if (c.kind === "group") delete data.memberships[c.externalId]
+            else
+              for (const [g, members] of Object.entries(data.memberships)) {
+                const rest = members.filter((m) => m !== c.externalId)
+                if (rest.length === 0) delete data.memberships[g]
+                else data.memberships[g] = rest
+              }
           } else {
             const prev = data.entries[key(c.kind, c.externalId)]
             if (prev) data.entries[key(c.kind, c.externalId)] = { ...prev, status: "DEACTIVATED", lastRunId: batch.runId }
@@ -110,6 +121,16 @@ export const make = (path: string): StateStoreService => {
       }),
     clearJournal: Effect.sync(() => {
       data.journal = null
+      save()
+    }),
+    rebuildProgress: Effect.sync(() => Option.fromNullable(data.rebuild)),
+    saveRebuildProgress: (progress) =>
+      Effect.sync(() => {
+        data.rebuild = progress
+        save()
+      }),
+    clearRebuildProgress: Effect.sync(() => {
+      data.rebuild = null
       save()
     }),
     recordRun: (run) =>

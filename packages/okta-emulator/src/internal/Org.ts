@@ -112,6 +112,10 @@ export interface OrgOptions {
   readonly now: () => number
   readonly processingDelayMs: number
   readonly listSessions: "active" | "all"
+  /** Simulated per-record rejection inside a completed import: true = this upsert is refused (Simulate.ts). */
+  readonly rejects?: (session: SessionRecord, entity: "user" | "group", externalId: string) => boolean
+  /** Called after each import COMPLETED (admin edits and a second writer happen here, Simulate.ts). */
+  readonly afterImport?: (session: SessionRecord, at: number) => void
 }
 
 /** The persisted form of the whole org. */
@@ -140,9 +144,11 @@ const emptyResult = (): MutableResult => ({
   usersReactivated: 0,
   usersDeactivated: 0,
   usersSkipped: 0,
+  usersRejected: 0,
   groupsCreated: 0,
   groupsUpdated: 0,
   groupsDeleted: 0,
+  groupsRejected: 0,
   membershipsAdded: 0,
   membershipsRemoved: 0,
   ignored: 0
@@ -407,6 +413,7 @@ export class Org {
     }
     s.status = "COMPLETED"
     s.uploads = []
+    this.#options.afterImport?.(s, at)
   }
 
   #apply(s: SessionRecord, upload: StagedUpload, at: number, r: MutableResult): void {
@@ -414,6 +421,11 @@ export class Org {
     switch (upload.kind) {
       case "usersUpsert":
         for (const { externalId, profile } of upload.items) {
+          if (this.#options.rejects?.(s, "user", externalId) === true) {
+            r.usersRejected += 1
+            this.#warn(s, `user ${externalId}: rejected (simulated per-record error: the record was not imported)`)
+            continue
+          }
           const outcome = this.upsertUser(isId, externalId, profile, at, "merge")
           if (outcome.startsWith("skipped")) {
             r.usersSkipped += 1
@@ -433,6 +445,11 @@ export class Org {
         return
       case "groupsUpsert":
         for (const { externalId, profile } of upload.items) {
+          if (this.#options.rejects?.(s, "group", externalId) === true) {
+            r.groupsRejected += 1
+            this.#warn(s, `group ${externalId}: rejected (simulated per-record error: the record was not imported)`)
+            continue
+          }
           if (this.upsertGroup(isId, externalId, profile, at) === "created") r.groupsCreated += 1
           else r.groupsUpdated += 1
         }
@@ -736,7 +753,8 @@ export class Org {
       staged: { ...s.staged },
       ...(s.triggeredAt === undefined ? {} : { triggeredAt: oktaTime(s.triggeredAt) }),
       ...(s.finishedAt === undefined ? {} : { finishedAt: oktaTime(s.finishedAt) }),
-      ...(s.result === undefined ? {} : { result: { ...s.result } }),
+      // results saved by earlier versions lack the newer counters
+      ...(s.result === undefined ? {} : { result: { ...emptyResult(), ...s.result } }),
       warnings: [...s.warnings]
     }
   }

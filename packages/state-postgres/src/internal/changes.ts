@@ -6,7 +6,9 @@
  * - last upsert, nothing after        → upsert ACTIVE
  * - last upsert, then a deactivation  → upsert with status DEACTIVATED (the row exists after the batch)
  * - deactivations only                → deactivate the row if it exists (unknown ids are ignored)
- * Per (group, member) only the last add/remove matters. Applying the net effect gives exactly the state
+ * - a forget                          → the row and every membership naming the record are deleted first; what
+ *                                       came before the last forget is void, what came after applies as above
+ * Per (group, member) only the last add/remove after the last forget of either side matters. Applying the net effect gives exactly the state
  * that applying the changes one by one gives, and applying it twice gives the same state again.
  */
 import type { StateStore } from "@anysource/core"
@@ -24,6 +26,8 @@ export interface NetUpsert {
 }
 
 export interface NetChanges {
+  /** Applied first: the rows go, with every membership naming them. */
+  readonly forgets: ReadonlyArray<{ readonly kind: Kind; readonly externalId: string }>
   readonly upserts: ReadonlyArray<NetUpsert>
   readonly deactivations: ReadonlyArray<{ readonly kind: Kind; readonly externalId: string }>
   readonly memberAdds: ReadonlyArray<{ readonly group: string; readonly member: string }>
@@ -33,6 +37,7 @@ export interface NetChanges {
 interface EntityState {
   upsert: Upsert | undefined
   deactivated: boolean
+  forgotten: boolean
 }
 
 export const net = (changes: ReadonlyArray<StateStore.CommittedChange>): NetChanges => {
@@ -47,15 +52,25 @@ export const net = (changes: ReadonlyArray<StateStore.CommittedChange>): NetChan
     }
     const key = `${c.kind}\u0000${c.externalId}`
     let state = entities.get(key)
-    if (state === undefined) entities.set(key, (state = { kind: c.kind, externalId: c.externalId, upsert: undefined, deactivated: false }))
+    if (state === undefined)
+      entities.set(key, (state = { kind: c.kind, externalId: c.externalId, upsert: undefined, deactivated: false, forgotten: false }))
     if (c.op === "upsert") {
       state.upsert = c
       state.deactivated = false
+    } else if (c.op === "forget") {
+      state.upsert = undefined
+      state.deactivated = false
+      state.forgotten = true
+      // membership changes naming the record so far are undone by the forget
+      if (c.kind === "group") members.delete(c.externalId)
+      else for (const group of members.values()) group.delete(c.externalId)
     } else state.deactivated = true
   }
+  const forgets: Array<{ kind: Kind; externalId: string }> = []
   const upserts: Array<NetUpsert> = []
   const deactivations: Array<{ kind: Kind; externalId: string }> = []
   for (const s of entities.values()) {
+    if (s.forgotten) forgets.push({ kind: s.kind, externalId: s.externalId })
     if (s.upsert !== undefined)
       upserts.push({
         kind: s.kind,
@@ -71,5 +86,5 @@ export const net = (changes: ReadonlyArray<StateStore.CommittedChange>): NetChan
   const memberRemoves: Array<{ group: string; member: string }> = []
   for (const [group, pairs] of members)
     for (const [member, add] of pairs) (add ? memberAdds : memberRemoves).push({ group, member })
-  return { upserts, deactivations, memberAdds, memberRemoves }
+  return { forgets, upserts, deactivations, memberAdds, memberRemoves }
 }

@@ -105,7 +105,23 @@ CREATE TABLE ${q}.locks (
 );
 `
 
-export const migrations: ReadonlyArray<Migration> = [{ version: 1, name: "initial tables", up: v1 }]
+/**
+ * v2 (state rebuild): where an unfinished `anysource state rebuild` stands, one row per identity source while it
+ * runs (the progress as JSON text through `text.encode`, since an externalId may hold U+0000: phase, last externalId
+ * done, running counts), deleted when the rebuild finishes.
+ */
+const v2 = (q: string) => `
+CREATE TABLE ${q}.rebuild_progress (
+  identity_source_id text COLLATE "C" PRIMARY KEY,
+  progress           text NOT NULL,
+  updated_at         timestamptz NOT NULL
+);
+`
+
+export const migrations: ReadonlyArray<Migration> = [
+  { version: 1, name: "initial tables", up: v1 },
+  { version: 2, name: "the progress of an unfinished state rebuild", up: v2 }
+]
 
 export const latestVersion = (list: ReadonlyArray<Migration>): number => list.reduce((max, m) => Math.max(max, m.version), 0)
 

@@ -95,13 +95,26 @@ CREATE TABLE locks (
  */
 const v2 = `ALTER TABLE journal ADD COLUMN plan_json TEXT;`
 
+/**
+ * v3 (state rebuild): where an unfinished `anysource state rebuild` stands, one row per identity source while it
+ * runs (the progress JSON: phase, last externalId done, running counts). Deleted when the rebuild finishes.
+ */
+const v3 = `
+CREATE TABLE rebuild_progress (
+  identity_source_id TEXT PRIMARY KEY NOT NULL REFERENCES identity_sources (id) ON DELETE CASCADE,
+  progress           TEXT NOT NULL,
+  updated_at         TEXT NOT NULL
+);
+`
+
 export const migrations: ReadonlyArray<Migration> = [
   { version: 1, description: "create the state tables", up: (db) => db.exec(v1) },
   {
     version: 2,
     description: "store the plan of an apply once, apart from its checkpoints",
     up: (db) => db.exec(v2)
-  }
+  },
+  { version: 3, description: "keep the progress of an unfinished state rebuild", up: (db) => db.exec(v3) }
 ]
 
 export const latestVersion = (list: ReadonlyArray<Migration>): number => list[list.length - 1]?.version ?? 0
