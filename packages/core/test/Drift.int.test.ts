@@ -55,8 +55,8 @@ describe("drift", () => {
         // fix: state learns Okta's values; the ordinary plan then restores exactly the edited people
         expect(yield* withOkta(Drift.fix(report, "drift-fix-1"))).toBe(edited.length)
         const plan = (yield* sync({ loaded, mode: "plan" })).report.plan!
-        expect(plan.users.map((u) => [u.externalId, u.op])).toEqual(edited.map((id) => [id, "update"]))
-        expect(plan.users[0]).toMatchObject({
+        expect([...plan.users].map((u) => [u.externalId, u.op])).toEqual(edited.map((id) => [id, "update"]))
+        expect([...plan.users][0]).toMatchObject({
           op: "update",
           fields: [{ field: "firstName", before: "Edited by an admin" }]
         })
@@ -131,7 +131,7 @@ describe("drift", () => {
         yield* withOkta(Drift.fix(report, "drift-fix-3"))
         expect(yield* store().entries("user", rejected)).toEqual(new Map())
         const plan = (yield* sync({ loaded, mode: "plan" })).report.plan!
-        expect(plan.users.map((u) => [u.externalId, u.op])).toEqual(rejected.map((id) => [id, "create"]))
+        expect([...plan.users].map((u) => [u.externalId, u.op])).toEqual(rejected.map((id) => [id, "create"]))
       }),
     60_000
   )
@@ -199,7 +199,7 @@ describe("plan --refresh", () => {
           })
         )
         const plain = (yield* sync({ loaded, mode: "plan" })).report.plan!
-        expect(plain.users.map((u) => [u.externalId, u.op])).toEqual([
+        expect([...plain.users].map((u) => [u.externalId, u.op])).toEqual([
           ["E002", "update"],
           ["E003", "update"],
           ["E004", "deactivate"],
@@ -209,12 +209,12 @@ describe("plan --refresh", () => {
         const refreshed = yield* sync({ loaded, mode: "plan", refresh: true })
         expect(Option.isNone(refreshed.error)).toBe(true)
         // E002 is already as the source says; E011 exists and needs an update, not a create
-        expect(refreshed.report.plan!.users.map((u) => [u.externalId, u.op])).toEqual([
+        expect([...refreshed.report.plan!.users].map((u) => [u.externalId, u.op])).toEqual([
           ["E003", "update"],
           ["E004", "deactivate"],
           ["E011", "update"]
         ])
-        expect(refreshed.report.plan!.users.find((u) => u.externalId === "E011")).toMatchObject({
+        expect([...refreshed.report.plan!.users].find((u) => u.externalId === "E011")).toMatchObject({
           fields: [{ field: "title", before: "Contractor", after: "Intern" }]
         })
         // read: E002, E003, E004, E011 and the members of dept-sales (E011 joins it)
@@ -250,8 +250,8 @@ describe("plan --refresh", () => {
         expect(rejected.length).toBeGreaterThan(0)
         source.state.rows = people(20, "Manager")
         const refreshed = yield* sync({ loaded, mode: "plan", refresh: true })
-        const ops = refreshed.report
-          .plan!.users.filter((u) => rejected.includes(u.externalId))
+        const ops = [...refreshed.report.plan!.users]
+          .filter((u) => rejected.includes(u.externalId))
           .map((u) => u.op)
         expect(ops.every((op) => op === "create")).toBe(true)
         expect(refreshed.report.refresh?.corrections.absent).toBe(rejected.length)

@@ -42,6 +42,34 @@ describe("the lost-state guard", () => {
     60_000
   )
 
+  it.scopedLive(
+    "when Okta cannot be read, a plan (which sends nothing) warns and goes on; an apply refuses and sends nothing",
+    () =>
+      Effect.gen(function* () {
+        const { h, sync } = yield* org()
+        const loaded = yield* load(mutableSource(people(12)).definition, h.emu.url, {
+          verify: { after: "never" }
+        })
+        // every single-user read is refused (a 403 is not retried): the probe cannot tell a first run from a lost state
+        h.emu.faults.inject({
+          kind: "status",
+          status: 403,
+          method: "GET",
+          path: /\/users\/E\d+$/,
+          times: Infinity
+        })
+        const planned = yield* sync({ loaded, mode: "plan" })
+        expect(Option.isNone(planned.error)).toBe(true)
+        expect(planned.report.summary?.users.create).toBe(12)
+        const before = h.emu.requests.length
+        const applied = yield* sync({ loaded, mode: "apply" })
+        expect(Option.getOrThrow(applied.error)).toMatchObject({ _tag: "OktaApiError", reason: "Forbidden" })
+        expect(h.emu.requests.slice(before).filter((r) => r.method !== "GET")).toEqual([])
+        expect(h.emu.sessions()).toEqual([])
+      }),
+    60_000
+  )
+
   it("the probe looks at up to five users spread over the plan and up to two groups, only on a first run", () => {
     const creates = Array.from({ length: 100 }, (_, i) => ({
       op: "create" as const,
@@ -101,8 +129,8 @@ describe("state rebuild", () => {
         const next = yield* sync({ loaded, mode: "plan" })
         expect(Option.isNone(next.error)).toBe(true)
         const plan = next.report.plan!
-        expect(plan.users.filter((u) => u.op === "create").map((u) => u.externalId)).toEqual(rejected)
-        expect(plan.users.filter((u) => u.op === "update").map((u) => u.externalId)).toEqual(
+        expect([...plan.users].filter((u) => u.op === "create").map((u) => u.externalId)).toEqual(rejected)
+        expect([...plan.users].filter((u) => u.op === "update").map((u) => u.externalId)).toEqual(
           edited.filter((id) => !rejected.includes(id))
         )
         expect(plan.summary.users.deactivate).toBe(0)

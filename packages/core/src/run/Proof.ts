@@ -30,9 +30,12 @@ export interface ProofOptions {
 /** The lost-state guard (a rebuild under way; an empty state against an org that holds the source's records). */
 export const guard = (
   plan: Plan,
-  options: ProofOptions
+  options: ProofOptions & { readonly mode: "plan" | "apply" }
 ): Effect.Effect<void, StateError | OktaApiError, OktaClient | StateStore> =>
-  Probe.guard(plan, { initial: options.initial === true })
+  Probe.guard(plan, {
+    initial: options.initial === true,
+    unreachable: options.mode === "plan" ? "warn" : "fail"
+  })
 
 /** `--refresh`: correct state from Okta for what `plan` touches; the caller plans again when something was corrected. */
 export const refresh = (

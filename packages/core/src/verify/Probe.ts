@@ -70,11 +70,12 @@ export const probe = (plan: Plan): Effect.Effect<ProbeResult, OktaApiError, Okta
 /**
  * Stop a plan that would run on a lost state: while a `state rebuild` is unfinished, and when the state is empty
  * but Okta already holds some of the records the plan would create (unless `initial`: the caller says this really
- * is the first sync).
+ * is the first sync). `unreachable: "warn"` (a plan that sends nothing) logs a warning and goes on when Okta cannot
+ * be read; an apply keeps the default `"fail"`, so nothing is ever sent on an unchecked empty state.
  */
 export const guard = (
   plan: Plan,
-  options: { readonly initial: boolean }
+  options: { readonly initial: boolean; readonly unreachable?: "fail" | "warn" }
 ): Effect.Effect<void, StateError | OktaApiError, OktaClient | StateStore> =>
   Effect.gen(function* () {
     const store = yield* StateStore
@@ -87,7 +88,18 @@ export const guard = (
         })
       )
     if (options.initial || !isFirstRun(plan)) return
-    const { checked, found } = yield* probe(plan)
+    const probed = yield* probe(plan).pipe(
+      Effect.map(Option.some),
+      Effect.catchTag("OktaApiError", (e) =>
+        options.unreachable === "warn"
+          ? Effect.logWarning(
+              `Could not check Okta for a lost state (${e.message}); this plan went on without it. An apply checks again and refuses if Okta cannot be read (--initial skips the check).`
+            ).pipe(Effect.as(Option.none<{ checked: ReadonlyArray<string>; found: ReadonlyArray<string> }>()))
+          : Effect.fail(e)
+      )
+    )
+    if (Option.isNone(probed)) return
+    const { checked, found } = probed.value
     if (found.length === 0) return
     const names = found.slice(0, 3).join(", ")
     return yield* Effect.fail(
