@@ -30,10 +30,13 @@ import {
   UserReplace
 } from "./internal/Payloads.ts"
 import { loadSnapshot, saveSnapshot } from "./internal/Persistence.ts"
+import { profileRoutes } from "./internal/ProfileRoutes.ts"
+import type { CustomAttributesOption, UnknownAttributes } from "./internal/Profiles.ts"
 import { RateLimiter } from "./internal/RateLimiter.ts"
 import { loadGuard, type StrictGuard } from "./internal/Strict.ts"
 
 export type { OAuthClientConfig, TokenConfig } from "./internal/Auth.ts"
+export type { CustomAttributesOption, SchemaAttribute, UnknownAttributes } from "./internal/Profiles.ts"
 
 /** The identity source every emulator has unless `identitySources` says otherwise. */
 export const DEFAULT_IDENTITY_SOURCE_ID = "0oaEMULATED000000001"
@@ -45,8 +48,24 @@ export interface EmulatorOptions {
   readonly port?: number
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string
-  /** Identity sources (Custom Identity Source app instances). Default: one, {@link DEFAULT_IDENTITY_SOURCE_ID}. */
-  readonly identitySources?: ReadonlyArray<{ readonly id: string; readonly name?: string }>
+  /**
+   * Identity sources (Custom Identity Source app instances). Default: one, {@link DEFAULT_IDENTITY_SOURCE_ID}. Each
+   * starts like a new one in a real org: the seven base attributes and the default mapping; `customAttributes`
+   * declares more in its schema (names, for plain strings, or `{ name: { title, maxLength, … } }`), as an admin
+   * would in the Profile Editor. Declared attributes are kept by a persisted org.
+   */
+  readonly identitySources?: ReadonlyArray<{
+    readonly id: string
+    readonly name?: string
+    readonly customAttributes?: CustomAttributesOption
+  }>
+  /**
+   * A user profile attribute the identity source's schema does not declare: `reject` (default) answers the upload
+   * 400 `E0000001` naming it (`profiles[0].profile.departmnet: The attribute departmnet is not defined …`);
+   * `ignore` accepts the upload, drops the attribute and notes it in the session's warnings. Okta's own behaviour is
+   * unconfirmed (docs/okta/identity-sources-api.md §12).
+   */
+  readonly unknownAttributes?: UnknownAttributes
   /** Accepted `SSWS` API tokens (every scope unless `scopes` is given). Default: {@link DEFAULT_API_TOKEN}. */
   readonly tokens?: ReadonlyArray<TokenConfig>
   /** OAuth 2.0 service apps allowed to use `POST /oauth2/v1/token` (client credentials + private_key_jwt). */
@@ -233,7 +252,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const org = new Org({
     now: clock.now,
     processingDelayMs: options.processingDelayMs ?? 200,
-    listSessions: options.listSessions ?? "active"
+    listSessions: options.listSessions ?? "active",
+    unknownAttributes: options.unknownAttributes ?? "reject"
   })
 
   if (options.persistPath !== undefined) {
@@ -241,7 +261,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     if (saved !== undefined) org.restore(saved)
   }
   for (const src of options.identitySources ?? [{ id: DEFAULT_IDENTITY_SOURCE_ID, name: "Emulated identity source" }]) {
-    org.addSource(src.id, src.name ?? src.id)
+    org.addSource(src.id, src.name ?? src.id, src.customAttributes)
   }
 
   const persist = (): void => {
@@ -278,7 +298,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const search = url.searchParams.get("search") ?? url.searchParams.get("filter")
     const q = url.searchParams.get("q")
     const conditions = search === null ? undefined : parseExpression(search)
-    let users = org.allUsers().map((u) => ({ id: u.id, json: oktaUser(u, baseUrl) }))
+    let users = org.allUsers().map((u) => ({ id: u.id, json: oktaUser(u, baseUrl, org.oktaProfileOf(u)) }))
     // Like Okta, a plain listing leaves DEPROVISIONED users out; search/filter see every status.
     if (conditions === undefined) users = users.filter((u) => u.json["status"] !== "DEPROVISIONED")
     else users = users.filter((u) => matches(u.json, conditions))
@@ -462,6 +482,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         }
       }
     },
+    ...profileRoutes(org),
     { pattern: /^\/api\/v1\/users$/, methods: { GET: { scopes: usersRead, handler: listUsers } } },
     {
       pattern: new RegExp(`^/api/v1/users/${SEG}$`),
@@ -471,7 +492,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
           handler: ({ params, baseUrl }) => {
             const u = org.userByIdOrLogin(params[0]!)
             if (u === undefined) throw notFound(params[0]!, "User")
-            return { status: 200, body: oktaUser(u, baseUrl) }
+            return { status: 200, body: oktaUser(u, baseUrl, org.oktaProfileOf(u)) }
           }
         }
       }
@@ -487,7 +508,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         GET: {
           scopes: [...groupsRead, ...usersRead],
           handler: ({ params, url, baseUrl }) => {
-            const members = org.groupMembers(oktaGroupFor(params[0]!)).map((u) => ({ id: u.id, json: oktaUser(u, baseUrl) }))
+            const members = org.groupMembers(oktaGroupFor(params[0]!)).map((u) => ({ id: u.id, json: oktaUser(u, baseUrl, org.oktaProfileOf(u)) }))
             const p = page(members, url, 1000, 10_000)
             return { status: 200, body: p.items.map((m) => m.json), headers: { Link: p.link } }
           }

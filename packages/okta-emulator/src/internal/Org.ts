@@ -17,6 +17,7 @@ import type {
   BulkUsersUpsert,
   Profile
 } from "./Payloads.ts"
+import { Profiles, type CustomAttributesOption, type ProfilesSnapshot, type UnknownAttributes } from "./Profiles.ts"
 
 export const MINUTE = 60_000
 /** No new session within 5 minutes of a session that is still TRIGGERED. */
@@ -87,6 +88,8 @@ export interface UserRecord {
   created: number
   lastUpdated: number
   statusChanged: number
+  /** The Okta user's profile: the identity-source profile through the identity source's mapping (when last written). */
+  oktaProfile?: Record<string, string>
 }
 
 export interface GroupRecord {
@@ -109,6 +112,8 @@ export interface OrgOptions {
   readonly now: () => number
   readonly processingDelayMs: number
   readonly listSessions: "active" | "all"
+  /** A user attribute the identity source's schema lacks: a 400 naming it (default) or dropped with a session warning. */
+  readonly unknownAttributes?: UnknownAttributes
 }
 
 /** The persisted form of the whole org. */
@@ -118,6 +123,8 @@ export interface OrgSnapshot {
   readonly sessions: ReadonlyArray<Omit<SessionRecord, never>>
   readonly users: ReadonlyArray<UserRecord>
   readonly groups: ReadonlyArray<Omit<GroupRecord, "members"> & { readonly members: ReadonlyArray<string> }>
+  /** App user schemas, the Okta user schema and the mappings (absent in files written before they were modelled). */
+  readonly profiles?: ProfilesSnapshot
 }
 
 const emptyStaged = (): SessionRecord["staged"] => ({
@@ -181,9 +188,14 @@ export class Org {
   readonly #queues = new Map<string, Array<SessionRecord>>()
   /** Set whenever anything persistent changed. */
   dirty = false
+  /** Profile schemas and mappings (Profiles.ts). */
+  readonly profiles: Profiles
 
   constructor(options: OrgOptions) {
     this.#options = options
+    this.profiles = new Profiles(options.now, () => {
+      this.dirty = true
+    })
   }
 
   get now(): number {
@@ -192,11 +204,12 @@ export class Org {
 
   // ---------------------------------------------------------------- identity sources
 
-  addSource(id: string, name: string): void {
+  addSource(id: string, name: string, customAttributes?: CustomAttributesOption): void {
     if (!this.sources.has(id)) {
       this.sources.set(id, { id, name })
       this.dirty = true
     }
+    this.profiles.addSource(id, name, customAttributes)
   }
 
   source(id: string): IdentitySourceRecord {
@@ -312,8 +325,9 @@ export class Org {
   }
 
   /** Stages an accepted upload. Returns the session's new status. */
-  stage(s: SessionRecord, upload: StagedUpload): SessionStatus {
+  stage(s: SessionRecord, staged: StagedUpload): SessionStatus {
     this.assertUploadable(s)
+    const upload = staged.kind === "usersUpsert" ? { kind: staged.kind, items: this.#declared(s, staged.items) } : staged
     const now = this.now
     s.uploads.push(upload)
     s.uploadCount += 1
@@ -324,6 +338,32 @@ export class Org {
     if (s.status === "CREATED" && this.#advances(s, upload)) s.status = "IN_PROGRESS"
     this.dirty = true
     return s.status
+  }
+
+  /**
+   * The users of an upsert with only declared attributes: an attribute the identity source's schema lacks is a 400
+   * naming it (`unknownAttributes: "reject"`, nothing is staged) or dropped with a session warning (`"ignore"`).
+   */
+  #declared(s: SessionRecord, items: BulkUsersUpsert["profiles"]): BulkUsersUpsert["profiles"] {
+    const causes = items.flatMap((item, i) => this.profiles.unknownIn(s.identitySourceId, item.profile, `profiles[${i}].profile`))
+    if (causes.length === 0) return items
+    if ((this.#options.unknownAttributes ?? "reject") === "reject") throw validationFailed("profiles", causes.slice(0, 20))
+    const known = this.profiles.attributeNames(s.identitySourceId)
+    return items.map((item) => {
+      const dropped = Object.keys(item.profile).filter((k) => !known.has(k))
+      if (dropped.length === 0) return item
+      this.#warn(s, `user ${item.externalId}: ${dropped.join(", ")} not in the identity source's schema; ignored`)
+      return { ...item, profile: Object.fromEntries(Object.entries(item.profile).filter(([k]) => known.has(k))) }
+    })
+  }
+
+  /** A single-entity profile with the same rule as bulk upserts (ignore: the unknown attributes are dropped). */
+  #declaredProfile(isId: string, profile: Profile): Profile {
+    const causes = this.profiles.unknownIn(isId, profile, "profile")
+    if (causes.length === 0) return profile
+    if ((this.#options.unknownAttributes ?? "reject") === "reject") throw validationFailed("profile", causes.slice(0, 20))
+    const known = this.profiles.attributeNames(isId)
+    return Object.fromEntries(Object.entries(profile).filter(([k]) => known.has(k)))
   }
 
   #advances(s: SessionRecord, upload: StagedUpload): boolean {
@@ -515,7 +555,8 @@ export class Org {
         profile: next,
         created: at,
         lastUpdated: at,
-        statusChanged: at
+        statusChanged: at,
+        oktaProfile: this.profiles.oktaProfile(isId, next)
       }
       let bySource = this.#users.get(isId)
       if (bySource === undefined) {
@@ -529,6 +570,8 @@ export class Org {
     }
     const oldLogin = existing.profile["userName"]
     const changed = !sameProfile(existing.profile, next)
+    // the import applies the identity source's mapping again (it may have changed since the user was last written)
+    existing.oktaProfile = this.profiles.oktaProfile(isId, next, existing.oktaProfile ?? {})
     if (changed) {
       if (oldLogin !== undefined) this.#logins.delete(oldLogin.toLowerCase())
       this.#logins.set(login.toLowerCase(), existing.id)
@@ -609,14 +652,14 @@ export class Org {
     if (this.#user(isId, externalId) !== undefined) {
       throw validationFailed("externalId", [`externalId: A user with externalId ${externalId} already exists.`])
     }
-    const outcome = this.upsertUser(isId, externalId, profile, this.now, "replace")
+    const outcome = this.upsertUser(isId, externalId, this.#declaredProfile(isId, profile), this.now, "replace")
     if (outcome.startsWith("skipped")) throw validationFailed("userName", [`userName: ${outcome.slice(9)}`])
     return this.#user(isId, externalId)!
   }
 
   writeUser(isId: string, externalId: string, profile: Profile, mode: "merge" | "replace"): UserRecord {
     this.userByExternalId(isId, externalId)
-    const outcome = this.upsertUser(isId, externalId, profile, this.now, mode)
+    const outcome = this.upsertUser(isId, externalId, this.#declaredProfile(isId, profile), this.now, mode)
     if (outcome.startsWith("skipped")) throw validationFailed("userName", [`userName: ${outcome.slice(9)}`])
     return this.#user(isId, externalId)!
   }
@@ -701,10 +744,16 @@ export class Org {
       status: u.status,
       login: u.profile["userName"] ?? "",
       profile: { ...u.profile },
+      oktaProfile: this.oktaProfileOf(u),
       created: oktaTime(u.created),
       lastUpdated: oktaTime(u.lastUpdated),
       statusChanged: oktaTime(u.statusChanged)
     }
+  }
+
+  /** The Okta user's profile (computed now for users written before mappings were modelled). */
+  oktaProfileOf(u: UserRecord): Record<string, string> {
+    return { ...(u.oktaProfile ?? this.profiles.oktaProfile(u.identitySourceId, u.profile)) }
   }
 
   groupView(g: GroupRecord): EmulatedGroup {
@@ -743,13 +792,16 @@ export class Org {
       identitySources: [...this.sources.values()],
       sessions: [...this.sessions.values()],
       users: this.allUsers(),
-      groups: this.allGroups().map((g) => ({ ...g, members: [...g.members] }))
+      groups: this.allGroups().map((g) => ({ ...g, members: [...g.members] })),
+      profiles: this.profiles.snapshot()
     }
   }
 
   restore(snapshot: OrgSnapshot): void {
     if (snapshot.version !== 1) throw new Error(`Unsupported emulator state version ${String(snapshot.version)}`)
     for (const src of snapshot.identitySources) this.sources.set(src.id, { ...src })
+    if (snapshot.profiles !== undefined) this.profiles.restore(snapshot.profiles)
+    for (const src of snapshot.identitySources) this.profiles.addSource(src.id, src.name)
     for (const s of snapshot.sessions) this.sessions.set(s.id, { ...s, staged: { ...s.staged }, uploads: [...s.uploads], warnings: [...s.warnings] })
     for (const u of snapshot.users) {
       const user: UserRecord = { ...u, profile: { ...u.profile } }
