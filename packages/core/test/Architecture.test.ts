@@ -25,7 +25,8 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   okta: ["domain", "config"],
   plan: ["domain", "config", "pipeline", "state"],
   apply: ["domain", "okta", "plan", "state"],
-  run: ["domain", "config", "pipeline", "plan", "okta", "apply", "state"],
+  setup: ["domain", "config", "okta"],
+  run: ["domain", "config", "pipeline", "plan", "okta", "apply", "state", "setup"],
   testing: ["domain", "config"],
   namespaces: ["*"],
   // index.ts and testing.ts: the package's entry points

@@ -21,6 +21,7 @@ const publicNames = {
     "PipelineConfig",
     "SafeguardsConfig",
     "SchemaConfig",
+    "SetupConfig",
     "SourceConfig",
     "StateConfig",
     "UserSafeguards",
@@ -59,6 +60,19 @@ const publicNames = {
     "value"
   ],
   OktaApiError: "class",
+  ProfileApi: [
+    "MappingProperty",
+    "ProfileMapping",
+    "ProfileMappingList",
+    "ProfileMappingSummary",
+    "ProfileScopes",
+    "SchemaAttribute",
+    "UserSchema",
+    "schemaUpdate"
+  ],
+  SchemaGuard: ["check", "missing", "missingError"],
+  Setup: ["apply", "displayName", "errorsOf", "plan", "readOrg"],
+  SetupPlan: ["appuserAttribute", "changeKinds", "declaredAttribute", "isEmpty", "plan"],
   OktaAuth: [
     "accessTokenHash",
     "clientAssertion",

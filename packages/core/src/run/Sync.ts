@@ -22,6 +22,7 @@ import { isEmpty, type Plan } from "../plan/Plan.ts"
 import * as Planner from "../plan/Planner.ts"
 import { describeError, emptyOktaUsage, type OktaUsage, type RunOutcome, type RunReport } from "./RunReport.ts"
 import * as Safeguards from "../plan/Safeguards.ts"
+import * as SchemaGuard from "../setup/SchemaGuard.ts"
 import { StateStore } from "../state/StateStore.ts"
 
 export type SyncEvent =
@@ -34,6 +35,11 @@ export interface SyncOptions {
   readonly mode: "plan" | "apply"
   /** Let a tripped deactivation safeguard through (`--allow-deletes`). */
   readonly allowDeletes?: boolean
+  /**
+   * Read the identity source's schema first and refuse attributes it lacks (setup/SchemaGuard.ts). Default:
+   * `okta.schemaCheck` of the config, else true. `--skip-schema-check` passes false.
+   */
+  readonly schemaCheck?: boolean
   /** `apply --plan`: refuse when the recomputed plan's hash differs. */
   readonly expectedPlanHash?: string
   readonly runId?: string
@@ -109,6 +115,8 @@ export const runWithReport = (
 
     const body = Effect.scoped(
       Effect.gen(function* () {
+        // Before the lock and any session: a config sending attributes the identity source lacks stops here.
+        if (options.schemaCheck ?? options.loaded.config.okta.schemaCheck ?? true) yield* SchemaGuard.check(options.loaded)
         if (options.mode === "apply") {
           yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
           const pending = yield* store.journal
