@@ -345,7 +345,10 @@ export class Org {
    * naming it (`unknownAttributes: "reject"`, nothing is staged) or dropped with a session warning (`"ignore"`).
    */
   #declared(s: SessionRecord, items: BulkUsersUpsert["profiles"]): BulkUsersUpsert["profiles"] {
-    const causes = items.flatMap((item, i) => this.profiles.unknownIn(s.identitySourceId, item.profile, `profiles[${i}].profile`))
+    const causes = this.profiles.unknownCauses(
+      s.identitySourceId,
+      items.map((item, i) => ({ at: `profiles[${i}].profile`, profile: item.profile }))
+    )
     if (causes.length === 0) return items
     if ((this.#options.unknownAttributes ?? "reject") === "reject") throw validationFailed("profiles", causes.slice(0, 20))
     const known = this.profiles.attributeNames(s.identitySourceId)
@@ -359,7 +362,7 @@ export class Org {
 
   /** A single-entity profile with the same rule as bulk upserts (ignore: the unknown attributes are dropped). */
   #declaredProfile(isId: string, profile: Profile): Profile {
-    const causes = this.profiles.unknownIn(isId, profile, "profile")
+    const causes = this.profiles.unknownCauses(isId, [{ at: "profile", profile }])
     if (causes.length === 0) return profile
     if ((this.#options.unknownAttributes ?? "reject") === "reject") throw validationFailed("profile", causes.slice(0, 20))
     const known = this.profiles.attributeNames(isId)

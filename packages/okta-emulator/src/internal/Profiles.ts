@@ -457,15 +457,33 @@ export class Profiles {
     return out
   }
 
-  /** Profile attributes the identity source does not declare, as `path: message` causes. */
-  unknownIn(identitySourceId: string, profile: Readonly<Record<string, unknown>>, at: string): Array<string> {
+  /** Profile attributes the identity source does not declare. */
+  unknownIn(identitySourceId: string, profile: Readonly<Record<string, unknown>>): Array<string> {
     const known = this.attributeNames(identitySourceId)
-    return Object.keys(profile)
-      .filter((k) => !known.has(k))
-      .map(
-        (k) =>
-          `${at}.${k}: The attribute ${k} is not defined in the profile of identity source ${identitySourceId}; add it to the identity source's schema (Profile Editor, or POST /api/v1/meta/schemas/apps/${identitySourceId}/default) first.`
-      )
+    return Object.keys(profile).filter((k) => !known.has(k))
+  }
+
+  /**
+   * One cause per undeclared attribute, at its first occurrence (`profiles[1].profile.departmnet: …`), with how many
+   * more profiles carry it.
+   */
+  unknownCauses(
+    identitySourceId: string,
+    profiles: ReadonlyArray<{ readonly at: string; readonly profile: Readonly<Record<string, unknown>> }>
+  ): Array<string> {
+    const seen = new Map<string, { at: string; more: number }>()
+    for (const { at, profile } of profiles)
+      for (const name of this.unknownIn(identitySourceId, profile)) {
+        const first = seen.get(name)
+        if (first === undefined) seen.set(name, { at, more: 0 })
+        else first.more += 1
+      }
+    return [...seen].map(
+      ([name, { at, more }]) =>
+        `${at}.${name}: The attribute ${name} is not defined in the profile of identity source ${identitySourceId}` +
+        (more > 0 ? ` (${more} more profile${more === 1 ? "" : "s"} carry it)` : "") +
+        "; add it to the identity source's schema first."
+    )
   }
 
   snapshot(): ProfilesSnapshot {
