@@ -14,6 +14,7 @@ import * as Init from "./commands/Init.ts"
 import * as PlanApply from "./commands/PlanApply.ts"
 import * as SchemaSources from "./commands/SchemaSources.ts"
 import * as Sessions from "./commands/Sessions.ts"
+import * as Setup from "./commands/Setup.ts"
 import * as State from "./commands/State.ts"
 import * as Confirm from "./internal/Confirm.ts"
 import { type Ask, CliContext, type CliContextService } from "./internal/Context.ts"
@@ -55,6 +56,7 @@ const root = Command.make("anysource").pipe(
     Init.command,
     Check.command,
     ...PlanApply.commands,
+    Setup.command,
     Sessions.command,
     State.command,
     Emulator.command,

@@ -147,7 +147,7 @@ describe("configuration errors and the other commands", () => {
   it("a real org URL: token from the environment, Okta errors rendered without the token, sessions cancel, apply", async () => {
     const emulator = await startEmulator({ strict: true, tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
     try {
-      const dir = copyQuickstart()
+      const dir = copyQuickstart({ setup: false })
       const config = path.join(dir, "anysource.yaml")
       fs.writeFileSync(
         config,
@@ -179,9 +179,20 @@ describe("configuration errors and the other commands", () => {
       expect(cancel.code, show(cancel)).toBe(0)
       expect(emulator.sessions("0oareal0000000000001").find((x) => x.id === session.id)?.status).toBe("CLOSED")
 
+      // the org's identity source lacks the quickstart's attributes: the guard stops the sync before any session
+      const guarded = await run(dir, ["plan"], env)
+      expect(guarded.code, show(guarded)).toBe(3)
+      expect(guarded.stderr).toContain('mapping.profile.title: sends "title", which identity source 0oareal0000000000001 does not declare')
+      const setup = await run(dir, ["setup", "apply", "--yes"], env)
+      expect(setup.code, show(setup)).toBe(0)
+      expect(setup.stdout).toContain("Applied 8 changes to identity source 0oareal0000000000001.")
+
       const apply = await run(dir, ["apply", "--yes", "--log-format", "json"], env)
       expect(apply.code, show(apply)).toBe(0)
-      expect(emulator.directory.users("0oareal0000000000001").filter((u) => u.status === "ACTIVE")).toHaveLength(288)
+      const users = emulator.directory.users("0oareal0000000000001").filter((u) => u.status === "ACTIVE")
+      expect(users).toHaveLength(288)
+      // the mapping setup made carries the custom attributes onto the Okta users
+      expect(users.every((u) => u.oktaProfile["department"] === u.profile["department"] && u.oktaProfile["title"] === u.profile["title"])).toBe(true)
       // every stderr line is a JSON log object; the token appears nowhere
       for (const line of apply.stderr.trim().split("\n")) expect(() => JSON.parse(line), line).not.toThrow()
       expect(`${apply.stdout}${apply.stderr}`).not.toContain("right-token-0123456789")

@@ -72,7 +72,7 @@ const publicNames = {
   ],
   SchemaGuard: ["check", "missing", "missingError"],
   Setup: ["apply", "displayName", "errorsOf", "plan", "readOrg"],
-  SetupPlan: ["appuserAttribute", "changeKinds", "declaredAttribute", "isEmpty", "plan"],
+  SetupPlan: ["SavedPlan", "appuserAttribute", "changeKinds", "declaredAttribute", "isEmpty", "plan"],
   OktaAuth: [
     "accessTokenHash",
     "clientAssertion",

@@ -38,6 +38,15 @@ const detailOption = Options.boolean("detail").pipe(
   Options.withDescription("Show every change: source location and field-level before → after.")
 )
 
+const skipSchemaCheckOption = Options.boolean("skip-schema-check").pipe(
+  Options.withDescription(
+    "Do not read the identity source's schema first (for tokens without okta.schemas.read; same as okta.schemaCheck: false)."
+  )
+)
+
+/** `--skip-schema-check` as Sync's option (absent: the config's okta.schemaCheck decides). */
+const schemaCheckOf = (skip: boolean) => (skip ? { schemaCheck: false } : {})
+
 const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, UsageError> =>
   Effect.forEach(
     files,
@@ -88,7 +97,8 @@ const planCommand = Command.make(
       Options.withDescription("Save the plan as JSON, to apply exactly it later with `apply --plan <file>`."),
       Options.optional
     ),
-    report: reportOption
+    report: reportOption,
+    skipSchemaCheck: skipSchemaCheckOption
   },
   (o) =>
     runCommand(o as Globals, (io) =>
@@ -96,7 +106,7 @@ const planCommand = Command.make(
         yield* checkReportFiles(o.report)
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const progress = progressFor(io, !o.json)
-        const { error, report } = yield* Sync.runWithReport({ loaded, mode: "plan", onEvent: progress.onEvent }).pipe(
+        const { error, report } = yield* Sync.runWithReport({ loaded, mode: "plan", onEvent: progress.onEvent, ...schemaCheckOf(o.skipSchemaCheck) }).pipe(
           Effect.ensuring(progress.stop),
           Effect.provide(Runtime.syncLayer(loaded)),
           Effect.scoped
@@ -160,7 +170,8 @@ const applyCommand = Command.make(
     ),
     detail: detailOption,
     json: Options.boolean("json").pipe(Options.withDescription("Print the run report as JSON on stdout.")),
-    report: reportOption
+    report: reportOption,
+    skipSchemaCheck: skipSchemaCheckOption
   },
   (o) =>
     runCommand(o as Globals, (io) =>
@@ -214,7 +225,8 @@ const applyCommand = Command.make(
                 loaded,
                 mode: "plan",
                 allowDeletes: o.allowDeletes,
-                onEvent: progress.onEvent
+                onEvent: progress.onEvent,
+                ...schemaCheckOf(o.skipSchemaCheck)
               }).pipe(Effect.ensuring(progress.stop))
               if (first.report.plan) yield* showPlan(first.report.plan, "prompt")
               if (Option.isSome(first.error) || !first.report.plan || first.report.outcome === "no-changes") return first
@@ -242,6 +254,7 @@ const applyCommand = Command.make(
             loaded,
             mode: "apply",
             allowDeletes: o.allowDeletes,
+            ...schemaCheckOf(o.skipSchemaCheck),
             ...(Option.isSome(expected) ? { expectedPlanHash: expected.value } : {}),
             onEvent: (event) =>
               event._tag === "Planned" && !io.interactive

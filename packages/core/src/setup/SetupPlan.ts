@@ -12,6 +12,7 @@
  *   conflict, kept unless `force`.
  * - `setup.oktaUserAttributes: create`: a mapping target the Okta user profile lacks is added to it (org-wide).
  */
+import { z } from "zod"
 import type { PipelineConfig } from "../config/Config.ts"
 import * as Hash from "../domain/Hash.ts"
 import type { SchemaAttribute, SchemaAttributeInput } from "../okta/ProfileApi.ts"
@@ -351,3 +352,14 @@ export const plan = (config: PipelineConfig, org: OrgSnapshot, options: SetupOpt
 
 /** True when applying would change nothing in the org. */
 export const isEmpty = (p: SetupPlan): boolean => p.summary.changes === 0
+
+/**
+ * What `setup apply --plan <file>` reads from a saved plan (`setup plan --out`): the identity source, the options and
+ * the hash. The plan itself is computed again from the org and applied only when it hashes the same.
+ */
+export const SavedPlan = z.looseObject({
+  identitySourceId: z.string().min(1),
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "a sha256: hash as `setup plan --out` writes it"),
+  options: z.object({ prune: z.boolean(), force: z.boolean() })
+})
+export type SavedPlan = z.infer<typeof SavedPlan>
