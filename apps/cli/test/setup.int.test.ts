@@ -28,8 +28,8 @@ describe("setup on the quickstart's fresh embedded identity source", () => {
     expect(plan.code, show(plan)).toBe(2)
     expect(plan.stdout).toContain(`Setup plan for identity source ${SOURCE} (the embedded emulator)`)
     for (const line of [
-      '  + identity source attribute city (string, title "city", maxLength 50)',
-      '  + identity source attribute title (string, title "title", maxLength 100)',
+      '  + identity source attribute city (string, title "City", maxLength 50)',
+      '  + identity source attribute title (string, title "Job title", maxLength 100)',
       "  + mapping appuser.department → department",
       "  + mapping appuser.managerId → managerId",
       "8 changes to apply."
@@ -76,13 +76,13 @@ describe("setup on the quickstart's fresh embedded identity source", () => {
       fs
         .readFileSync(config, "utf8")
         .replace("    department: department\n", "    departmnet: department\n")
-        .replace("      department: { maxLength: 50 }", "      departmnet: { maxLength: 50 }")
+        .replace("      department: { maxLength: 50, title: Department }", "      departmnet: { maxLength: 50, title: Department }")
     )
     const r = await run(dir, ["apply", "--yes"])
     expect(r.code, show(r)).toBe(3)
     expect(r.stderr).toMatch(
       new RegExp(
-        `mapping\\.profile\\.departmnet: sends "departmnet", which identity source ${SOURCE} does not declare \\(did you mean "department"\\?\\) \\(anysource\\.yaml:32:5\\)`
+        `mapping\\.profile\\.departmnet: sends "departmnet", which identity source ${SOURCE} does not declare \\(did you mean "department"\\?\\) \\(anysource\\.yaml:33:5\\)`
       )
     )
     expect(r.stderr).toContain("`anysource setup plan` shows what is missing")

@@ -96,8 +96,8 @@ export interface EmulatorOptions {
   /** Called with every request and the reply sent to it (for contract validation in tests). */
   readonly onExchange?: (exchange: Exchange) => void
   /**
-   * Validate every Identity Sources request and reply against the OpenAPI subset the package ships
-   * (`spec/openapi-identity-sources.yaml`, see `specPath()`), with the allowances for recorded traffic. A request
+   * Validate every request and reply of the Identity Sources, schema and mapping APIs against the OpenAPI subsets
+   * the package ships (`spec/`, see `specPath()`), with the allowances for recorded traffic. A request
    * that violates it is answered 400 `E0000003` (`E0000001` for a bad path or query parameter) with one
    * `errorCauses` entry per field (`entityType: must be one of USERS, got "PEOPLE"`) and never reaches the org; a
    * reply that violates it is replaced by a 500 `E0000009` whose cause says the emulator is wrong. Requests outside

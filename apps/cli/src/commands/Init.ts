@@ -70,7 +70,8 @@ export const command = Command.make(
           "Next:",
           `  1. edit ${target}: the source block, the mapping from your columns to Okta attributes`,
           `  2. anysource check${target === "anysource.yaml" ? "" : ` -c ${target}`}     validate the config, reach the source and Okta`,
-          `  3. anysource plan${target === "anysource.yaml" ? "" : ` -c ${target}`}      see exactly what would change`
+          `  3. anysource setup plan${target === "anysource.yaml" ? "" : ` -c ${target}`}  what the identity source's schema and mapping lack (\`setup apply\` adds it)`,
+          `  4. anysource plan${target === "anysource.yaml" ? "" : ` -c ${target}`}      see exactly what would change`
         )
         yield* io.print(lines.join("\n"))
       })

@@ -60,7 +60,7 @@ export const missingError = (
   })
   return new ConfigError({
     reason: "Invalid",
-    file: loaded.file,
+    file: display,
     path: issues[0]!.path,
     issues,
     message:

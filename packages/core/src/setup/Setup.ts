@@ -60,7 +60,7 @@ export const errorsOf = (p: SetupPlan.SetupPlan, loaded: LoadedConfig): ConfigEr
   })
   return new ConfigError({
     reason: "Invalid",
-    file: loaded.file,
+    file: display,
     path: issues[0]!.path,
     issues,
     message:
