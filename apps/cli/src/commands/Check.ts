@@ -1,5 +1,8 @@
-/** `check`: validate the config, probe the source (no rows read) and Okta (auth, identity source reachable), open the state. */
-import { OktaClient, StateStore } from "@anysource/core"
+/**
+ * `check`: validate the config, probe the source (no rows read) and Okta (auth, identity source reachable, its schema
+ * declares what the config sends), open the state.
+ */
+import { OktaClient, SchemaGuard, StateStore } from "@anysource/core"
 import { Command } from "@effect/cli"
 import { Effect, Either } from "effect"
 import { renderError } from "../RenderError.ts"
@@ -45,6 +48,15 @@ export const command = Command.make("check", { ...globalOptions }, (o) =>
           })
         ).pipe(Effect.provide(Runtime.oktaLayer(loaded)), Effect.scoped)
       )
+      if (cfg.okta.schemaCheck !== false)
+        yield* step(
+          "identity source schema",
+          SchemaGuard.check(loaded).pipe(
+            Effect.as(`declares every attribute mapping.profile sends (${Object.keys(cfg.mapping.profile).length})`),
+            Effect.provide(Runtime.oktaLayer(loaded)),
+            Effect.scoped
+          )
+        )
       yield* step(
         `state (${cfg.state.type})`,
         Effect.flatMap(StateStore.StateStore, (store) =>
@@ -58,7 +70,7 @@ export const command = Command.make("check", { ...globalOptions }, (o) =>
   )
 ).pipe(
   Command.withDescription(
-    describe("Validate the config, probe the source (reads no rows) and Okta (auth, identity source), open the state store.", { examples: [
+    describe("Validate the config, probe the source (reads no rows) and Okta (auth, identity source and its schema), open the state store.", { examples: [
       "anysource check",
       "anysource check -c hr/anysource.yaml"
     ] })
