@@ -20,7 +20,7 @@ describe("the OpenAPI validator", () => {
     ]
     for (const s of samples) expect(full.validateRequest(s).length > 0).toBe(quick.validateRequest(s).length > 0)
     expect(full.validateRequest(samples[0]!)).not.toEqual([])
-  })
+  }, 120_000) // the full path dereferences and meta-validates both specs: slow on a busy two-core machine
 
   it("maps requests to spec operations", async () => {
     const v = await specValidator()
@@ -143,5 +143,5 @@ describe("the emulator against the spec", () => {
     ])
     expect(h.recorder.violations).toEqual([])
     expect(h.emu.requests.every((r) => r.status === 200)).toBe(true)
-  })
+  }, 120_000) // the first use of each operation compiles its validators (UserSchema's are large)
 })
