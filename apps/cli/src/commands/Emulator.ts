@@ -33,6 +33,12 @@ export const command = Command.make(
       Options.withDefault(1),
       Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
     ),
+    unknownAttributes: Options.choice("unknown-attributes", ["reject", "ignore"]).pipe(
+      Options.withDefault("reject" as const),
+      Options.withDescription(
+        "A user attribute the identity source's schema lacks: reject the upload with a 400 naming it, or ignore (drop) it. Declare attributes with `anysource setup apply`."
+      )
+    ),
     strict: Options.boolean("strict").pipe(
       Options.withDescription(
         "Check every request and reply against Okta's OpenAPI spec (shipped with the emulator): a request that breaks it gets a 400 naming the field, a reply that breaks it a 500."
@@ -53,6 +59,7 @@ export const command = Command.make(
                 identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
                 timeScale: o.timeScale,
                 strict: o.strict,
+                unknownAttributes: o.unknownAttributes,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               }),
             catch: (cause) =>
