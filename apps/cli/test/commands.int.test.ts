@@ -205,5 +205,5 @@ describe("configuration errors and the other commands", () => {
     } finally {
       await emulator.close()
     }
-  })
+  }, 120_000)
 })

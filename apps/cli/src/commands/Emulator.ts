@@ -36,7 +36,7 @@ export const command = Command.make(
     unknownAttributes: Options.choice("unknown-attributes", ["reject", "ignore"]).pipe(
       Options.withDefault("reject" as const),
       Options.withDescription(
-        "A user attribute the identity source's schema lacks: reject the upload with a 400 naming it, or ignore (drop) it. Declare attributes with `anysource setup apply`."
+        "An attribute the identity source lacks: a 400 naming it, or dropped."
       )
     ),
     strict: Options.boolean("strict").pipe(
