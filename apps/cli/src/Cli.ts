@@ -11,6 +11,7 @@ import * as ExitCodes from "./ExitCodes.ts"
 import * as Check from "./commands/Check.ts"
 import * as Emulator from "./commands/Emulator.ts"
 import * as Init from "./commands/Init.ts"
+import * as Okta from "./commands/Okta.ts"
 import * as PlanApply from "./commands/PlanApply.ts"
 import * as SchemaSources from "./commands/SchemaSources.ts"
 import * as Sessions from "./commands/Sessions.ts"
@@ -60,6 +61,7 @@ const root = Command.make("anysource").pipe(
     Sessions.command,
     State.command,
     Emulator.command,
+    Okta.command,
     ...SchemaSources.commands,
     helpCommand
   ])

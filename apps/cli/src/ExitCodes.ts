@@ -87,7 +87,7 @@ export const fromError = (error: unknown): ExitCode =>
 export const table: ReadonlyArray<readonly [code: number, short: string, meaning: string]> = [
   [ExitCode.Ok, "success", "success; `plan`: no changes"],
   [ExitCode.Internal, "bug", "unexpected error (a bug: please report it)"],
-  [ExitCode.Changes, "changes pending", "`plan`: changes pending (also `apply` declined at the prompt)"],
+  [ExitCode.Changes, "changes pending", "`plan`: changes pending (also `apply` declined at the prompt; `okta conformance`: differences found)"],
   [ExitCode.Config, "config error", "configuration error (names the file and the config path)"],
   [ExitCode.Source, "source error", "source error (names file/line/column or the endpoint); nothing sent, nobody deactivated"],
   [ExitCode.Validation, "validation error", "validation error (strict mode, duplicate externalIds)"],

@@ -46,6 +46,25 @@ describe("OktaClient requests", () => {
     })
   )
 
+  it.effect("start-import accepts the session as an object (recorded) or the spec example's one-element array", () =>
+    Effect.gen(function* () {
+      for (const body of [session("aps1", "TRIGGERED"), [session("aps1", "TRIGGERED")]]) {
+        const s = yield* Effect.provide(
+          Effect.flatMap(OktaClient, (c) => c.startImport("aps1")),
+          clientLayer(fakeHttp(fixed({ status: 200, body })))
+        )
+        expect(s).toMatchObject({ id: "aps1", status: "TRIGGERED" })
+      }
+      const two = yield* Effect.exit(
+        Effect.provide(
+          Effect.flatMap(OktaClient, (c) => c.startImport("aps1")),
+          clientLayer(fakeHttp(fixed({ status: 200, body: [session("aps1"), session("aps2")] })))
+        )
+      )
+      expect(failureOf(two).reason).toBe("Decode")
+    })
+  )
+
   it.effect("every operation hits its path and method", () =>
     Effect.gen(function* () {
       const fake = fakeHttp((req) =>

@@ -30,6 +30,19 @@ const publicNames = {
     "secret"
   ],
   ConfigError: "class",
+  Conformance: [
+    "cleanup",
+    "describeObservation",
+    "diff",
+    "diffShapes",
+    "externalIdPrefix",
+    "externalIdsIn",
+    "knownDifferences",
+    "refusal",
+    "renderShape",
+    "run",
+    "shapeOf"
+  ],
   ConfigLoader: ["defaultFileNames", "load", "parse"],
   Errors: [
     "ApplyError",
@@ -99,6 +112,7 @@ const publicNames = {
   Pipeline: ["plan"],
   Plan: ["isEmpty"],
   PlanDriftError: "class",
+  ProfileCompare: ["normalizeReadProfile", "profileDifferences", "profilesEqual"],
   PlanJson: ["PlanSchema", "explain", "explainFields", "hash", "parse", "stringify"],
   Planner: ["committedChanges", "compile", "diffProfiles", "fromConfig", "issueLimit", "plan"],
   RateLimit: [

@@ -4,7 +4,7 @@
  * recorded for the tests' own checks, and an OktaClient over fetch pointed at it.
  */
 import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, startEmulator, type EmulatorOptions, type RunningEmulator } from "@anysource/okta-emulator"
-import { loadOpenApiValidator, type ExchangeLike, type OpenApiValidator, type Violation } from "@anysource/okta-emulator/testing"
+import { allowancesFor, loadOpenApiValidator, type ExchangeLike, type OpenApiValidator, type Violation } from "@anysource/okta-emulator/testing"
 import { Effect, Layer, Redacted } from "effect"
 import type { OktaAuthConfig } from "../src/config/Config.ts"
 import * as OktaClient from "../src/okta/OktaClient.ts"
@@ -15,7 +15,12 @@ export const DECLARED = ["costCenter", "department", "nickName", "title"] as con
 export const API_TOKEN = DEFAULT_API_TOKEN
 
 let validator: Promise<OpenApiValidator> | undefined
-export const specValidator = () => (validator ??= loadOpenApiValidator())
+let specModeValidator: Promise<OpenApiValidator> | undefined
+/** The validator for an emulator's reply mode (its allowances follow `responses`, default recorded). */
+export const specValidator = (responses: EmulatorOptions["responses"] = "recorded") =>
+  responses === "spec"
+    ? (specModeValidator ??= loadOpenApiValidator({ allowances: allowancesFor({ responses }) }))
+    : (validator ??= loadOpenApiValidator())
 
 export interface Harness {
   readonly emu: RunningEmulator
@@ -48,15 +53,15 @@ export const emulator = (options: EmulatorOptions = {}) =>
         emu,
         exchanges,
         requestViolations: async () => {
-          const v = await specValidator()
+          const v = await specValidator(options.responses)
           return exchanges.flatMap((ex) => v.validateRequest({ method: ex.method, url: ex.url, headers: ex.requestHeaders, body: ex.requestBody }))
         },
         exchangeViolations: async (skip) => {
-          const v = await specValidator()
+          const v = await specValidator(options.responses)
           return exchanges.flatMap((ex, i) => (ex.status === 0 || skip?.(ex, i) ? [] : v.validateExchange(ex)))
         },
         operations: async () => {
-          const v = await specValidator()
+          const v = await specValidator(options.responses)
           return new Set(exchanges.flatMap((ex) => v.operationId(ex.method, ex.url) ?? []))
         }
       }

@@ -8,8 +8,10 @@ export type SessionStatus = "CREATED" | "IN_PROGRESS" | "TRIGGERED" | "COMPLETED
 export type UserStatus = "ACTIVE" | "DEPROVISIONED"
 
 export interface EmulatedUser {
-  /** Okta user id, `00u…`. */
+  /** Okta user id, `00u…` (the Users API's id). */
   readonly id: string
+  /** Identity-source user id, `0ua…`: what the Identity Sources API answers in `responses: "recorded"` mode. */
+  readonly sourceUserId: string
   readonly externalId: string
   readonly identitySourceId: string
   readonly status: UserStatus

@@ -34,6 +34,7 @@ import { profileRoutes } from "./internal/ProfileRoutes.ts"
 import type { CustomAttributesOption, UnknownAttributes } from "./internal/Profiles.ts"
 import { RateLimiter } from "./internal/RateLimiter.ts"
 import { loadGuard, type StrictGuard } from "./internal/Strict.ts"
+import type { ResponsesMode } from "./OpenApi.ts"
 
 export type { OAuthClientConfig, TokenConfig } from "./internal/Auth.ts"
 export type { CustomAttributesOption, SchemaAttribute, UnknownAttributes } from "./internal/Profiles.ts"
@@ -72,8 +73,6 @@ export interface EmulatorOptions {
   readonly oauthClients?: ReadonlyArray<OAuthClientConfig>
   /** Time source. Default: real time (sped up by `timeScale` when given). Tests pass a `ManualClock`. */
   readonly clock?: EmulatorClock
-  /** Status of a successful create-session: 201 as recorded from real orgs (default) or 200 as the spec says. */
-  readonly createSessionStatus?: 200 | 201
   /** What list-sessions returns: only CREATED/IN_PROGRESS/TRIGGERED sessions (default) or every session. */
   readonly listSessions?: "active" | "all"
   /** Bytes in the "200 KB" upload limit's kilobyte. Default 1024. */
@@ -89,10 +88,13 @@ export interface EmulatorOptions {
   /** Keep `requests` (the request log, last 100,000 requests). Default true. */
   readonly requestLog?: boolean
   /**
-   * Status codes of the single-entity endpoints: `spec` (default; POST user 200 without body, DELETE user/group 204)
-   * or `recorded` (as in recorded traffic: POST user 200 with the user, DELETE user/group 200).
+   * Where traffic recorded from real orgs and Okta's spec disagree (docs/okta/identity-sources-api.md §10), answer as
+   * `recorded` (default) or as the `spec` says. Recorded: create-session 201, `POST /users` 200 with the user,
+   * `DELETE` user/group 200, identity-source user ids `0ua…`, user replies listing the base attributes as `null` when
+   * unset, flat group profiles. Spec: 200, 200 without a body, 204, `00u…`, unset attributes left out, group profiles
+   * nested under `profile.profile`. Strict mode validates with the allowances of the chosen mode.
    */
-  readonly singleEntityResponses?: "spec" | "recorded"
+  readonly responses?: ResponsesMode
   /** Called with every request and the reply sent to it (for contract validation in tests). */
   readonly onExchange?: (exchange: Exchange) => void
   /**
@@ -203,16 +205,29 @@ const sessionJson = (s: SessionRecord) => ({
   lastUpdated: oktaTime(s.lastUpdated)
 })
 
-const userJson = (u: UserRecord) => ({
-  id: u.id,
+/**
+ * The base attributes a real org lists in a user reply, `null` when never set, in the order of the genuine recording
+ * (docs/okta/identity-sources-api.md §10.2). `homeAddress` is not among them: the recording does not show it.
+ */
+const RECORDED_BASE_ATTRIBUTES = ["firstName", "lastName", "mobilePhone", "secondEmail", "userName", "email"] as const
+
+const userJsonFor = (mode: ResponsesMode) => (u: UserRecord) => ({
+  id: mode === "recorded" ? u.sourceUserId : u.id,
   externalId: u.externalId,
   created: oktaTime(u.created),
   lastUpdated: oktaTime(u.lastUpdated),
-  profile: { ...u.profile }
+  profile:
+    mode === "recorded"
+      ? { ...Object.fromEntries(RECORDED_BASE_ATTRIBUTES.map((a) => [a, null])), ...u.profile }
+      : { ...u.profile }
 })
 
-// Flat group profile, as real orgs return it (the spec nests it under profile.profile; see docs/okta/identity-sources-api.md §10.3).
-const groupJson = (g: GroupRecord) => ({ id: g.id, externalId: g.externalId, profile: { ...g.profile } })
+// Recorded: the flat profile real orgs return. Spec: nested under profile.profile (docs/okta/identity-sources-api.md §10.3).
+const groupJsonFor = (mode: ResponsesMode) => (g: GroupRecord) => ({
+  id: g.id,
+  externalId: g.externalId,
+  profile: mode === "recorded" ? { ...g.profile } : { profile: { ...g.profile } }
+})
 
 const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
@@ -229,15 +244,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Starts an emulated Okta org for the Identity Sources API. */
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
-  const guard: StrictGuard | undefined =
-    options.strict === true
-      ? await loadGuard(options.singleEntityResponses === undefined ? {} : { singleEntityResponses: options.singleEntityResponses })
-      : undefined
+  const mode: ResponsesMode = options.responses ?? "recorded"
+  const guard: StrictGuard | undefined = options.strict === true ? await loadGuard({ responses: mode }) : undefined
   const clock = options.clock ?? (options.timeScale !== undefined ? scaledClock(options.timeScale) : systemClock)
   const kilobyte = options.kilobyte ?? 1024
   const maxUploadBytes = 200 * kilobyte
-  const createStatus = options.createSessionStatus ?? 201
-  const recorded = options.singleEntityResponses === "recorded"
+  const recorded = mode === "recorded"
+  const createStatus = recorded ? 201 : 200
+  const userJson = userJsonFor(mode)
+  const groupJson = groupJsonFor(mode)
   const keepLog = options.requestLog ?? true
   const windowMs = options.rateLimit?.windowMs ?? 60_000
   const limit = options.rateLimit?.limit ?? 600

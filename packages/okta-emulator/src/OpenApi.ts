@@ -129,8 +129,9 @@ export const allowances = {
   recordedSingleEntity: {
     id: "recordedSingleEntity",
     reason:
-      "Only for an emulator started with singleEntityResponses: 'recorded': recorded traffic shows POST /users answering " +
-      "200 with a UserResponseSchema body and DELETE user/group answering 200 (docs/okta/identity-sources-api.md §10.2; the cassettes may be hand-edited).",
+      "For an emulator in responses: 'recorded' mode (the default): recorded traffic shows POST /users answering " +
+      "200 with a UserResponseSchema body and DELETE user/group answering 200 (docs/okta/identity-sources-api.md §10.2; the group " +
+      "delete from a genuine recording, the user calls from one that may be hand-edited). The spec declares no body and 204.",
     apply: (doc) => {
       const create = operation(doc, "createIdentitySourceUser")["responses"] as Json
       create["200"] = {
@@ -190,10 +191,11 @@ export const allowances = {
   }
 } satisfies Record<string, SpecAllowance>
 
-/** What the emulator needs by default (its `spec` single-entity mode). */
-export const defaultAllowances: ReadonlyArray<SpecAllowance> = [
-  allowances.createSession201,
-  allowances.flatGroupProfile,
+/** The emulator's two reply modes (docs/okta/identity-sources-api.md §10): what real orgs were recorded answering, or what the spec says. */
+export type ResponsesMode = "recorded" | "spec"
+
+/** The allowances every mode needs: the spec's gaps (errorStatuses, nullableSecondEmail) and the two tightenings. */
+const commonAllowances: ReadonlyArray<SpecAllowance> = [
   allowances.errorStatuses,
   allowances.nullableSecondEmail,
   allowances.stringOnlyProfiles,
@@ -203,9 +205,20 @@ export const defaultAllowances: ReadonlyArray<SpecAllowance> = [
   allowances.nullRemovesProperty
 ]
 
-/** The allowances that match an emulator started with these options (`recorded` single-entity replies add one). */
-export const allowancesFor = (options: { readonly singleEntityResponses?: "spec" | "recorded" }): ReadonlyArray<SpecAllowance> =>
-  options.singleEntityResponses === "recorded" ? [...defaultAllowances, allowances.recordedSingleEntity] : defaultAllowances
+/** What an emulator in the spec's mode needs: no recorded variant is accepted (201, flat group profiles, 200 deletes). */
+export const specAllowances: ReadonlyArray<SpecAllowance> = commonAllowances
+
+/** What the emulator needs by default (`responses: "recorded"`): the recorded variants on top of the common set. */
+export const defaultAllowances: ReadonlyArray<SpecAllowance> = [
+  allowances.createSession201,
+  allowances.flatGroupProfile,
+  ...commonAllowances,
+  allowances.recordedSingleEntity
+]
+
+/** The allowances that match an emulator started with these options (its `responses` mode, default `recorded`). */
+export const allowancesFor = (options: { readonly responses?: ResponsesMode }): ReadonlyArray<SpecAllowance> =>
+  options.responses === "spec" ? specAllowances : defaultAllowances
 
 export type Headers = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 

@@ -21,3 +21,4 @@ export type {
   UserStatus
 } from "./Directory.ts"
 export { specFiles, specPath, type SpecName } from "./Spec.ts"
+export type { ResponsesMode } from "./OpenApi.ts"

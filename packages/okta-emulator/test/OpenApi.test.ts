@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { allowances, defaultAllowances, loadOpenApiValidator } from "../src/testing/index.ts"
+import { allowances, allowancesFor, defaultAllowances, loadOpenApiValidator } from "../src/testing/index.ts"
 import { closeAll, harness, IS as SOURCE_ID, specValidator, user } from "./helpers.ts"
 
 afterEach(closeAll)
@@ -67,7 +67,11 @@ describe("the OpenAPI validator", () => {
     const custom = { ...upsert, body: { entityType: "USERS", profiles: [user(1, { costCenter: 5 })] } }
     expect(bare.validateRequest(custom)).toEqual([])
     expect(withAll.validateRequest(custom)).not.toEqual([])
-    expect(defaultAllowances.map((a) => a.id)).not.toContain(allowances.recordedSingleEntity.id)
+    expect(defaultAllowances.map((a) => a.id)).toContain(allowances.recordedSingleEntity.id)
+    // The spec's mode accepts none of the recorded variants.
+    const specIds = allowancesFor({ responses: "spec" }).map((a) => a.id)
+    for (const recorded of [allowances.recordedSingleEntity, allowances.createSession201, allowances.flatGroupProfile]) expect(specIds).not.toContain(recorded.id)
+    expect(allowancesFor({}).map((a) => a.id)).toEqual(defaultAllowances.map((a) => a.id))
     for (const a of Object.values(allowances)) expect(a.reason.length).toBeGreaterThan(40)
   })
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { startEmulator, type RunningEmulator } from "../src/index.ts"
-import { closeAll, harness, request, user, type Harness } from "./helpers.ts"
+import { allowancesFor, loadOpenApiValidator } from "../src/testing/index.ts"
+import { closeAll, harness, IS, request, user, type Harness } from "./helpers.ts"
 
 const cleanup: Array<() => unknown> = []
 afterEach(async () => {
@@ -216,12 +217,33 @@ describe("strict mode: replies", () => {
     expect((await h.call("POST", h.is("/sessions"))).status).toBe(201)
   })
 
-  it("follows the emulator's reply modes: recorded single-entity replies and create-session 200 pass", async () => {
-    const recorded = await harness({ singleEntityResponses: "recorded", createSessionStatus: 200 })
+  it("follows the emulator's reply mode: recorded replies pass by default, the spec's in spec mode", async () => {
+    const recorded = await harness()
     const created = await recorded.call("POST", recorded.is("/users"), { body: user(1) })
     expect(created.status).toBe(200)
     expect(created.json.externalId).toBe(user(1).externalId)
+    expect(created.json.profile.secondEmail).toBeNull()
     expect((await recorded.call("DELETE", recorded.is(`/users/${user(1).externalId}`))).status).toBe(200)
-    expect((await recorded.call("POST", recorded.is("/sessions"))).status).toBe(200)
+    expect((await recorded.call("POST", recorded.is("/sessions"))).status).toBe(201)
+    const spec = await harness({ responses: "spec" })
+    expect((await spec.call("POST", spec.is("/users"), { body: user(1) })).text).toBe("")
+    expect((await spec.call("POST", spec.is("/groups"), { body: { externalId: "G1", profile: { displayName: "G" } } })).json.profile).toEqual({
+      profile: { displayName: "G" }
+    })
+    expect((await spec.call("DELETE", spec.is(`/users/${user(1).externalId}`))).status).toBe(204)
+    expect((await spec.call("POST", spec.is("/sessions"))).status).toBe(200)
+  })
+
+  it("in spec mode, rejects a recorded reply the spec does not allow (the allowances follow the mode)", async () => {
+    const strictSpec = await loadOpenApiValidator({ allowances: allowancesFor({ responses: "spec" }) })
+    const create = { method: "POST", url: `/api/v1/identity-sources/${IS}/sessions` }
+    const session = { id: "aps1", identitySourceId: IS, status: "CREATED", importType: "INCREMENTAL", created: "2026-03-01T12:00:00.000Z", lastUpdated: "2026-03-01T12:00:00.000Z" }
+    const headers = { "content-type": "application/json" }
+    expect(strictSpec.validateResponse(create, { status: 201, headers, body: session })[0]?.message).toMatch(/status 201 is not declared/)
+    const del = { method: "DELETE", url: `/api/v1/identity-sources/${IS}/groups/G1` }
+    expect(strictSpec.validateResponse(del, { status: 200, headers: {}, body: "" })).not.toEqual([])
+    const recordedValidator = await loadOpenApiValidator({ allowances: allowancesFor({}) })
+    expect(recordedValidator.validateResponse(create, { status: 201, headers, body: session })).toEqual([])
+    expect(recordedValidator.validateResponse(del, { status: 200, headers: {}, body: "" })).toEqual([])
   })
 })

@@ -39,6 +39,12 @@ export const command = Command.make(
         "An attribute the identity source lacks: a 400 naming it, or dropped."
       )
     ),
+    responses: Options.choice("responses", ["recorded", "spec"]).pipe(
+      Options.withDefault("recorded" as const),
+      Options.withDescription(
+        "Where traffic recorded from real orgs and Okta's spec disagree, answer as recorded (default) or as the spec says."
+      )
+    ),
     strict: Options.boolean("strict").pipe(
       Options.withDescription(
         "Check every request and reply against Okta's OpenAPI spec (shipped with the emulator): a request that breaks it gets a 400 naming the field, a reply that breaks it a 500."
@@ -60,6 +66,7 @@ export const command = Command.make(
                 timeScale: o.timeScale,
                 strict: o.strict,
                 unknownAttributes: o.unknownAttributes,
+                responses: o.responses,
                 ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
               }),
             catch: (cause) =>
@@ -76,6 +83,7 @@ export const command = Command.make(
             `  identity source  ${s.bold(o.identitySourceId)}`,
             `  API token        ${s.bold(token)}${Option.isSome(o.token) ? "" : s.dim("   (shown once)")}`,
             `  data             ${Option.isSome(o.data) ? o.data.value : "in memory (use --data <file> to keep it)"}`,
+            `  responses        ${o.responses === "recorded" ? "as recorded from real orgs (--responses spec: as the spec says)" : "as the spec says"}`,
             `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
             "",
             s.dim("In anysource.yaml:"),

@@ -7,7 +7,10 @@
  * - Every response's `X-Rate-Limit-*` headers are read; 429s wait until the reset (server `Date`), the bucket
  *   is never emptied (RateLimit.ts); 5xx and transport errors back off (Retry.ts). Counted in `metrics`.
  * - Errors are `OktaApiError` with a `reason`; tokens never appear in errors, logs or metrics.
- * - Create-session accepts 200 (spec) or 201 (recorded servers); DELETE user/group accept 200 or 204.
+ * - Every recorded-vs-spec variant is accepted (docs/okta/identity-sources-api.md §10): create-session 200 or 201,
+ *   `POST /users` with or without the user, DELETE user/group 200 or 204, `0ua…` or `00u…` user ids, unset
+ *   attributes `null` or left out (compare with ProfileCompare.ts), flat or nested group profiles, start-import's
+ *   session as an object or a one-element array.
  */
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { Context, Effect, Layer } from "effect"
@@ -39,6 +42,7 @@ import {
   IdentitySourceUser,
   serializeBody,
   SessionList,
+  TriggeredSession,
   type BulkDeleteGroupsBody,
   type BulkDeleteUsersBody,
   type BulkMembershipsBody,
@@ -281,7 +285,7 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
           })
         ),
       startImport: (id) =>
-        json(IdentitySourceSession, {
+        json(TriggeredSession, {
           endpoint: "startImport",
           method: "POST",
           path: `${session(id)}/start-import`,

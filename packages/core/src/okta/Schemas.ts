@@ -97,6 +97,12 @@ export type IdentitySourceSession = z.infer<typeof IdentitySourceSession>
 
 export const SessionList = z.array(IdentitySourceSession)
 
+/**
+ * Start-import's reply: one session (the schema and every recording), or the one-element array of the spec's
+ * example (docs/okta/identity-sources-api.md §10.4), read as its session.
+ */
+export const TriggeredSession = z.union([IdentitySourceSession, z.tuple([IdentitySourceSession])]).transform((s) => (Array.isArray(s) ? s[0] : s))
+
 const ProfileSchema = z.record(z.string(), z.union([z.string(), z.null()]))
 
 export const IdentitySourceUser = z.looseObject({

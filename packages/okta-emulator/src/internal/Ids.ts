@@ -8,8 +8,11 @@ const randomChars = (length: number): string => {
   return out
 }
 
-/** Okta-style 20-character object ids: `aps…` sessions, `00u…` users, `00g…` groups, `0oa…` apps. */
-export const oktaId = (prefix: "aps" | "00u" | "00g" | "0oa"): string => prefix + randomChars(20 - prefix.length)
+/**
+ * Okta-style 20-character object ids: `aps…` sessions, `00u…` Okta users, `0ua…` identity-source users (what the
+ * Identity Sources API answers for a user on a real org), `00g…` groups, `0oa…` apps.
+ */
+export const oktaId = (prefix: "aps" | "00u" | "0ua" | "00g" | "0oa"): string => prefix + randomChars(20 - prefix.length)
 
 /** `errorId` values look like `oae` followed by 22 characters. */
 export const errorId = (): string => "oae" + randomChars(22)

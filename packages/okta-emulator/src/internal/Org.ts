@@ -80,7 +80,10 @@ export interface SessionRecord {
 }
 
 export interface UserRecord {
+  /** The Okta user's id, `00u…` (Users API). */
   id: string
+  /** The identity-source user's id, `0ua…` (what a real org's Identity Sources API answers; docs/okta §10.2). */
+  sourceUserId: string
   identitySourceId: string
   externalId: string
   status: UserStatus
@@ -121,7 +124,8 @@ export interface OrgSnapshot {
   readonly version: 1
   readonly identitySources: ReadonlyArray<IdentitySourceRecord>
   readonly sessions: ReadonlyArray<Omit<SessionRecord, never>>
-  readonly users: ReadonlyArray<UserRecord>
+  /** `sourceUserId` is absent in snapshots written by earlier versions. */
+  readonly users: ReadonlyArray<Omit<UserRecord, "sourceUserId"> & { readonly sourceUserId?: string }>
   readonly groups: ReadonlyArray<Omit<GroupRecord, "members"> & { readonly members: ReadonlyArray<string> }>
   /** App user schemas, the Okta user schema and the mappings (absent in files written before they were modelled). */
   readonly profiles?: ProfilesSnapshot
@@ -552,6 +556,7 @@ export class Org {
     if (existing === undefined) {
       const user: UserRecord = {
         id: oktaId("00u"),
+        sourceUserId: oktaId("0ua"),
         identitySourceId: isId,
         externalId,
         status: "ACTIVE",
@@ -742,6 +747,7 @@ export class Org {
   userView(u: UserRecord): EmulatedUser {
     return {
       id: u.id,
+      sourceUserId: u.sourceUserId,
       externalId: u.externalId,
       identitySourceId: u.identitySourceId,
       status: u.status,
@@ -807,7 +813,8 @@ export class Org {
     for (const src of snapshot.identitySources) this.profiles.addSource(src.id, src.name)
     for (const s of snapshot.sessions) this.sessions.set(s.id, { ...s, staged: { ...s.staged }, uploads: [...s.uploads], warnings: [...s.warnings] })
     for (const u of snapshot.users) {
-      const user: UserRecord = { ...u, profile: { ...u.profile } }
+      // Snapshots written before identity-source user ids existed get one now.
+      const user: UserRecord = { ...u, sourceUserId: u.sourceUserId ?? oktaId("0ua"), profile: { ...u.profile } }
       let bySource = this.#users.get(user.identitySourceId)
       if (bySource === undefined) {
         bySource = new Map()

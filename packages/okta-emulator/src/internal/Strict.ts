@@ -8,6 +8,7 @@ import {
   formatIssue,
   loadOpenApiValidator,
   type Headers,
+  type ResponsesMode,
   type OpenApiValidator,
   type Violation
 } from "../OpenApi.ts"
@@ -72,7 +73,7 @@ const loaded = new Map<string, Promise<StrictGuard>>()
  * no per-emulator state, so emulators in one process share one per spec file and set of allowances.
  */
 export const loadGuard = (options: {
-  readonly singleEntityResponses?: "spec" | "recorded"
+  readonly responses?: ResponsesMode
   readonly specPath?: string
 }): Promise<StrictGuard> => {
   const allowances = allowancesFor(options)
