@@ -8,13 +8,13 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as ExitCodes from "../ExitCodes.ts"
 import { safe } from "../Render.ts"
-import * as RenderSetup from "../RenderSetup.ts"
+import * as RenderSetup from "../internal/RenderSetup.ts"
+import { planJson, readSaved, targetOf } from "../internal/SetupFiles.ts"
 import * as Runtime from "../Runtime.ts"
 import {
   globalOptions,
   type Globals,
   type Io,
-  readFile,
   requireTerminal,
   runCommand,
   UsageError,
@@ -22,7 +22,6 @@ import {
   writeFileFrom
 } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { jsonChunks } from "../internal/JsonChunks.ts"
 
 const prune = Options.boolean("prune").pipe(
   Options.withDescription(
@@ -37,34 +36,6 @@ const force = Options.boolean("force").pipe(
 const json = Options.boolean("json").pipe(
   Options.withDescription("Print the setup plan (apply: what was applied) as JSON on stdout.")
 )
-
-const targetOf = (loaded: Runtime.LoadedConfig) =>
-  loaded.config.okta.orgUrl === "embedded" ? "the embedded emulator" : loaded.config.okta.orgUrl
-
-const planJson = (plan: SetupPlan.SetupPlan) => jsonChunks(plan, { indent: 2, sortKeys: true })
-
-/** A saved plan: the identity source, the options and the hash (`setup apply --plan`). */
-const readSaved = (file: string) =>
-  Effect.flatMap(readFile(file), (text) => {
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      return Effect.fail(
-        new UsageError({
-          message: `${file} is not JSON: write it with \`anysource setup plan --out ${file}\`.`
-        })
-      )
-    }
-    const parsed = SetupPlan.SavedPlan.safeParse(value)
-    return parsed.success
-      ? Effect.succeed(parsed.data)
-      : Effect.fail(
-          new UsageError({
-            message: `${file} is not a setup plan (${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}); write one with \`anysource setup plan --out ${file}\`.`
-          })
-        )
-  })
 
 /** Load the config and run `f` with an Okta client (the embedded emulator starts and stops around it). */
 const withOkta = <A, E, R>(io: Io, f: (loaded: Runtime.LoadedConfig) => Effect.Effect<A, E, R>) =>

@@ -4,8 +4,8 @@
  * Pure functions of the plan and a `Style`.
  */
 import type { SetupPlan } from "@anysource/core"
-import { safe } from "./Render.ts"
-import * as Style from "./internal/Style.ts"
+import { safe } from "../Render.ts"
+import * as Style from "./Style.ts"
 
 type Plan = SetupPlan.SetupPlan
 type Entry = SetupPlan.SetupEntry
