@@ -1,18 +1,25 @@
 #!/usr/bin/env node
 // Scaffold a new source adapter from packages/source-example:
 //
-//   pnpm new:source <id> [--name "Display Name"] [--root <repo dir>]
+//   pnpm new:source <id> [--name "Display Name"] [--register] [--native] [--root <repo dir>]
 //
 // Copies packages/source-example to packages/source-<id>, renames the package, the adapter id and the
 // exported names (ExampleSource → <Id>Source, ExampleConfig → <Id>Config), makes the package publishable
-// (no "private", a publishConfig like the other packages), writes a README stub, and prints what to add to
-// apps/cli (the one registry every app reads). The new package is green: its conformance tests pass as is.
+// (no "private", a publishConfig like the other packages) and writes a README stub. The new package is green:
+// its conformance tests pass as is.
+//
+// Registering it touches two files outside the package, both in packages/runtime (the one registry every app
+// reads): a line in src/Sources.ts and a dependency in package.json. `--register` writes both; without it the
+// script prints them. `pnpm install` then updates pnpm-lock.yaml, and `pnpm gen:docs` adds the adapter to the
+// generated source tables. `--native`: the adapter needs a native module, so the Lambda bundle leaves it out.
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
-const usage = `usage: pnpm new:source <id> [--name "Display Name"] [--root <repo dir>]
-  <id>  the source.type users will write: lower-case kebab-case, e.g. workday, hr-api, bamboo-hr`
+const usage = `usage: pnpm new:source <id> [--name "Display Name"] [--register] [--native] [--root <repo dir>]
+  <id>        the source.type users will write: lower-case kebab-case, e.g. workday, hr-api, bamboo-hr
+  --register  add it to the registry (packages/runtime/src/Sources.ts and packages/runtime/package.json)
+  --native    it needs a native module: not offered by the Lambda bundle (pureJs: false)`
 
 const fail = (message) => {
   process.stderr.write(`new-source: ${message}\n${usage}\n`)
@@ -25,6 +32,8 @@ const fail = (message) => {
 const args = process.argv.slice(2)
 let id
 let displayName
+let register = false
+let pureJs = true
 let root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 for (let i = 0; i < args.length; i++) {
   const arg = args[i]
@@ -35,6 +44,8 @@ for (let i = 0; i < args.length; i++) {
   else if (arg.startsWith("--root=")) root = resolve(arg.slice("--root=".length))
   else if (arg === "--name") displayName = args[++i] ?? fail("--name needs a value")
   else if (arg.startsWith("--name=")) displayName = arg.slice("--name=".length)
+  else if (arg === "--register") register = true
+  else if (arg === "--native") pureJs = false
   else if (arg.startsWith("-")) fail(`unknown option ${arg}`)
   else if (id === undefined) id = arg
   else fail(`unexpected argument ${arg}`)
@@ -83,7 +94,9 @@ const replacements = [
   [/ExampleConfig/g, `${pascal}Config`],
   [/const ID = "example"/g, `const ID = ${JSON.stringify(id)}`],
   [/displayName: "Example"/g, `displayName: ${JSON.stringify(title)}`],
-  [/source: "example"/g, `source: ${JSON.stringify(id)}`]
+  [/source: "example"/g, `source: ${JSON.stringify(id)}`],
+  [/type: example\b/g, `type: ${id}`],
+  [/anysource sources example\b/g, `anysource sources ${id}`]
 ]
 
 const textFiles = (dir) =>
@@ -165,17 +178,45 @@ Write secrets as \`\${ENV_VAR}\` (or set \`ENV_VAR_FILE\`); declare them with \`
 )
 
 // ---------------------------------------------------------------------------------------------------------------
+// the registry: one line in packages/runtime/src/Sources.ts, one dependency in packages/runtime/package.json
+
+const registryLine = `{ id: ${JSON.stringify(id)}, packageName: ${JSON.stringify(packageName)}, pureJs: ${pureJs}, load: () => import(${JSON.stringify(packageName)}).then((m) => m.${pascal}Source) }`
+const registryFile = join(root, "packages", "runtime", "src", "Sources.ts")
+const runtimeManifest = join(root, "packages", "runtime", "package.json")
+
+if (register) {
+  if (!existsSync(registryFile) || !existsSync(runtimeManifest)) fail(`--register: ${relative(root, registryFile)} or ${relative(root, runtimeManifest)} not found`)
+  const text = readFileSync(registryFile, "utf8")
+  const end = text.lastIndexOf("\n])")
+  if (end < 0) fail(`--register: no "])" closing the registry in ${relative(root, registryFile)}`)
+  const before = text.slice(0, end).trimEnd()
+  writeFileSync(registryFile, `${before}${before.endsWith(",") || before.endsWith("[") ? "" : ","}\n  ${registryLine}${text.slice(end)}`)
+  const runtime = JSON.parse(readFileSync(runtimeManifest, "utf8"))
+  runtime.dependencies = Object.fromEntries(Object.entries({ ...runtime.dependencies, [packageName]: "workspace:*" }).sort(([a], [b]) => a.localeCompare(b)))
+  writeFileSync(runtimeManifest, `${JSON.stringify(runtime, null, 2)}\n`)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // next steps
 
 const where = relative(process.cwd(), target) || "."
+const registration = register
+  ? `Registered it in packages/runtime (the one registry every app reads):
+  packages/runtime/src/Sources.ts    ${registryLine}
+  packages/runtime/package.json      "${packageName}": "workspace:*"`
+  : `Register it in packages/runtime (the one registry every app reads), or run again with --register:
+  1. packages/runtime/src/Sources.ts, a line in the registry:
+       ${registryLine}
+  2. packages/runtime/package.json, in "dependencies":
+       "${packageName}": "workspace:*"`
 process.stdout.write(`Created ${packageName} in ${where}
 
-Register it (apps/cli/src/Sources.ts is the one registry every app reads):
-  import { ${pascal}Source } from "${packageName}"   // and add ${pascal}Source to the \`sources\` array
+${registration}
 
 Then:
-  1. add "${packageName}": "workspace:*" to the dependencies of apps/cli/package.json, and run pnpm install
-  2. implement src/${pascal}Source.ts (the parts marked YOUR UPSTREAM) and keep test/${pascal}Source.test.ts green:
-       pnpm --filter ${packageName} test
-  3. pnpm changeset   (a minor bump: "New source: ${title}")
+  pnpm install     (updates pnpm-lock.yaml: the third and last file outside the package)
+  pnpm gen:docs    (adds it to the generated source tables of README.md and docs/configuration.md)
+  implement src/${pascal}Source.ts (the parts marked YOUR UPSTREAM, and its docs: summary and init example) and
+  keep test/${pascal}Source.test.ts green:  pnpm --filter ${packageName} test
+  pnpm changeset   (a minor bump: "New source: ${title}")
 `)

@@ -4,7 +4,7 @@
  */
 import { Args, Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Cause, Console, Effect, Exit, Layer, Ref } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Option, Ref } from "effect"
 import pkg from "../package.json" with { type: "json" }
 import type { CliEnv } from "./Env.ts"
 import * as ExitCodes from "./ExitCodes.ts"
@@ -77,7 +77,7 @@ export const exitCodeOf = (exit: Exit.Exit<number, unknown>): number =>
     ? exit.value
     : Cause.isInterruptedOnly(exit.cause)
       ? ExitCodes.ExitCode.Interrupted
-      : Cause.failureOption(exit.cause).pipe((o) => (o._tag === "Some" ? ExitCodes.fromError(o.value) : ExitCodes.ExitCode.Internal))
+      : Option.match(Cause.failureOption(exit.cause), { onNone: () => ExitCodes.ExitCode.Internal, onSome: ExitCodes.fromError })
 
 /**
  * @effect/cli reads its built-in `--log-level` only before the subcommand; users put it anywhere, as with kubectl

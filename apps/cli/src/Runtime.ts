@@ -1,18 +1,17 @@
 /**
- * The composition root: the ONLY place that wires core's services for the CLI.
- * - config: `ConfigLoader.load` with the source registry and the process environment;
- * - Okta: `OktaClient.layer` against the real org, or against an in-process emulator when
+ * The composition root: the ONLY place that wires core's services for the CLI, through `@anysource/runtime`.
+ * - config: `ConfigLoader.load` with the runtime's source registry (only the adapter the config names is loaded)
+ *   and the process environment;
+ * - Okta: the runtime's Okta layer against the real org, or against an in-process emulator when
  *   `okta.orgUrl: embedded` (persisted under `.anysource/emulator.json` next to the config);
- * - state: SQLite (default), PostgreSQL (shared with Lambda and workers), or memory.
+ * - state: SQLite (default), PostgreSQL (shared with Lambda and workers), or memory; a store that cannot be
+ *   opened is a `ConfigError` at the key to fix (`state.path`, `state.url`).
  */
-import { ConfigError, ConfigLoader, OktaClient, StateStore } from "@anysource/core"
-import { startEmulator } from "@anysource/okta-emulator"
-import { PostgresStateStore } from "@anysource/state-postgres"
-import { SqliteStateStore } from "@anysource/state-sqlite"
+import { ConfigError, ConfigLoader, type OktaClient, type StateStore } from "@anysource/core"
+import { Layers, Sources } from "@anysource/runtime"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import * as path from "node:path"
 import type { CliEnv } from "./Env.ts"
-import { sources } from "./Sources.ts"
 
 export type LoadedConfig = ConfigLoader.LoadedConfig
 
@@ -24,7 +23,7 @@ export const embeddedDataPath = (baseDir: string): string => path.join(baseDir, 
 
 /** Load and validate the config; `file` is shown in messages as given. */
 export const loadConfig = (file: string, env: CliEnv): Effect.Effect<LoadedConfig, ConfigError> =>
-  ConfigLoader.load(file, { sources, env: env.vars })
+  ConfigLoader.load(file, { sources: Sources.registry, env: env.vars })
 
 export interface EmbeddedOrg {
   readonly url: string
@@ -32,7 +31,7 @@ export interface EmbeddedOrg {
   readonly dataPath: string
 }
 
-/** Start the emulator in-process for `orgUrl: embedded`; it is closed (and persisted) with the scope. */
+/** Start the emulator in-process for `orgUrl: embedded` (loaded only then); it is closed (and persisted) with the scope. */
 export const startEmbedded = (
   baseDir: string,
   identitySourceId: string
@@ -41,15 +40,17 @@ export const startEmbedded = (
   return Effect.acquireRelease(
     Effect.tryPromise({
       try: () =>
-        startEmulator({
-          port: 0,
-          persistPath: dataPath,
-          tokens: [{ token: EMBEDDED_TOKEN }],
-          identitySources: [{ id: identitySourceId, name: "anysource embedded" }],
-          // Okta's list call may return only open sessions or all of them (its documents disagree): the embedded
-          // org lists all, so `sessions list --all` shows the finished ones offline too
-          listSessions: "all"
-        }),
+        import("@anysource/okta-emulator").then(({ startEmulator }) =>
+          startEmulator({
+            port: 0,
+            persistPath: dataPath,
+            tokens: [{ token: EMBEDDED_TOKEN }],
+            identitySources: [{ id: identitySourceId, name: "anysource embedded" }],
+            // Okta's list call may return only open sessions or all of them (its documents disagree): the embedded
+            // org lists all, so `sessions list --all` shows the finished ones offline too
+            listSessions: "all"
+          })
+        ),
       catch: (cause) =>
         new ConfigError({
           reason: "Unsupported",
@@ -61,69 +62,15 @@ export const startEmbedded = (
   ).pipe(Effect.map((emulator) => ({ url: emulator.url, token: EMBEDDED_TOKEN, dataPath })))
 }
 
+const embedded = (loaded: LoadedConfig) =>
+  Effect.map(startEmbedded(loaded.baseDir, loaded.config.okta.identitySourceId), (org) => ({ url: org.url, token: Redacted.make(org.token) }))
+
 /** The OktaClient for a loaded config (starting the embedded emulator when asked). */
-export const oktaLayer = (loaded: LoadedConfig): Layer.Layer<OktaClient.OktaClient, ConfigError> => {
-  const okta = loaded.config.okta
-  const common = {
-    identitySourceId: okta.identitySourceId,
-    requestTimeoutMs: okta.requestTimeoutMs,
-    maxRetries: okta.maxRetries
-  }
-  if (okta.orgUrl === "embedded") {
-    return Layer.unwrapScoped(
-      startEmbedded(loaded.baseDir, okta.identitySourceId).pipe(
-        Effect.map((org) =>
-          OktaClient.layer({ ...common, orgUrl: org.url, auth: { type: "ssws", token: Redacted.make(org.token) } })
-        )
-      )
-    )
-  }
-  if (!okta.auth) {
-    return Layer.fail(
-      new ConfigError({
-        reason: "Invalid",
-        path: "okta.auth",
-        file: loaded.file,
-        message: "okta.auth is required for a real Okta org: an API token ({ type: ssws, token: ${OKTA_API_TOKEN} }) or an OAuth service app ({ type: oauth, clientId, privateKey })."
-      })
-    )
-  }
-  return OktaClient.layer({ ...common, orgUrl: okta.orgUrl, auth: okta.auth })
-}
+export const oktaLayer = (loaded: LoadedConfig): Layer.Layer<OktaClient.OktaClient, ConfigError> => Layers.oktaLayer(loaded, { embedded })
 
 /** The state store for a loaded config; relative paths resolve against the config's folder. */
-export const stateLayer = (loaded: LoadedConfig): Layer.Layer<StateStore.StateStore, ConfigError> => {
-  const state = loaded.config.state
-  const identitySourceId = loaded.config.okta.identitySourceId
-  switch (state.type) {
-    case "sqlite":
-      return SqliteStateStore.layer({ path: path.resolve(loaded.baseDir, state.path), identitySourceId }).pipe(
-        Layer.mapError(
-          (e) =>
-            new ConfigError({
-              reason: "Invalid",
-              path: "state.path",
-              file: loaded.file,
-              message: `Could not open the SQLite state store at ${state.path}: ${e.message}`
-            })
-        )
-      )
-    case "memory":
-      return StateStore.layerMemory(identitySourceId)
-    case "postgres":
-      return PostgresStateStore.layer({ url: state.url, schema: state.schema, identitySourceId }).pipe(
-        Layer.mapError(
-          (e) =>
-            new ConfigError({
-              reason: "Invalid",
-              path: "state.url",
-              file: loaded.file,
-              message: `Could not open the PostgreSQL state store (schema ${state.schema}): ${e.message}`
-            })
-        )
-      )
-  }
-}
+export const stateLayer = (loaded: LoadedConfig): Layer.Layer<StateStore.StateStore, ConfigError> =>
+  Layers.stateLayer(loaded).pipe(Layer.mapError(Layers.stateOpenError(loaded)))
 
 /** Everything `Sync.run` needs. */
 export const syncLayer = (loaded: LoadedConfig) => Layer.merge(oktaLayer(loaded), stateLayer(loaded))

@@ -4,7 +4,7 @@
  * (success, a typed error, a defect, SIGINT/SIGTERM), so a pipe gets every byte; a reader that goes away
  * (`| head`) ends the run quietly with 141, as `git` and `gh` do when SIGPIPE kills them.
  */
-import { Cause, Effect, type Exit } from "effect"
+import { Cause, Effect, type Exit, Option } from "effect"
 import { exitCodeOf, main } from "./Cli.ts"
 import * as Env from "./Env.ts"
 import { ExitCode } from "./ExitCodes.ts"
@@ -21,7 +21,7 @@ const program = main(process.argv.slice(2), Env.fromProcess()).pipe(
       // commands render their own failures; what reaches here is unexpected (a bug), unless it is an interruption
       if (Cause.isInterruptedOnly(cause) || outputClosed) return
       const failure = Cause.failureOption(cause)
-      process.stderr.write(`${renderError(failure._tag === "Some" ? failure.value : Cause.squash(cause))}\n`)
+      process.stderr.write(`${renderError(Option.getOrElse(failure, () => Cause.squash(cause)))}\n`)
     })
   )
 )

@@ -21,9 +21,17 @@ beforeAll(ensureBuilt, 120_000)
 
 describe("packaging", () => {
   it("keeps only native/self-loading modules external, at the versions the bundled packages use", () => {
-    const bundled = Object.keys({ ...cli.dependencies, ...cli.devDependencies }).filter((d) => d.startsWith("@anysource/") && workspacePackage(d))
+    // the workspace packages the bundle holds: the CLI's own and, through @anysource/runtime, the adapters and stores
+    const bundled = new Set<string>()
+    const visit = (names: ReadonlyArray<string>) => {
+      for (const name of names.filter((d) => d.startsWith("@anysource/") && !bundled.has(d) && workspacePackage(d))) {
+        bundled.add(name)
+        visit(Object.keys(workspacePackage(name)?.dependencies ?? {}))
+      }
+    }
+    visit(Object.keys({ ...cli.dependencies, ...cli.devDependencies }))
     for (const dep of external) {
-      const wanted = bundled.map((b) => workspacePackage(b)?.dependencies?.[dep]).filter((v): v is string => v !== undefined)
+      const wanted = [...bundled].map((b) => workspacePackage(b)?.dependencies?.[dep]).filter((v): v is string => v !== undefined)
       expect(wanted.length, `${dep} is used by a bundled package`).toBeGreaterThan(0)
       for (const version of wanted) expect(cli.dependencies?.[dep], dep).toBe(version)
     }

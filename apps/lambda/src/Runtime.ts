@@ -1,15 +1,22 @@
 /**
- * The composition root of the Lambda app: where the config comes from, what a Lambda can run, and the
- * layers `Sync.runWithReport` needs (OktaClient over fetch, PostgreSQL state).
+ * The composition root of the Lambda app: where the config comes from, which sources a Lambda offers, what a
+ * Lambda can run, and the layers `Sync.runWithReport` needs (built by the runtime: OktaClient over fetch,
+ * PostgreSQL state).
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { ConfigError, ConfigLoader, OktaClient, type StateError, type StateStore } from "@anysource/core"
-import { PostgresStateStore } from "@anysource/state-postgres"
-import { Effect, Layer, Redacted } from "effect"
+import { ConfigError, type ConfigLoader, type OktaClient, type StateError, type StateStore } from "@anysource/core"
+import { Layers, Sources } from "@anysource/runtime"
+import { Effect, type Layer } from "effect"
 import type { LambdaEnv } from "./Env.ts"
 
 export type LoadedConfig = ConfigLoader.LoadedConfig
+
+/**
+ * The adapters this function offers: the registry's pure-JavaScript ones (the bundle is one file, with no native
+ * module beside it; tsup.config.ts leaves the others out of it).
+ */
+export const sources = Sources.registry.filter((entry) => entry.pureJs)
 
 const extensions = [".yaml", ".yml", ".json"]
 
@@ -54,41 +61,6 @@ export const check = (loaded: LoadedConfig): Effect.Effect<void, ConfigError> =>
   return Effect.void
 }
 
-/** Every secret value in the loaded config (for scrubbing log lines). */
-export const secretValues = (loaded: LoadedConfig): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  const walk = (value: unknown, depth: number) => {
-    if (depth > 20 || value === null || typeof value !== "object") return
-    if (Redacted.isRedacted(value)) {
-      out.push(Redacted.value(value as Redacted.Redacted<unknown>) as string)
-      return
-    }
-    for (const child of Array.isArray(value) ? value : Object.values(value)) walk(child, depth + 1)
-  }
-  walk(loaded.config, 0)
-  walk(loaded.sourceConfig, 0)
-  return out.filter((v) => typeof v === "string")
-}
-
 /** OktaClient + PostgreSQL StateStore for a checked config. */
-export const syncLayer = (loaded: LoadedConfig): Layer.Layer<OktaClient.OktaClient | StateStore.StateStore, ConfigError | StateError> => {
-  const { okta, state } = loaded.config
-  if (state.type !== "postgres" || okta.auth === undefined || okta.orgUrl === "embedded")
-    return Layer.fail(new ConfigError({ reason: "Unsupported", file: loaded.file, message: `${loaded.file}: this config cannot run on Lambda (check it first)` }))
-  return Layer.merge(
-    OktaClient.layer({
-      orgUrl: okta.orgUrl,
-      identitySourceId: okta.identitySourceId,
-      auth: okta.auth,
-      requestTimeoutMs: okta.requestTimeoutMs,
-      maxRetries: okta.maxRetries,
-      userAgent: "anysource-lambda/0.1"
-    }),
-    PostgresStateStore.layer({
-      url: state.url,
-      schema: state.schema,
-      identitySourceId: okta.identitySourceId,
-      applicationName: "anysource-lambda"
-    })
-  )
-}
+export const syncLayer = (loaded: LoadedConfig): Layer.Layer<OktaClient.OktaClient | StateStore.StateStore, ConfigError | StateError> =>
+  Layers.syncLayer(loaded, { userAgent: "anysource-lambda/0.1", applicationName: "anysource-lambda", runtime: "a Lambda function" })

@@ -12,13 +12,13 @@
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { ConfigLoader, RunReport, Sync } from "@anysource/core"
-import { Cause, Clock, Effect, Redacted } from "effect"
+import { Logging as RuntimeLogging, Report, Secrets as ConfigSecrets, SyncLog } from "@anysource/runtime"
+import { Cause, Clock, Effect, Option, Redacted } from "effect"
 import * as Env from "./Env.ts"
 import * as Event from "./Event.ts"
 import * as Logging from "./Logging.ts"
 import * as Runtime from "./Runtime.ts"
 import * as Secrets from "./Secrets.ts"
-import { sources } from "./Sources.ts"
 
 /** The part of Lambda's context object the handler uses. */
 export interface LambdaContext {
@@ -30,7 +30,7 @@ export interface LambdaContext {
 export type Status = "ok" | "no-changes" | "continue" | "failed"
 
 /** The run report without the full plan (a Lambda response is at most 6 MB), issues capped at 50. */
-export type CompactReport = Omit<RunReport.RunReport, "plan"> & { readonly issuesTotal: number }
+export type CompactReport = Report.CompactReport
 
 export interface HandlerResult {
   readonly status: Status
@@ -43,15 +43,9 @@ export interface HandlerResult {
 
 export interface HandlerDeps {
   readonly env: () => Env.LambdaEnv
+  /** Where log lines go (default stdout). */
   readonly sink?: () => Logging.LogSink
   readonly fetch?: typeof fetch
-}
-
-const MAX_ISSUES = 50
-
-export const compact = (report: RunReport.RunReport): CompactReport => {
-  const { plan: _plan, issues, ...rest } = report
-  return { ...rest, issues: issues.slice(0, MAX_ISSUES), issuesTotal: issues.length }
 }
 
 /** `continue` when stopped at a session boundary; `ok` when anything was applied (or planned, on a dry run). */
@@ -72,49 +66,6 @@ export const statusOf = (report: RunReport.RunReport): Status => {
 
 const seconds = (millis: number) => `${Math.round(millis / 1000)} s`
 
-const logEvent = (event: Sync.SyncEvent): Effect.Effect<void> => {
-  switch (event._tag) {
-    case "ReadProgress":
-      return event.rows % 10_000 === 0 ? Effect.logDebug(`read ${event.rows} rows`) : Effect.void
-    case "Planned": {
-      const s = event.plan.summary
-      return Effect.logInfo("plan ready", {
-        planHash: event.plan.hash,
-        users: s.users,
-        groups: s.groups,
-        memberships: s.memberships,
-        rowsRead: s.rowsRead,
-        invalid: s.invalid
-      })
-    }
-    case "Apply": {
-      const e = event.event
-      switch (e._tag) {
-        case "SessionCreated":
-          return Effect.logInfo(`Okta session ${e.index + 1}/${e.total} created`, { sessionId: e.sessionId })
-        case "BatchUploaded":
-          return Effect.logDebug(`uploaded batch ${e.batch + 1}/${e.batches} of session ${e.sessionIndex + 1}`, { entities: e.entities, bytes: e.bytes })
-        case "SessionTriggered":
-          return Effect.logInfo("import started", { sessionId: e.sessionId })
-        case "SessionStatus":
-          return Effect.logDebug(`session ${e.sessionId} is ${e.status}`)
-        case "WaitingForSessionGap":
-          return Effect.logInfo(`waiting: ${e.reason}`, { remainingMillis: e.remainingMillis })
-        case "RateLimited":
-          return Effect.logWarning("Okta rate limit: waiting", { waitMillis: e.waitMillis })
-        case "Retrying":
-          return Effect.logWarning(`retrying (attempt ${e.attempt}): ${e.reason}`)
-        case "SessionCompleted":
-          return Effect.logInfo(`Okta session ${e.index + 1} COMPLETED`, { sessionId: e.sessionId })
-        case "Committed":
-          return Effect.logInfo(`state committed for session ${e.index + 1}`, { changes: e.changes })
-        case "Resumed":
-          return Effect.logInfo(`resuming the unfinished apply of run ${e.runId} at session ${e.fromSession + 1}`)
-      }
-    }
-  }
-}
-
 const failedResult = (runId: string, pipeline: string, dryRun: boolean, error: RunReport.ReportedError): HandlerResult => ({
   status: "failed",
   runId,
@@ -123,7 +74,7 @@ const failedResult = (runId: string, pipeline: string, dryRun: boolean, error: R
   error
 })
 
-const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.LambdaEnv, sink: Logging.LogSink, runId: string, fetcher: typeof fetch) => {
+const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.LambdaEnv, redactor: RuntimeLogging.Redactor, runId: string, fetcher: typeof fetch) => {
   const pipeline = parsed.ok ? (parsed.event.options.pipeline ?? "default") : "default"
   const dryRun = parsed.ok ? (parsed.event.options.dryRun ?? false) : false
   const body = Effect.gen(function* () {
@@ -145,13 +96,11 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
 
     const fetched = yield* Secrets.fetchAll(env, fetcher)
     const vars: Record<string, string | undefined> = { ...env.vars }
-    for (const [name, value] of fetched) {
-      sink.secrets.add(Redacted.value(value))
-      vars[name] = Redacted.value(value)
-    }
+    for (const [name, value] of fetched) vars[name] = Redacted.value(value)
+    redactor.add([...fetched.values()].map(Redacted.value))
     const file = yield* Runtime.configPathFor(env, options.pipeline)
-    const loaded = yield* ConfigLoader.load(file, { env: vars, sources })
-    for (const secret of Runtime.secretValues(loaded)) sink.secrets.add(secret)
+    const loaded = yield* ConfigLoader.load(file, { env: vars, sources: Runtime.sources })
+    redactor.add(ConfigSecrets.ofConfig(loaded))
     yield* Runtime.check(loaded)
 
     const mode = dryRun ? "plan" : "apply"
@@ -176,7 +125,7 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
       mode,
       allowDeletes: options.allowDeletes ?? false,
       runId,
-      onEvent: logEvent,
+      onEvent: SyncLog.make(),
       stopBefore,
       lockTtlMillis: env.lockTtlMillis
     }).pipe(Effect.provide(Runtime.syncLayer(loaded)))
@@ -197,8 +146,8 @@ const invocation = (parsed: Event.EventParse, context: LambdaContext, env: Env.L
       runId,
       pipeline,
       dryRun,
-      report: compact(report),
-      ...(error._tag === "Some" ? { error: RunReport.describeError(error.value) } : {})
+      report: Report.compact(report),
+      ...Option.match(error, { onNone: () => ({}), onSome: (e) => ({ error: RunReport.describeError(e) }) })
     } satisfies HandlerResult
   })
   return body.pipe(
@@ -226,10 +175,11 @@ export const makeHandler =
   async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
     const env = deps.env()
     const sink = deps.sink?.() ?? Logging.stdoutSink()
+    const redactor = RuntimeLogging.makeRedactor()
     const parsed = Event.parse(event)
     const program = Effect.gen(function* () {
       const runId = Sync.newRunId(yield* Clock.currentTimeMillis)
-      return yield* invocation(parsed, context, env, sink, runId, deps.fetch ?? fetch).pipe(
+      return yield* invocation(parsed, context, env, redactor, runId, deps.fetch ?? fetch).pipe(
         Effect.annotateLogs({
           runId,
           pipeline: parsed.ok ? (parsed.event.options.pipeline ?? "default") : "default",
@@ -237,7 +187,7 @@ export const makeHandler =
         })
       )
     })
-    return Effect.runPromise(program.pipe(Effect.provide(Logging.layer(sink, env.logLevel))))
+    return Effect.runPromise(program.pipe(Effect.provide(Logging.layer(sink, redactor, env.logLevel))))
   }
 
 const bundleDir = Path.dirname(fileURLToPath(import.meta.url))

@@ -13,7 +13,6 @@ import * as Env from "../src/Env.ts"
 import * as Event from "../src/Event.ts"
 import * as handlerModule from "../src/handler.ts"
 import * as Runtime from "../src/Runtime.ts"
-import { sources } from "../src/Sources.ts"
 
 const appDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const exampleDir = Path.resolve(appDir, "../../examples/lambda")
@@ -69,7 +68,7 @@ describe("examples/lambda", () => {
       Env.parse({ ANYSOURCE_SECRETS: secretSettings()[0]!, AWS_SESSION_TOKEN: "t" }, "/var/task").secrets.map((s) => [s.name, `value-of-${s.name}-0123456789`])
     )
     provided["ANYSOURCE_PG_URL"] = "postgres://anysource:pw@db.internal:5432/identity"
-    const loaded = await Effect.runPromise(ConfigLoader.load(Path.join(exampleDir, file), { env: provided, sources }))
+    const loaded = await Effect.runPromise(ConfigLoader.load(Path.join(exampleDir, file), { env: provided, sources: Runtime.sources }))
     await Effect.runPromise(Runtime.check(loaded))
     expect(loaded.config.state.type).toBe("postgres")
   })

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest"
 import * as Env from "../src/Env.ts"
 import { makeHandler, statusOf, type LambdaContext } from "../src/handler.ts"
 import type * as Logging from "../src/Logging.ts"
+import * as Runtime from "../src/Runtime.ts"
 import { tempDir } from "./helpers.ts"
 
 const dir = tempDir()
@@ -28,7 +29,7 @@ state: ${state}
 
 const run = async (vars: Record<string, string>, event: unknown = {}) => {
   const lines: Array<string> = []
-  const sink: Logging.LogSink = { write: (l) => lines.push(l), secrets: new Set() }
+  const sink: Logging.LogSink = { write: (l) => lines.push(l) }
   const handler = makeHandler({ env: () => Env.parse({ OKTA_API_TOKEN: "tok-1234567890", ...vars }, dir), sink: () => sink })
   return { result: await handler(event, context), lines }
 }
@@ -71,6 +72,17 @@ describe("refusals", () => {
     const { result } = await run({ ANYSOURCE_SAFETY_MARGIN_MS: "soon" })
     expect(result.status).toBe("failed")
     expect(result.error?.message).toContain("ANYSOURCE_SAFETY_MARGIN_MS")
+  })
+})
+
+describe("sources", () => {
+  it("offers the registry's pure-JavaScript adapters, and names them when a config asks for another", async () => {
+    expect(Runtime.sources.ids).toEqual(["file", "google-sheets", "rest"])
+    Fs.writeFileSync(Path.join(dir, "sftp.yaml"), config("{ type: postgres, url: postgres://db/x }").replace("type: file\n  path: people.csv", "type: sftp\n  host: sftp.example.com"))
+    const { result } = await run({ ANYSOURCE_CONFIG: "sftp.yaml" })
+    expect(result.error).toMatchObject({ tag: "ConfigError", reason: "Invalid" })
+    expect(result.error?.message).toContain('unknown source type "sftp"')
+    expect(result.error?.message).toContain("known types: file, google-sheets, rest")
   })
 })
 

@@ -184,9 +184,9 @@ export const makeRouter = (options: HttpOptions) => {
       authorized(
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
-          const body = yield* Effect.either(request.json)
-          if (body._tag === "Left") return json({ error: "bad-request", message: "the body must be JSON: {pipeline, dryRun?, allowDeletes?}" }, 400)
-          const parsed = RunBody.safeParse(body.right)
+          const body = yield* request.json.pipe(Effect.option)
+          if (Option.isNone(body)) return json({ error: "bad-request", message: "the body must be JSON: {pipeline, dryRun?, allowDeletes?}" }, 400)
+          const parsed = RunBody.safeParse(body.value)
           if (!parsed.success)
             return json({ error: "bad-request", message: parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ") }, 400)
           const result = yield* runner.trigger(parsed.data.pipeline, {

@@ -1,46 +1,24 @@
 /**
  * Runs pipelines: at most one run per pipeline in this process (a tick that finds it running is
- * recorded as skipped, reason `busy`), and at most one per identity source across replicas (the
- * state store's lease lock: a replica that finds it held skips the tick, reason `locked`).
+ * recorded as skipped, reason `busy`), and at most one per identity source across replicas (Sync's lease
+ * lock, taken with `whenLocked: "skip"`: a replica that finds it held skips the tick, reason `locked`, and the
+ * run history is not touched).
  *
  * Every run is `Sync.runWithReport` with a `stopBefore` that turns true when shutdown begins, so a
  * SIGTERM stops an apply at the next session boundary with the journal saved; the next process
  * resumes it (core's Orchestrator.resumePending inside Sync, started at once by `resumePending`).
  * Logs of a run carry `runId` and `pipeline` annotations.
  */
-import { type ConfigLoader, type Plan, RunReport, StateStore, Sync } from "@anysource/core"
-import { Clock, Effect, FiberSet, Layer, Option, Ref, type Scope } from "effect"
-import * as Layers from "./Layers.ts"
+import { type ConfigLoader, RunReport, StateStore, Sync } from "@anysource/core"
+import { Layers, Report, Run, SyncLog } from "@anysource/runtime"
+import { Clock, Effect, FiberSet, Option, Ref, type Scope } from "effect"
 import type * as Metrics from "./Metrics.ts"
+import * as RecentRuns from "./RecentRuns.ts"
+import type { RunEntry, RunRequest } from "./RecentRuns.ts"
+import { logFinished } from "./RunLog.ts"
 import type { Pipeline } from "./WorkerConfig.ts"
 
-export type Trigger = "schedule" | "api" | "resume"
-
-export interface RunRequest {
-  readonly trigger: Trigger
-  /** Plan only (dry run): report what would change, send nothing. Default: the pipeline's mode. */
-  readonly dryRun?: boolean
-  /** Let a tripped deactivation safeguard through. Default: the pipeline's `allowDeletes`. */
-  readonly allowDeletes?: boolean
-}
-
-/** A run as this process saw it (GET /runs, GET /runs/{id}). */
-export interface RunEntry {
-  readonly runId: string
-  readonly pipeline: string
-  readonly trigger?: Trigger
-  readonly replica?: string
-  readonly mode: "apply" | "plan"
-  readonly status: "running" | "finished" | "skipped"
-  readonly outcome?: Metrics.Outcome
-  readonly skipReason?: Metrics.SkipReason
-  readonly startedAt: string
-  readonly finishedAt?: string
-  readonly durationMs?: number
-  /** The run report without the plan body (which can hold thousands of changes). */
-  readonly report?: Omit<RunReport.RunReport, "plan">
-  readonly message?: string
-}
+export type { RunEntry, RunRequest, Trigger } from "./RecentRuns.ts"
 
 export type TriggerResult =
   | { readonly _tag: "Started"; readonly runId: string; readonly mode: "apply" | "plan" }
@@ -81,67 +59,18 @@ export interface Runner {
   readonly interruptAll: Effect.Effect<void>
 }
 
-type PlanSummary = Plan.PlanSummary
-
 const iso = (millis: number) => new Date(millis).toISOString()
-
-const withoutPlan = (report: RunReport.RunReport): Omit<RunReport.RunReport, "plan"> => {
-  const { plan: _plan, ...rest } = report
-  return rest
-}
-
-const isLocked = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "StateError" && (error as { reason?: unknown }).reason === "Locked"
-
-/** A report for a run that could not start (the Okta client could not be built). */
-const failedReport = (
-  runId: string,
-  identitySourceId: string,
-  mode: "apply" | "plan",
-  startMillis: number,
-  endMillis: number,
-  error: unknown
-): RunReport.RunReport => ({
-  runId,
-  identitySourceId,
-  mode,
-  outcome: "failed",
-  startedAt: iso(startMillis),
-  finishedAt: iso(endMillis),
-  durationMs: endMillis - startMillis,
-  issues: [],
-  sessions: [],
-  okta: RunReport.emptyOktaUsage,
-  error: RunReport.describeError(error)
-})
-
-const summaryText = (s: PlanSummary): string => {
-  const parts = [
-    `users +${s.users.create} ~${s.users.update} ↺${s.users.reactivate} -${s.users.deactivate}`,
-    `groups +${s.groups.create} ~${s.groups.update} -${s.groups.deactivate}`,
-    `memberships +${s.memberships.add} -${s.memberships.remove}`
-  ]
-  return parts.join(", ")
-}
 
 export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope.Scope> =>
   Effect.gen(function* () {
     const byName = new Map(options.pipelines.map((p) => [p.entry.name, p]))
     const running = new Map<string, string>() // pipeline → runId
-    const entries = new Map<string, RunEntry>() // runId → entry (insertion order = start order)
     const stopping = yield* Ref.make(false)
     const fibers = yield* FiberSet.make<void, never>()
     const userAgent = `anysource-worker/0.1 (${options.replicaId})`
 
-    /** Add or update (in place: the map keeps start order) a run. */
-    const remember = (entry: RunEntry) => {
-      entries.set(entry.runId, entry)
-      while (entries.size > options.recentRuns) {
-        const oldest = entries.keys().next().value
-        if (oldest === undefined || [...running.values()].includes(oldest)) break
-        entries.delete(oldest)
-      }
-    }
+    const runs = RecentRuns.make(options.recentRuns, (runId) => [...running.values()].includes(runId))
+    const remember = runs.remember
 
     const skip = (p: PipelineRuntime, runId: string, request: RunRequest, mode: "apply" | "plan", reason: Metrics.SkipReason, message: string) =>
       Effect.gen(function* () {
@@ -171,15 +100,6 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
       Effect.gen(function* () {
         const name = p.entry.name
         const allowDeletes = request.allowDeletes ?? p.entry.allowDeletes
-        // Take the identity source's lock first (held until this run ends; Sync takes it again under the
-        // same owner, which the stores allow): another replica holding it = skip this tick without
-        // touching the run history.
-        if (mode === "apply") {
-          const lock = yield* Effect.either(p.store.lock(runId, p.entry.lockTtl))
-          if (lock._tag === "Left" && isLocked(lock.left)) {
-            return yield* skip(p, runId, request, mode, "locked", lock.left.message)
-          }
-        }
         const startMillis = yield* Clock.currentTimeMillis
         const base: RunEntry = {
           runId,
@@ -195,62 +115,31 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
         yield* Effect.logInfo(`run started (${request.trigger}, ${mode}${allowDeletes ? ", deletes allowed" : ""})`)
 
         const countEvent = options.metrics.onEvent(name)
-        const onEvent = (event: Sync.SyncEvent): Effect.Effect<void> =>
-          Effect.suspend(() => {
-            countEvent(event)
-            if (event._tag === "Planned") return Effect.logInfo(`planned: ${summaryText(event.plan.summary)}`)
-            if (event._tag !== "Apply") return Effect.void
-            const e = event.event
-            switch (e._tag) {
-              case "SessionCreated":
-                return Effect.logInfo(`Okta session ${e.index + 1}/${e.total} created`).pipe(Effect.annotateLogs({ sessionId: e.sessionId }))
-              case "SessionTriggered":
-                return Effect.logInfo("import started").pipe(Effect.annotateLogs({ sessionId: e.sessionId }))
-              case "SessionCompleted":
-                return Effect.logInfo(`Okta session ${e.index + 1} completed`).pipe(Effect.annotateLogs({ sessionId: e.sessionId }))
-              case "Committed":
-                return Effect.logInfo(`committed ${e.changes} changes of session ${e.index + 1}`)
-              case "WaitingForSessionGap":
-                return Effect.logInfo(`waiting ${Math.ceil(e.remainingMillis / 1000)} s before the next Okta session (${e.reason})`)
-              case "RateLimited":
-                return Effect.logWarning(`rate limited by Okta: waiting ${Math.ceil(e.waitMillis / 1000)} s`)
-              case "Retrying":
-                return Effect.logWarning(`retrying (attempt ${e.attempt}): ${e.reason}`)
-              case "Resumed":
-                return Effect.logInfo(`resuming the unfinished apply of ${e.runId} from session ${e.fromSession + 1}`)
-              default:
-                return Effect.logDebug(`${e._tag}`)
-            }
-          })
-
-        const syncOptions: Sync.SyncOptions = {
-          loaded: p.loaded,
-          mode,
-          allowDeletes,
-          runId,
-          onEvent,
-          stopBefore: Ref.get(stopping),
-          lockTtlMillis: p.entry.lockTtl
-        }
-        const outcome = yield* Effect.scoped(
-          Effect.gen(function* () {
-            const okta = yield* Effect.either(Layer.build(Layers.oktaLayer(p.loaded, userAgent)))
-            if (okta._tag === "Left") {
-              const end = yield* Clock.currentTimeMillis
-              return { report: failedReport(runId, p.loaded.config.okta.identitySourceId, mode, startMillis, end, okta.left), error: Option.some<unknown>(okta.left) }
-            }
-            const result = yield* Sync.runWithReport(syncOptions).pipe(Effect.provide(okta.right), Effect.provideService(StateStore.StateStore, p.store))
-            return { report: result.report, error: Option.map(result.error, (e): unknown => e) }
-          })
-        )
+        const logEvent = SyncLog.make()
+        const { report, error } = yield* Run.runWithReport(
+          {
+            loaded: p.loaded,
+            mode,
+            allowDeletes,
+            runId,
+            onEvent: (event) => Effect.zipRight(Effect.sync(() => countEvent(event)), logEvent(event)),
+            stopBefore: Ref.get(stopping),
+            lockTtlMillis: p.entry.lockTtl,
+            // another replica holding the identity source: skip this tick, leave the run history alone
+            whenLocked: "skip"
+          },
+          Layers.oktaLayer(p.loaded, { userAgent, runtime: "the worker" })
+        ).pipe(Effect.provideService(StateStore.StateStore, p.store))
         const endMillis = yield* Clock.currentTimeMillis
-        const { report, error } = outcome
 
-        if (Option.isSome(error) && isLocked(error.value)) {
-          // Sync could not take the lock although this run holds it (a store that does not let the same
-          // owner take it again, or the lease was lost): count it as a locked tick, not a failure.
+        const locked = yield* Run.failed(error).pipe(
+          Effect.as(false),
+          Effect.catchTag("StateError", (e) => Effect.succeed(e.reason === "Locked")),
+          Effect.orElseSucceed(() => false)
+        )
+        if (locked) {
           options.metrics.runAborted(name)
-          entries.delete(runId)
+          runs.forget(runId)
           return yield* skip(p, runId, request, mode, "locked", report.error?.message ?? "identity source locked")
         }
 
@@ -262,42 +151,18 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
           outcome: report.outcome,
           finishedAt: report.finishedAt,
           durationMs: report.durationMs,
-          report: withoutPlan(report),
+          report: Report.compact(report),
           ...(report.error ? { message: report.error.message } : stopped ? { message: "stopped at a session boundary for shutdown; the next start resumes it" } : {})
         })
-        const annotations = {
-          outcome: report.outcome,
-          durationMs: report.durationMs,
-          sessions: report.sessions.length,
-          oktaRequests: report.okta.requests,
-          ...(report.resumedRunId ? { resumed: true } : {})
-        }
-        const line = `run ${report.outcome} in ${(report.durationMs / 1000).toFixed(1)} s${report.summary ? `: ${summaryText(report.summary)}` : ""}`
-        switch (report.outcome) {
-          case "failed":
-            yield* Effect.logError(`${line}: ${report.error?.message ?? "unknown error"}`).pipe(
-              Effect.annotateLogs({ ...annotations, errorTag: report.error?.tag ?? "", ...(report.error?.reason ? { errorReason: report.error.reason } : {}) })
-            )
-            break
-          case "safeguard":
-            yield* Effect.logWarning(`${line}: ${report.error?.message ?? ""}`).pipe(Effect.annotateLogs(annotations))
-            break
-          case "partial":
-            yield* Effect.logInfo(
-              stopped ? `${line}: stopped at a session boundary for shutdown, journal saved; the next start resumes it` : `${line}: stopped at a session boundary, journal saved`
-            ).pipe(Effect.annotateLogs(annotations))
-            break
-          default:
-            yield* Effect.logInfo(line).pipe(Effect.annotateLogs(annotations))
-        }
+        yield* logFinished(report, stopped)
       }).pipe(
-        Effect.scoped,
         Effect.catchAllCause((cause) =>
           Effect.gen(function* () {
             // A defect (bug): record it, keep the worker alive for the next tick.
             const now = yield* Clock.currentTimeMillis
-            const entry = entries.get(runId)
-            options.metrics.runFinished(p.entry.name, failedReport(runId, p.loaded.config.okta.identitySourceId, mode, now, now, cause), now)
+            const entry = runs.get(runId)
+            const report = RunReport.notStarted({ runId, identitySourceId: p.loaded.config.okta.identitySourceId, mode, startMillis: now, endMillis: now, error: cause })
+            options.metrics.runFinished(p.entry.name, report, now)
             if (entry) remember({ ...entry, status: "finished", outcome: "failed", finishedAt: iso(now), message: "internal error (see the log)" })
             yield* Effect.logError("run crashed", cause)
           })
@@ -328,13 +193,13 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
         return { _tag: "Started", runId, mode } as const
       })
 
-    const newestFirst = () => [...entries.values()].reverse()
+    const newestFirst = runs.newestFirst
 
     const runner: Runner = {
       pipelines: options.pipelines,
       trigger,
       recent: Effect.sync(newestFirst),
-      get: (runId) => Effect.sync(() => Option.fromNullable(entries.get(runId))),
+      get: (runId) => Effect.sync(() => Option.fromNullable(runs.get(runId))),
       active: Effect.sync(() => newestFirst().filter((e) => e.status === "running")),
       resumePending: Effect.forEach(
         options.pipelines.filter((p) => p.entry.mode === "apply" && p.entry.resumeOnStart),
@@ -359,3 +224,4 @@ export const make = (options: RunnerOptions): Effect.Effect<Runner, never, Scope
     }
     return runner
   })
+

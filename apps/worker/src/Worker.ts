@@ -1,6 +1,6 @@
 /**
- * The worker's life: load worker.yaml and every pipeline config (fail fast on any problem), open each
- * pipeline's state store, serve HTTP, resume unfinished applies, run the cron schedules, and on
+ * The worker's life: load worker.yaml and every pipeline config (fail fast on any problem, including an
+ * Okta client that cannot be built from it), open each pipeline's state store, serve HTTP, resume unfinished applies, run the cron schedules, and on
  * shutdown stop at the next safe point:
  *
  * 1. readiness turns 503 and no new run starts (ticks are skipped, POST /runs answers 503);
@@ -12,12 +12,11 @@
 import { createServer } from "node:http"
 import { type HttpServerError, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { type ConfigError, type StateError, StateStore } from "@anysource/core"
+import { type ConfigError, ConfigLoader, type StateError, StateStore } from "@anysource/core"
+import { Layers, Logging, Secrets, Sources } from "@anysource/runtime"
 import { Context, Deferred, Duration, Effect, Fiber, Layer, Logger } from "effect"
 import type { WorkerEnv } from "./Env.ts"
 import { makeRouter } from "./Http.ts"
-import * as Layers from "./Layers.ts"
-import * as Logging from "./Logging.ts"
 import * as Metrics from "./Metrics.ts"
 import * as Runner from "./Runner.ts"
 import * as Schedule from "./Schedule.ts"
@@ -59,8 +58,10 @@ const serve = (options: RunOptions, config: WorkerConfig.WorkerConfig) =>
     const metrics = Metrics.make()
     const pipelines: Array<Runner.PipelineRuntime> = []
     for (const entry of config.pipelines) {
-      const loaded = yield* Layers.loadPipelineConfig(entry.configPath, env.vars)
-      redactor.add(Layers.secretsOf(loaded))
+      const loaded = yield* ConfigLoader.load(entry.configPath, { sources: Sources.registry, env: env.vars })
+      redactor.add(Secrets.ofConfig(loaded))
+      // each run builds its own client (its report counts its own requests); one that cannot be built stops the start
+      yield* Effect.scoped(Layer.build(Layers.oktaLayer(loaded, { runtime: "the worker" })))
       const context = yield* Layer.build(Layers.stateLayer(loaded))
       pipelines.push({ entry, loaded, store: Context.get(context, StateStore.StateStore) })
       metrics.register(entry.name)

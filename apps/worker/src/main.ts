@@ -4,9 +4,9 @@
  * waiting for safe points). Exit code 0 after a stop; 1 when it cannot start (bad config, state
  * unreachable, port taken), with the reason in the last log line.
  */
-import { Cause, Deferred, Effect, Exit, Layer } from "effect"
+import { Logging } from "@anysource/runtime"
+import { Cause, Deferred, Effect, Exit } from "effect"
 import * as Env from "./Env.ts"
-import * as Logging from "./Logging.ts"
 import * as Worker from "./Worker.ts"
 
 // a closed stdout (a log shipper gone) must not take the worker down
@@ -31,7 +31,7 @@ const program = Effect.gen(function* () {
         : Effect.logError(`cannot start: ${Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))}`)
     )
   )
-}).pipe(Effect.provide(Layer.mergeAll(Logging.layer(redactor))))
+}).pipe(Effect.provide(Logging.layer(redactor, (line) => process.stdout.write(`${line}\n`))))
 
 Effect.runPromiseExit(program).then((exit) => {
   process.exit(Exit.isSuccess(exit) ? 0 : 1)

@@ -165,7 +165,7 @@ describe("the image, replayed on this machine", { timeout: 180_000 }, () => {
     tmp?.remove()
   })
 
-  it("starts with exactly the Dockerfile's CMD in the runtime layout and answers /healthz", { timeout: 60_000 }, async () => {
+  it("starts with exactly the Dockerfile's CMD in the runtime layout and answers /healthz", { timeout: 180_000 }, async () => {
     const command = execForm(runtimeOf("CMD").at(-1)!.args)
     const imageEnv = Object.assign({}, ...runtimeOf("ENV").map((i) => envPairs(i.args))) as Record<string, string>
     worker = await startWorker({

@@ -105,7 +105,7 @@ describe("examples/kubernetes config in the real worker", () => {
     await dropSchema(schema)
   })
 
-  it("starts, is ready, and a triggered run syncs the sample people", { timeout: 60_000 }, async () => {
+  it("starts, is ready, and a triggered run syncs the sample people", { timeout: 180_000 }, async () => {
     const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value])) as Record<string, string>
     worker = await startWorker({
       env: {

@@ -60,7 +60,7 @@ describe("two replicas on one identity source", () => {
     await dropSchema(schema)
   })
 
-  it("never run the pipeline at the same time", { timeout: 120_000 }, async () => {
+  it("never run the pipeline at the same time", { timeout: 300_000 }, async () => {
     const env = { ANYSOURCE_WORKER_CONFIG: join(tmp.dir, "worker.yaml"), WORKER_TOKEN: TOKEN, OKTA_API_TOKEN: OKTA_TOKEN, PG_URL: pgUrl() }
     const [a, b] = await Promise.all([
       startWorker({ env: { ...env, ANYSOURCE_REPLICA_ID: "replica-a" } }),
@@ -137,7 +137,7 @@ describe("two replicas on one identity source", () => {
     for (const u of state.users) expect(u.profile.title).toBe(byId.get(u.externalId)!.title)
   })
 
-  it("count the skipped ticks in /metrics", { timeout: 60_000 }, async () => {
+  it("count the skipped ticks in /metrics", { timeout: 180_000 }, async () => {
     // a fresh pair on the same (now settled) identity source: one holds the lock for a long first run
     writeCsv(join(tmp.dir, "people.csv"), people(USERS, () => "Final"))
     const env = { ANYSOURCE_WORKER_CONFIG: join(tmp.dir, "worker.yaml"), WORKER_TOKEN: TOKEN, OKTA_API_TOKEN: OKTA_TOKEN, PG_URL: pgUrl() }

@@ -1,8 +1,8 @@
 /**
  * The runner and the HTTP API in one process, without Okta: plan-mode runs over an in-memory source
- * and state store; apply-mode runs that never reach Okta (locked, or the client cannot be built).
+ * and state store; apply-mode runs that never reach Okta (locked, or the source fails first).
  */
-import { ConfigLoader, defineSource, StateStore } from "@anysource/core"
+import { ConfigLoader, defineSource, SourceError, StateStore } from "@anysource/core"
 import { HttpApp } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Logger, LogLevel, Option, Redacted, Scope, Stream } from "effect"
@@ -17,8 +17,8 @@ const TOKEN = "unit-test-token-0123456789"
 /** Scoped, with the runs' log lines silenced. */
 const quiet = <A, E>(self: Effect.Effect<A, E, Scope.Scope>) => Effect.scoped(self).pipe(Logger.withMinimumLogLevel(LogLevel.None))
 
-/** A source of `count` people whose read waits for `gate` (when given). */
-const gatedSource = (count: number, gate?: Deferred.Deferred<void>) =>
+/** A source of `count` people whose read waits for `gate` (when given), or fails (`broken`). */
+const gatedSource = (count: number, gate?: Deferred.Deferred<void>, broken = false) =>
   defineSource({
     id: "gated",
     displayName: "gated test source",
@@ -27,6 +27,7 @@ const gatedSource = (count: number, gate?: Deferred.Deferred<void>) =>
       Effect.succeed({
         check: Effect.void,
         read: Stream.fromEffect(gate ? Deferred.await(gate) : Effect.void).pipe(
+          Stream.tap(() => (broken ? Effect.fail(new SourceError({ source: "gated", reason: "Read", message: "the test source is broken", retryable: false })) : Effect.void)),
           Stream.flatMap(() =>
             Stream.fromIterable(
               Array.from({ length: count }, (_, i) => ({ data: { id: `E${i}`, email: `e${i}@example.com` }, location: `row ${i + 1}` }))
@@ -40,8 +41,15 @@ const loaded = (source: ReturnType<typeof gatedSource>, orgUrl: string) =>
   ConfigLoader.parse(
     {
       version: 1,
-      // no Okta in unit tests: the schema check, which reads Okta before every run, is off
-      okta: { orgUrl, identitySourceId: "0oaUNIT", auth: { type: "ssws", token: "okta-token-abcdef" }, schemaCheck: false },
+      // no Okta in unit tests: the schema check, which reads Okta before every run, is off; maxRetries 0: a call
+      // that reaches this (closed) port fails at once
+      okta: {
+        orgUrl,
+        identitySourceId: "0oaUNIT",
+        auth: { type: "ssws", token: "okta-token-abcdef" },
+        maxRetries: 0,
+        schemaCheck: false
+      },
       source: { type: "gated" },
       mapping: { externalId: "id", profile: { userName: "email", email: "email" } },
       state: { type: "memory" }
@@ -60,11 +68,11 @@ const entry = (name: string, over: Partial<Pipeline> = {}): Pipeline => ({
   ...over
 })
 
-const setup = (options: { gate?: Deferred.Deferred<void>; mode?: "apply" | "plan"; count?: number } = {}) =>
+const setup = (options: { gate?: Deferred.Deferred<void>; mode?: "apply" | "plan"; count?: number; broken?: boolean } = {}) =>
   Effect.gen(function* () {
-    // plan runs build an Okta client but never call it; for applies, `embedded` makes the worker refuse
-    // to build one, so an apply that gets past the lock fails at once (no Okta in unit tests)
-    const config = yield* loaded(gatedSource(options.count ?? 3, options.gate), options.mode === "apply" ? "embedded" : "https://example.okta.com")
+    // runs build an Okta client; plans never call it, and no apply here gets as far as calling it (there is no Okta
+    // in unit tests: the port is closed)
+    const config = yield* loaded(gatedSource(options.count ?? 3, options.gate, options.broken), "http://127.0.0.1:9")
     const store = yield* StateStore.makeMemory("0oaUNIT")
     const metrics = Metrics.make({ defaultMetrics: false })
     metrics.register("hr")
@@ -139,7 +147,7 @@ describe("Runner", () => {
   it.live("an apply finding the identity source locked by another holder skips the tick without touching the history", () =>
     quiet(
       Effect.gen(function* () {
-        const { runner, store, metrics } = yield* setup({ mode: "apply" })
+        const { runner, store, metrics } = yield* setup({ mode: "apply", broken: true })
         const held = yield* Scope.make()
         yield* store.lock("run-of-another-replica", 60_000).pipe(Scope.extend(held))
         const started = yield* runner.trigger("hr", { trigger: "schedule" })
@@ -150,12 +158,13 @@ describe("Runner", () => {
         expect(yield* store.history(10)).toEqual([])
         expect(yield* Effect.promise(() => metrics.render())).toContain('anysource_runs_skipped_total{pipeline="hr",reason="locked"} 1')
 
-        // released: the next apply gets past the lock (and fails here only because there is no Okta)
+        // released: the next apply gets past the lock, reads the (broken) source and fails there, in the history
         yield* Scope.close(held, Exit.void)
         const next = yield* runner.trigger("hr", { trigger: "schedule" })
         yield* runner.awaitIdle
         const after = Option.getOrThrow(yield* runner.get((next as { runId: string }).runId))
-        expect(after).toMatchObject({ status: "finished", outcome: "failed", report: { error: { tag: "ConfigError", reason: "Unsupported" } } })
+        expect(after).toMatchObject({ status: "finished", outcome: "failed", report: { error: { tag: "SourceError", reason: "Read" } } })
+        expect((yield* store.history(10)).map((r) => [r.runId, r.outcome])).toEqual([[(next as { runId: string }).runId, "failed"]])
         // and the lock was released when that run ended
         yield* Effect.scoped(store.lock("someone-else", 1_000))
       })

@@ -58,7 +58,7 @@ describe("SIGTERM mid-run, then restart", () => {
     await dropSchema(schema)
   })
 
-  it("stops at a session boundary with the journal saved, exits 0, and the next process completes the run", { timeout: 150_000 }, async () => {
+  it("stops at a session boundary with the journal saved, exits 0, and the next process completes the run", { timeout: 300_000 }, async () => {
     const first = await startWorker({ env: { ...env, ANYSOURCE_REPLICA_ID: "first" } })
     started.push(first)
     const post = await first.api("/runs", { method: "POST", body: { pipeline: "big" } })

@@ -7,7 +7,7 @@ import { z } from "zod"
 import { secret } from "../src/config/Config.ts"
 import * as ConfigLoader from "../src/config/ConfigLoader.ts"
 import type { ConfigError } from "../src/domain/Errors.ts"
-import { defineSource } from "../src/domain/Source.ts"
+import { defineSource, type SourceCatalog } from "../src/domain/Source.ts"
 import { TestSource } from "../src/testing.ts"
 
 const fixtures = Path.join(import.meta.dirname, "fixtures", "config")
@@ -501,6 +501,49 @@ describe("ConfigLoader.parse", () => {
         type: "sqlite",
         path: "/var/lib/anysource/state.db"
       })
+    })
+  )
+})
+
+describe("ConfigLoader with a source catalog", () => {
+  /** A catalog that records which adapters were loaded. */
+  const lazy = () => {
+    const loaded: Array<string> = []
+    const catalog: SourceCatalog = {
+      ids: sources.map((d) => d.id),
+      load: (id) =>
+        Effect.sync(() => {
+          loaded.push(id)
+          return sources.find((d) => d.id === id)
+        })
+    }
+    return { catalog, loaded }
+  }
+
+  it.effect("loads only the adapter the config names, and validates with it", () =>
+    Effect.gen(function* () {
+      const { catalog, loaded } = lazy()
+      const raw = base()
+      raw["source"] = { type: "db", url: "postgres://db/hr", password: "${DB_PASSWORD}", table: "people" }
+      const result = yield* ConfigLoader.parse(raw, { env: { ...env, DB_PASSWORD: "pw-1234567" }, sources: catalog, baseDir: "/srv/sync" })
+      expect(loaded).toEqual(["db"])
+      expect(result.source).toBe(DbSource)
+      expect(result.sourceConfig).toMatchObject({ table: "people", batchSize: 500 })
+    })
+  )
+
+  it.effect("an unknown type lists the catalog's ids without loading any adapter", () =>
+    Effect.gen(function* () {
+      const { catalog, loaded } = lazy()
+      const raw = base()
+      raw["source"] = { type: "dbb" }
+      const error = yield* Effect.flip(ConfigLoader.parse(raw, { env, sources: catalog, baseDir: "/srv/sync" }))
+      expect(messageAt(error, "source.type")).toBe('unknown source type "dbb" — did you mean "db"?; known types: test, db')
+      expect(loaded).toEqual(["dbb"])
+      const none = base()
+      delete none["source"]
+      yield* Effect.flip(ConfigLoader.parse(none, { env, sources: catalog, baseDir: "/srv/sync" }))
+      expect(loaded).toEqual(["dbb"])
     })
   )
 })

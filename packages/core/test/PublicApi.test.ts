@@ -124,10 +124,10 @@ const publicNames = {
     "waitAfter429"
   ],
   Retry: ["backoff", "currentRetryObserver", "defaultBackoff", "okta", "withRetryObserver"],
-  RunReport: ["describeError", "emptyOktaUsage"],
+  RunReport: ["describeError", "emptyOktaUsage", "notStarted"],
   SafeguardTripped: "class",
   Safeguards: ["baselineOf", "check", "formatPercent", "violations"],
-  Source: ["defineSource", "errorFactory"],
+  Source: ["catalog", "defineSource", "errorFactory"],
   SourceError: "class",
   StateError: "class",
   StateStore: ["StateStore", "layerMemory", "makeMemory", "runOutcome"],

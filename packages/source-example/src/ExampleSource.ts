@@ -102,6 +102,15 @@ export const ExampleSource = defineSource({
   id: ID,
   displayName: "Example",
   description: "People from a JSON array: a local file or inline in the config (the copy-me adapter).",
+  // What the README and docs tables say about the adapter, and the block `anysource init --source <id>` writes
+  // (the tables are generated from the registry by `pnpm gen:docs`). Secrets in the example are ${ENV_VAR} references.
+  docs: {
+    summary: "a JSON array of people, from a local file or inline (the adapter to copy when writing a new one)",
+    example: `source:
+  type: example
+  # A JSON array of people, relative to this config. See \`anysource sources example\` for every setting.
+  file: people.json`
+  },
   config: ExampleConfig,
   make: (config, context) =>
     Effect.gen(function* () {

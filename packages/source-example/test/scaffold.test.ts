@@ -100,10 +100,40 @@ describe("scripts/new-source.mjs", () => {
     expect(readme).toContain("type: hr-api")
   })
 
-  it("prints the line to add to apps/cli/src/Sources.ts", () => {
-    expect(output).toContain('import { HrApiSource } from "@anysource/source-hr-api"')
-    expect(output).toContain("apps/cli/src/Sources.ts")
+  it("prints the registry line and the dependency to add to packages/runtime", () => {
+    expect(output).toContain("packages/runtime/src/Sources.ts")
+    expect(output).toContain(
+      '{ id: "hr-api", packageName: "@anysource/source-hr-api", pureJs: true, load: () => import("@anysource/source-hr-api").then((m) => m.HrApiSource) }'
+    )
     expect(output).toContain('"@anysource/source-hr-api": "workspace:*"')
+    expect(output).toContain("pnpm gen:docs")
+  })
+
+  it("the init example and docs row name the new type", () => {
+    const source = read(Path.join(target, "src", "HrApiSource.ts"))
+    expect(source).toContain("  type: hr-api\n")
+    expect(source).toContain("anysource sources hr-api")
+    expect(source).not.toMatch(/type: example|sources example/)
+  })
+
+  it("--register writes the registry line and the runtime's dependency, and nothing else outside the package", () => {
+    const runtime = Path.join(repoRoot, "packages", "runtime")
+    Fs.mkdirSync(Path.join(root, "packages", "runtime", "src"), { recursive: true })
+    Fs.copyFileSync(Path.join(runtime, "src", "Sources.ts"), Path.join(root, "packages", "runtime", "src", "Sources.ts"))
+    Fs.copyFileSync(Path.join(runtime, "package.json"), Path.join(root, "packages", "runtime", "package.json"))
+    const result = runScript(root, "payroll", "--register", "--native")
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    const registry = read(Path.join(root, "packages", "runtime", "src", "Sources.ts"))
+    const before = read(Path.join(runtime, "src", "Sources.ts"))
+    expect(registry.split("\n").filter((l) => !before.split("\n").includes(l))).toEqual([
+      expect.stringMatching(/\.then\(\(m\) => m\.RestSource\) \},$/),
+      '  { id: "payroll", packageName: "@anysource/source-payroll", pureJs: false, load: () => import("@anysource/source-payroll").then((m) => m.PayrollSource) }'
+    ])
+    const manifest = JSON.parse(read(Path.join(root, "packages", "runtime", "package.json")))
+    expect(manifest.dependencies["@anysource/source-payroll"]).toBe("workspace:*")
+    expect(Object.keys(manifest.dependencies)).toEqual(Object.keys(manifest.dependencies).sort())
+    expect(result.stdout).toContain("Registered it in packages/runtime")
   })
 
   it("the generated package is green: its tests pass as generated", () => {

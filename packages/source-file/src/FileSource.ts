@@ -216,6 +216,14 @@ export const FileSource = defineSource({
   id: "file",
   displayName: "Local file",
   description: "CSV, NDJSON or JSON files on local disk: one file or a glob (newest or all), gzip, encodings, checksums.",
+  docs: {
+    summary: "local CSV, NDJSON or JSON files (one file or a glob; gzip, encodings, checksums)",
+    example: `source:
+  type: file
+  # A CSV, NDJSON or JSON file, relative to this config. See \`anysource sources file\` for every setting
+  # (format, delimiter, encoding, globs picking the newest file).
+  path: people.csv`
+  },
   config: FileSourceConfig,
   make: (config, context) => makeFileSource(config, context)
 })

@@ -325,6 +325,17 @@ export const GoogleSheetsSource = defineSource({
   displayName: "Google Sheets",
   description:
     "One tab (or A1 range) of a Google spreadsheet: service account, OAuth refresh token or API key; header row, dates, paged and consistency-checked reads.",
+  docs: {
+    summary: "one tab of a Google spreadsheet, with consistent paged reads",
+    example: `source:
+  type: google-sheets
+  # One tab of a spreadsheet shared with the service account. See \`anysource sources google-sheets\`.
+  spreadsheetId: your-spreadsheet-id
+  sheet: Employees                  # the first row is the header
+  auth:
+    type: serviceAccount
+    key: \${GOOGLE_SA_KEY}          # the key JSON, or GOOGLE_SA_KEY_FILE=/run/secrets/sa.json`
+  },
   config: GoogleSheetsConfig,
   limits: { requestsPerSecond: 1 },
   make: makeSheetsSource

@@ -10,6 +10,7 @@ import { defineSource } from "@anysource/core"
 import type { Model, Source, SourceError } from "@anysource/core"
 import { Chunk, Effect, Option, Ref, type Scope, Stream } from "effect"
 import { RestSourceConfig } from "./RestConfig.ts"
+import { presetIds } from "./presets/index.ts"
 import * as Auth from "./internal/auth.ts"
 import * as Client from "./internal/client.ts"
 import { sourceError } from "./internal/errors.ts"
@@ -240,6 +241,23 @@ export const RestSource = defineSource({
   displayName: "REST API",
   description:
     "Any paginated JSON HTTP API: records by JSONPath or JSON Pointer; basic, bearer, API key or OAuth 2.0 client credentials; offset, page, cursor, next-URL or Link-header paging; rate limits honoured. Presets: BambooHR, Workday, HiBob, Personio, SAP SuccessFactors.",
+  docs: {
+    summary: `any paginated JSON HTTP API, or an HR system by \`preset:\` (${presetIds.map((id) => `\`${id}\``).join(", ")})`,
+    // hook: a later `init --source <preset>` can offer each preset's own starter config (presets/*.ts) the same way
+    example: `source:
+  type: rest
+  # Any paginated JSON API. See \`anysource sources rest\` for pagination and auth options.
+  baseUrl: https://hr.example.com/api/v1
+  path: /employees
+  records: $.data[*]                # where the records are in each page (JSONPath or JSON Pointer)
+  auth:
+    type: bearer
+    token: \${HR_API_TOKEN}
+  pagination:
+    type: cursor
+    cursorPath: $.next_cursor
+    cursorParam: cursor`
+  },
   config: RestSourceConfig,
   make: makeRestSource
 })

@@ -232,6 +232,21 @@ export const SftpSource = defineSource({
   displayName: "SFTP",
   description:
     "CSV, NDJSON or JSON files on an SFTP server: host key verification, key/password/agent auth, newest or all files, readiness rules (stable, marker, final name), gzip, encodings, checksums, archive after apply.",
+  docs: {
+    summary: "CSV, NDJSON or JSON files on an SFTP server (host-key pinning, readiness rules, archive after apply)",
+    example: `source:
+  type: sftp
+  # A file dropped on an SFTP server. See \`anysource sources sftp\` for readiness rules and archiving.
+  host: sftp.example.com
+  username: okta-sync
+  privateKey: \${SFTP_KEY}          # or SFTP_KEY_FILE=/run/secrets/sftp_key
+  # The server's host key, verified on every connection: a known_hosts file next to this config
+  # (ssh-keyscan sftp.example.com > known_hosts, then check it), or hostKey: { fingerprint: "SHA256:…" }.
+  hostKey: { knownHosts: known_hosts }
+  path: outbound/people-*.csv       # relative to the login directory; the newest match is read
+  pick: newest
+  ready: { marker: "{name}.done" }  # only read a file once the HR system wrote people-….csv.done`
+  },
   config: SftpSourceConfig,
   make: (config, { baseDir }) =>
     Effect.gen(function* () {

@@ -237,6 +237,18 @@ export const definition = defineSource({
   id,
   displayName: "SQL database (PostgreSQL, MySQL/MariaDB, SQLite)",
   description: "Runs one read-only SELECT and streams its rows with a server-side cursor.",
+  docs: {
+    summary: "one read-only SELECT against PostgreSQL, MySQL/MariaDB or SQLite, streamed",
+    example: `source:
+  type: sql
+  # PostgreSQL, MySQL/MariaDB or SQLite. The query runs read-only. See \`anysource sources sql\`.
+  dialect: postgres                 # postgres | mysql | sqlite
+  url: \${HR_DATABASE_URL}          # never paste credentials here: an env var, or HR_DATABASE_URL_FILE
+  query: |
+    SELECT employee_id, first_name, last_name, email, department, title, manager_id, status
+    FROM employees
+  keyColumn: employee_id            # stable order; rows are located as employee_id=E1042`
+  },
   config: SqlSourceConfig,
   make
 })

@@ -2,21 +2,15 @@
  * `init`: write a commented starter config. Flags decide everything; on an interactive terminal the
  * missing answers are asked for (never in CI or when stdin is not a terminal).
  */
+import { Sources, Templates } from "@anysource/runtime"
 import { Command, Options, Prompt } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as fs from "node:fs"
-import { find } from "../Sources.ts"
-import { sourceTypes, starterConfig, type SourceType } from "../Templates.ts"
 import { globalOptions, runCommand, UsageError, writeFile } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
 
-const sourceTitles: Record<SourceType, string> = {
-  file: "a CSV / JSON / NDJSON file",
-  sql: "a SQL query (PostgreSQL, MySQL/MariaDB, SQLite)",
-  sftp: "a file on an SFTP server",
-  "google-sheets": "a Google Sheet",
-  rest: "a paginated JSON REST API"
-}
+/** Every source type the registry offers (the adapters themselves load only when a template is written). */
+const sourceTypes = Sources.registry.ids as [string, ...Array<string>]
 
 export const command = Command.make(
   "init",
@@ -42,12 +36,12 @@ export const command = Command.make(
         if (fs.existsSync(target) && !o.force)
           return yield* Effect.fail(new UsageError({ message: `${target} already exists; pass --force to overwrite it, or --config <other file>.` }))
         const ask = io.interactive
-        const source: SourceType = Option.isSome(o.source)
+        const source: string = Option.isSome(o.source)
           ? o.source.value
           : ask
             ? yield* Prompt.select({
                 message: "Where does your HR data live?",
-                choices: sourceTypes.map((t) => ({ title: t, value: t, description: sourceTitles[t] }))
+                choices: (yield* Sources.registry.loadAll).map((d) => ({ title: d.id, value: d.id, description: d.docs?.summary ?? d.displayName }))
               })
             : "file"
         const orgUrl = Option.isSome(o.orgUrl)
@@ -62,10 +56,11 @@ export const command = Command.make(
             : "0oaexampleidsource01"
         if (orgUrl !== "embedded" && !/^https?:\/\//.test(orgUrl))
           return yield* Effect.fail(new UsageError({ message: `--org-url ${orgUrl}: expected https://your-org.okta.com or embedded.` }))
-        yield* writeFile(target, starterConfig({ source, orgUrl, identitySourceId }))
+        const definition = yield* Sources.registry.load(source)
+        if (definition === undefined) return yield* Effect.fail(new UsageError({ message: `--source ${source}: no such source adapter in this build.` }))
+        yield* writeFile(target, Templates.starterConfig({ sourceBlock: Templates.sourceBlock(definition), orgUrl, identitySourceId }))
         const s = io.out
-        const lines = [`${s.green("Wrote")} ${target} (${sourceTitles[source]}).`]
-        if (!find(source)) lines.push(s.yellow(`Note: this CLI build has no "${source}" adapter installed yet; \`anysource sources\` lists the ones it has.`))
+        const lines = [`${s.green("Wrote")} ${target} (${definition.displayName}${definition.docs ? `: ${definition.docs.summary}` : ""}).`]
         lines.push(
           "Next:",
           `  1. edit ${target}: the source block, the mapping from your columns to Okta attributes`,

@@ -2,86 +2,19 @@
  * `plan` and `apply`: the two verbs most people use. Both call core's `Sync.runWithReport`; this
  * module only parses flags, shows progress, asks for confirmation, renders and writes reports.
  */
-import { type ConfigError, PlanDriftError, PlanJson, Safeguards, Sync, type Plan, type RunReport } from "@anysource/core"
+import { PlanDriftError, Safeguards, Sync, type Plan } from "@anysource/core"
+import { Run } from "@anysource/runtime"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as path from "node:path"
 import * as ExitCodes from "../ExitCodes.ts"
-import * as HtmlReport from "../HtmlReport.ts"
-import * as Progress from "../Progress.ts"
 import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
-import {
-  type FileError,
-  globalOptions,
-  type Globals,
-  type Io,
-  readFile,
-  requireTerminal,
-  runCommand,
-  UsageError,
-  withTrailingNewline,
-  writeFileFrom,
-  writeJsonFile
-} from "../internal/Context.ts"
+import { globalOptions, type Globals, requireTerminal, runCommand, UsageError, withTrailingNewline, writeFileFrom } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { jsonChunks } from "../internal/JsonChunks.ts"
+import { checkReportFiles, detailOption, planJsonChunks, planJsonOptions, progressFor, readPlanFile, reportOption, schemaCheckOf, skipSchemaCheckOption, writeReports } from "../internal/PlanFiles.ts"
 
-const reportOption = Options.text("report").pipe(
-  Options.withPseudoName("file"),
-  Options.withDescription("Write the run report: run.json (machine-readable) or run.html (a page for people). Repeatable."),
-  Options.repeated
-)
-
-const detailOption = Options.boolean("detail").pipe(
-  Options.withAlias("d"),
-  Options.withDescription("Show every change: source location and field-level before → after.")
-)
-
-const skipSchemaCheckOption = Options.boolean("skip-schema-check").pipe(
-  Options.withDescription(
-    "Do not read the identity source's schema first (for tokens without okta.schemas.read; same as okta.schemaCheck: false)."
-  )
-)
-
-/** `--skip-schema-check` as Sync's option (absent: the config's okta.schemaCheck decides). */
-const schemaCheckOf = (skip: boolean) => (skip ? { schemaCheck: false } : {})
-
-const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, UsageError> =>
-  Effect.forEach(
-    files,
-    (f) =>
-      /\.(json|html?)$/i.test(f)
-        ? Effect.void
-        : Effect.fail(new UsageError({ message: `--report ${f}: use a file name ending in .json or .html` })),
-    { discard: true }
-  )
-
-/** Write the report in every requested format, streamed (never the whole report as one string). */
-export const writeReports = (files: ReadonlyArray<string>, report: RunReport.RunReport): Effect.Effect<void, FileError> =>
-  Effect.forEach(files, (f) => (/\.html?$/i.test(f) ? writeFileFrom(f, HtmlReport.chunks(report)) : writeJsonFile(f, report)), {
-    discard: true
-  })
-
-/**
- * The plan as stable JSON (keys sorted at every depth, 2-space indent): the contract for `apply --plan` and CI
- * integrations. Written in chunks; `PlanJson.parse` reads it back with the same content hash.
- */
-export const planJsonOptions = { indent: 2, sortKeys: true } as const
-
-/** The plan's JSON text in chunks (see `planJsonOptions`). */
-export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> => jsonChunks(plan, planJsonOptions)
-
-/** Read a plan written by `plan --out`: validated, and refused when edited (its hash no longer matches). */
-export const readPlanFile = (file: string): Effect.Effect<Plan.Plan, FileError | ConfigError> =>
-  readFile(file).pipe(Effect.flatMap((text) => PlanJson.parse(text, file)))
-
-const progressFor = (io: Io, enabled: boolean) =>
-  Progress.make({
-    interactive: io.interactive && enabled,
-    style: io.err,
-    log: (message) => Effect.logInfo(message)
-  })
+export { planJsonChunks, planJsonOptions, readPlanFile, writeReports } from "../internal/PlanFiles.ts"
 
 // ---------------------------------------------------------------------------------------------
 
@@ -112,7 +45,7 @@ const planCommand = Command.make(
           Effect.scoped
         )
         const plan = report.plan
-        const stoppedBySafeguard = Option.isSome(error) && error.value._tag === "SafeguardTripped"
+        const stoppedBySafeguard = report.outcome === "safeguard"
         if (plan) {
           if (o.json) yield* io.printJson(plan, planJsonOptions)
           else {
@@ -272,9 +205,13 @@ const applyCommand = Command.make(
         }
         const { error, report } = result
         yield* writeReports(o.report, report)
-        if (Option.isSome(error) && error.value._tag === "PlanDriftError" && agreed !== undefined) {
+        const drift = yield* Run.failed(error).pipe(
+          Effect.as(undefined),
+          Effect.catchTag("PlanDriftError", (e) => Effect.succeed(e)),
+          Effect.orElseSucceed(() => undefined)
+        )
+        if (drift !== undefined && agreed !== undefined) {
           // say which input moved, instead of printing the fresh plan and "Failed"
-          const drift = error.value
           const lines = Render.describeDrift(agreed, report.plan, {
             plan: Option.getOrElse(o.plan, () => "the plan you confirmed"),
             config: io.configPath

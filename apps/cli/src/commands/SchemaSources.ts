@@ -1,9 +1,9 @@
 /** `schema` (the config's JSON Schema, with every installed adapter) and `sources` (the adapters and their settings). */
 import { JsonSchema } from "@anysource/core"
+import { Sources } from "@anysource/runtime"
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { z } from "zod"
-import { sources } from "../Sources.ts"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { globalOptions, runCommand, UsageError, writeJsonFile } from "../internal/Context.ts"
@@ -28,7 +28,7 @@ const schemaCommand = Command.make(
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
-        const schema = JsonSchema.jsonSchema(sources)
+        const schema = JsonSchema.jsonSchema(yield* Sources.registry.loadAll)
         if (Option.isSome(o.out)) {
           yield* writeJsonFile(o.out.value, schema)
           yield* io.printErr(`JSON Schema written to ${o.out.value}. In YAML add: # yaml-language-server: $schema=${schemaReference(o.out.value)}`)
@@ -87,11 +87,12 @@ const sourcesCommand = Command.make(
       Effect.gen(function* () {
         const s = io.out
         const wanted = Option.getOrUndefined(o.id)
-        const selected = wanted !== undefined ? sources.filter((d) => d.id === wanted) : sources
-        if (wanted !== undefined && selected.length === 0)
+        if (wanted !== undefined && !Sources.registry.ids.includes(wanted))
           return yield* Effect.fail(
-            new UsageError({ message: `No source adapter "${wanted}" in this build. Installed: ${sources.map((d) => d.id).join(", ")}.` })
+            new UsageError({ message: `No source adapter "${wanted}" in this build. Installed: ${Sources.registry.ids.join(", ")}.` })
           )
+        // listing loads every adapter (for its name and description); one type loads that one only
+        const selected = yield* (wanted !== undefined ? Sources.registry.only([wanted]) : Sources.registry).loadAll
         const described = selected.map((d) => ({
           id: d.id,
           displayName: d.displayName,

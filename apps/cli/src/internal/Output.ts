@@ -4,7 +4,7 @@
  * draining stdout/stderr before the process exits (`process.exit` drops whatever is still queued: a pipe
  * takes 64 KiB at a time, so that was where `plan --json | jq` used to be cut).
  */
-import { Data, Effect } from "effect"
+import { Data, Effect, Exit } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
@@ -147,7 +147,7 @@ export const writeFileChunks = <E>(
       ),
     (state, exit) =>
       Effect.sync(() => {
-        if (exit._tag === "Success") return
+        if (Exit.isSuccess(exit)) return
         state.stream.destroy()
         fs.rmSync(state.temp, { force: true })
       })

@@ -230,7 +230,7 @@ export const startWorker = async (options: {
       )
     })
 
-  const listening = await waitFor((l) => messageOf(l).startsWith("listening on"), options.startTimeoutMs ?? 30_000, "the worker to listen")
+  const listening = await waitFor((l) => messageOf(l).startsWith("listening on"), options.startTimeoutMs ?? 90_000, "the worker to listen")
   const port = Number(listening.annotations.port)
   const url = `http://127.0.0.1:${port}`
   const api: WorkerProcess["api"] = async (path, init = {}) => {

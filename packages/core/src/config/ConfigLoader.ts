@@ -9,19 +9,18 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { Effect } from "effect"
-import { createJiti } from "jiti"
-import { parseDocument } from "yaml"
 import { PipelineConfig } from "./Config.ts"
 import { ConfigError } from "../domain/Errors.ts"
 import * as Hash from "../domain/Hash.ts"
-import { interpolate, scrub, secretLikeName, type Substitution } from "./internal/interpolate.ts"
+import { interpolate, type Interpolated, scrub, secretLikeName, type Substitution } from "./internal/interpolate.ts"
 import { formatIssues, type Problem } from "./internal/issues.ts"
-import { lineCol, yamlLocator, type Locator } from "./internal/locate.ts"
+import { yamlLocator, type Locator } from "./internal/locate.ts"
+import { importModule, locateFile, parseJson, parseYaml, readText } from "./internal/read.ts"
 import { describeValue, formatPath, isPlainObject, type Segments } from "./internal/paths.ts"
 import { acceptedTypes, isSecret, schemasAt, type Schema } from "./internal/schemaWalk.ts"
 import { hashable } from "./internal/stable.ts"
 import { closest } from "./internal/suggest.ts"
-import type { SourceDefinition } from "../domain/Source.ts"
+import { catalog, type SourceCatalog, type SourceDefinition } from "../domain/Source.ts"
 
 export interface LoadedConfig {
   /** The validated pipeline config. `config.source` is `{ type, ...sourceConfig }` (secrets `Redacted`). */
@@ -41,8 +40,11 @@ export interface LoadedConfig {
 export interface LoadOptions {
   /** The environment for `${VAR}` interpolation (apps pass `process.env`). */
   readonly env: Readonly<Record<string, string | undefined>>
-  /** The source adapters this app knows (`source.type` is looked up here). */
-  readonly sources: ReadonlyArray<SourceDefinition>
+  /**
+   * The source adapters this app knows (`source.type` is looked up here): the definitions, or a catalog that loads
+   * only the adapter a config names.
+   */
+  readonly sources: ReadonlyArray<SourceDefinition> | SourceCatalog
 }
 
 export interface ParseOptions extends LoadOptions {
@@ -69,7 +71,7 @@ const moduleExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"])
 /** Read, interpolate and validate the config at `path` (a file, or a directory holding one of `defaultFileNames`). */
 export const load = (path: string, options: LoadOptions): Effect.Effect<LoadedConfig, ConfigError> =>
   Effect.gen(function* () {
-    const file = yield* locateFile(path)
+    const file = yield* locateFile(path, defaultFileNames)
     const display = path
     const extension = Path.extname(file).toLowerCase()
     let raw: unknown
@@ -108,102 +110,6 @@ export const parse = (raw: unknown, options: ParseOptions): Effect.Effect<Loaded
   })
 
 // ---------------------------------------------------------------------------------------------------------------
-// reading
-
-const locateFile = (path: string): Effect.Effect<string, ConfigError> =>
-  Effect.suspend(() => {
-    const absolute = Path.resolve(path)
-    let stat: Fs.Stats
-    try {
-      stat = Fs.statSync(absolute)
-    } catch {
-      return Effect.fail(
-        new ConfigError({ reason: "NotFound", file: absolute, message: `config file not found: ${path}` })
-      )
-    }
-    if (!stat.isDirectory()) return Effect.succeed(absolute)
-    for (const name of defaultFileNames) {
-      const candidate = Path.join(absolute, name)
-      if (Fs.existsSync(candidate)) return Effect.succeed(candidate)
-    }
-    return Effect.fail(
-      new ConfigError({
-        reason: "NotFound",
-        file: absolute,
-        message: `no config file in ${path} (looked for ${defaultFileNames.join(", ")})`
-      })
-    )
-  })
-
-const readText = (file: string, display: string): Effect.Effect<string, ConfigError> =>
-  Effect.try({
-    try: () => Fs.readFileSync(file, "utf8"),
-    catch: (error) =>
-      new ConfigError({
-        reason: "NotFound",
-        file,
-        message: `cannot read ${display}: ${String((error as { code?: unknown }).code ?? "unreadable")}`
-      })
-  })
-
-const parseYaml = (text: string, file: string, display: string): Effect.Effect<unknown, ConfigError> =>
-  Effect.suspend(() => {
-    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-    if (document.errors.length > 0) {
-      const lines = document.errors.map((error) => {
-        const at = error.linePos?.[0]
-        const where = at ? `${display}:${at.line}:${at.col}` : display
-        // yaml appends " at line L, column C:" and a source excerpt; keep only the explanation.
-        const reason = error.message.split(/ at line \d+, column \d+/)[0]!.trim()
-        return `${where}: ${reason}`
-      })
-      return Effect.fail(
-        new ConfigError({
-          reason: "Parse",
-          file,
-          message: `cannot parse ${display} as YAML:\n  ${lines.join("\n  ")}`
-        })
-      )
-    }
-    return Effect.try({
-      try: () => document.toJS({ maxAliasCount: 100 }) as unknown,
-      catch: (error) =>
-        new ConfigError({
-          reason: "Parse",
-          file,
-          message: `cannot parse ${display} as YAML: ${(error as Error).message}`
-        })
-    })
-  })
-
-const parseJson = (text: string, file: string, display: string): Effect.Effect<unknown, ConfigError> =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: (error) => {
-      const message = (error as Error).message
-      const position = /position (\d+)/.exec(message)
-      const where = position ? `${display}:${lineCol(text, Number(position[1]))}` : display
-      const reason = message.replace(/ in JSON at position \d+.*$/s, "").replace(/^JSON\.parse: /, "")
-      return new ConfigError({ reason: "Parse", file, message: `cannot parse ${where} as JSON: ${reason}` })
-    }
-  })
-
-const importModule = (file: string, display: string): Effect.Effect<unknown, ConfigError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false })
-      const exported: unknown = await jiti.import(file, { default: true })
-      return typeof exported === "function" ? await (exported as () => unknown)() : exported
-    },
-    catch: (error) =>
-      new ConfigError({
-        reason: "Parse",
-        file,
-        message: `cannot load ${display}: ${error instanceof Error ? error.message.split("\n")[0] : "it threw a non-error value"}`
-      })
-  })
-
-// ---------------------------------------------------------------------------------------------------------------
 // validation
 
 interface ValidateContext extends LoadOptions {
@@ -221,12 +127,20 @@ const validate = (raw: unknown, context: ValidateContext): Effect.Effect<LoadedC
       env: context.env,
       readFile: (file) => Fs.readFileSync(Path.resolve(file), "utf8")
     })
-    const adapterFor = (input: unknown): SourceDefinition | undefined => {
-      const type =
-        isPlainObject(input) && isPlainObject(input["source"]) ? input["source"]["type"] : undefined
-      return typeof type === "string" ? context.sources.find((s) => s.id === type) : undefined
-    }
-    const adapter = adapterFor(interpolated.value)
+    const sources = Array.isArray(context.sources) ? catalog(context.sources) : (context.sources as SourceCatalog)
+    const input = interpolated.value
+    const type = isPlainObject(input) && isPlainObject(input["source"]) ? input["source"]["type"] : undefined
+    const adapter = typeof type === "string" ? sources.load(type) : Effect.succeed(undefined)
+    return Effect.flatMap(adapter, (definition) => check(interpolated, definition, sources.ids, context))
+  })
+
+const check = (
+  interpolated: Interpolated,
+  adapter: SourceDefinition | undefined,
+  known: ReadonlyArray<string>,
+  context: ValidateContext
+): Effect.Effect<LoadedConfig, ConfigError> =>
+  Effect.suspend(() => {
     const schemasFor = (segments: Segments, input: unknown): Array<Schema> =>
       segments[0] === "source" && adapter !== undefined && segments[1] !== "type"
         ? schemasAt(adapter.config, segments.slice(1), isPlainObject(input) ? input["source"] : undefined)
@@ -278,7 +192,6 @@ const validate = (raw: unknown, context: ValidateContext): Effect.Effect<LoadedC
     if (isPlainObject(sourceBlock) && typeof sourceBlock["type"] === "string") {
       const { type, ...rest } = sourceBlock
       if (adapter === undefined) {
-        const known = context.sources.map((s) => s.id)
         const hint = closest(type, known)
         problems.push({
           segments: ["source", "type"],

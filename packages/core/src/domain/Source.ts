@@ -2,7 +2,7 @@
  * The contract every source adapter implements. Adapters know bytes and rows, never Okta:
  * they emit `SourceRow`s (raw values + a readable location) and typed `SourceError`s.
  */
-import type { Effect, Scope, Stream } from "effect"
+import { Effect, type Scope, type Stream } from "effect"
 import type { z } from "zod"
 import { SourceError, type SourceErrorReason } from "./Errors.ts"
 import type { SourceLocation, SourceRow } from "./Model.ts"
@@ -26,6 +26,17 @@ export interface SourceLimits {
   readonly requestsPerSecond?: number
 }
 
+/** What the docs and `anysource init` say about an adapter (the README and docs tables are generated from it). */
+export interface SourceDocs {
+  /** One line for the source tables: what it reads, lower-case, no final period ("local CSV, NDJSON or JSON files"). */
+  readonly summary: string
+  /**
+   * The commented `source:` block `anysource init --source <id>` writes: YAML starting with `source:` and
+   * `type: <id>`, secrets as `${ENV_VAR}`, a comment saying where to read more.
+   */
+  readonly example: string
+}
+
 export interface SourceDefinition<C = any> {
   /** The `source.type` value in config, e.g. `file`, `sftp`, `sql`. */
   readonly id: string
@@ -34,6 +45,7 @@ export interface SourceDefinition<C = any> {
   /** zod schema of the adapter's own config (the `source` block minus `type`). Secrets use `Config.secret()`. */
   readonly config: z.ZodType<C>
   readonly limits?: SourceLimits
+  readonly docs?: SourceDocs
   /** Build the source. Resources (connections, file handles) live in the scope. */
   readonly make: (config: C, context: SourceContext) => Effect.Effect<Source, SourceError, Scope.Scope>
 }
@@ -50,8 +62,27 @@ export const defineSource = <S extends z.ZodType>(definition: {
   readonly description?: string
   readonly config: S
   readonly limits?: SourceLimits
+  readonly docs?: SourceDocs
   readonly make: (config: z.output<S>, context: SourceContext) => Effect.Effect<Source, SourceError, Scope.Scope>
 }): SourceDefinition<z.output<S>> => definition as SourceDefinition<z.output<S>>
+
+/**
+ * The adapters an app offers, loaded on demand: `ConfigLoader` asks only for the one a config names, so an app that
+ * offers many adapters loads one per run (`@anysource/runtime`'s registry is one). A plain array of definitions
+ * works wherever a catalog does (`catalog(definitions)`).
+ */
+export interface SourceCatalog {
+  /** Every `source.type` offered, in the order to list them (messages, help). Known without loading any adapter. */
+  readonly ids: ReadonlyArray<string>
+  /** The adapter for `id` (loaded on first use), or undefined when this catalog has no such type. */
+  readonly load: (id: string) => Effect.Effect<SourceDefinition | undefined>
+}
+
+/** A catalog over definitions already loaded. */
+export const catalog = (definitions: ReadonlyArray<SourceDefinition>): SourceCatalog => ({
+  ids: definitions.map((d) => d.id),
+  load: (id) => Effect.sync(() => definitions.find((d) => d.id === id))
+})
 
 export interface SourceErrorOptions {
   /** Where in the source: `people.csv:12`, `Sheet1!A12`, `https://hr/api?page=2`. */

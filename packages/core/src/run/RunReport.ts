@@ -67,3 +67,29 @@ export const describeError = (error: unknown): ReportedError => {
   }
   return { tag: "Defect", message: error instanceof Error ? error.message : String(error) }
 }
+
+/**
+ * The report of a run that failed before `Sync` could start it (its Okta client or state store could not be built):
+ * outcome `failed`, nothing read, nothing sent, the error described as in any other report. Apps that keep a record
+ * of every attempt (the worker's run list and metrics) use it, so a report has one shape however a run ended.
+ */
+export const notStarted = (run: {
+  readonly runId: string
+  readonly identitySourceId: string
+  readonly mode: "plan" | "apply"
+  readonly startMillis: number
+  readonly endMillis: number
+  readonly error: unknown
+}): RunReport => ({
+  runId: run.runId,
+  identitySourceId: run.identitySourceId,
+  mode: run.mode,
+  outcome: "failed",
+  startedAt: new Date(run.startMillis).toISOString(),
+  finishedAt: new Date(run.endMillis).toISOString(),
+  durationMs: run.endMillis - run.startMillis,
+  issues: [],
+  sessions: [],
+  okta: emptyOktaUsage,
+  error: describeError(run.error)
+})

@@ -53,6 +53,12 @@ export interface SyncOptions {
    * so a long apply keeps it, while a killed run blocks the next one for at most this long.
    */
   readonly lockTtlMillis?: number
+  /**
+   * An apply that finds another run holding the identity source's lock fails with `StateError` `Locked` either way.
+   * `"fail"` (default) records it in the run history as a failed run; `"skip"` leaves the history untouched, for a
+   * caller that treats it as a skipped turn (a worker replica whose tick another replica is running).
+   */
+  readonly whenLocked?: "fail" | "skip"
 }
 
 export type SyncError =
@@ -109,9 +115,15 @@ export const runWithReport = (
     const progress: Progress = { sessions: [] }
     const emit = (event: SyncEvent) => (options.onEvent ? options.onEvent(event) : Effect.void)
 
-    yield* store
-      .recordRun({ runId, identitySourceId, startedAt: iso(startMillis), mode: options.mode })
-      .pipe(Effect.ignore)
+    // The run enters the history when it starts; with whenLocked "skip", only once it holds the lock.
+    let recorded = false
+    const recordStart = Effect.suspend(() => {
+      recorded = true
+      return store
+        .recordRun({ runId, identitySourceId, startedAt: iso(startMillis), mode: options.mode })
+        .pipe(Effect.ignore)
+    })
+    if (options.mode !== "apply" || options.whenLocked !== "skip") yield* recordStart
 
     const body = Effect.scoped(
       Effect.gen(function* () {
@@ -119,6 +131,7 @@ export const runWithReport = (
         if (options.schemaCheck ?? options.loaded.config.okta.schemaCheck ?? true) yield* SchemaGuard.check(options.loaded)
         if (options.mode === "apply") {
           yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
+          if (!recorded) yield* recordStart
           const pending = yield* store.journal
           const resumed = yield* Orchestrator.resumePending({
             onEvent: (event) => emit({ _tag: "Apply", event }),
@@ -238,18 +251,19 @@ export const runWithReport = (
       okta,
       ...(exit._tag === "Left" ? { error: describeError(exit.left) } : {})
     }
-    yield* store
-      .recordRun({
-        runId,
-        identitySourceId,
-        startedAt: report.startedAt,
-        finishedAt: report.finishedAt,
-        mode: options.mode,
-        outcome,
-        ...(plan ? { planHash: plan.hash, counts: flattenCounts(plan) } : {}),
-        ...(report.error ? { message: report.error.message } : {})
-      })
-      .pipe(Effect.ignore)
+    if (recorded)
+      yield* store
+        .recordRun({
+          runId,
+          identitySourceId,
+          startedAt: report.startedAt,
+          finishedAt: report.finishedAt,
+          mode: options.mode,
+          outcome,
+          ...(plan ? { planHash: plan.hash, counts: flattenCounts(plan) } : {}),
+          ...(report.error ? { message: report.error.message } : {})
+        })
+        .pipe(Effect.ignore)
     return { report, error }
   })
 

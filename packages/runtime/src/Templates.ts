@@ -1,66 +1,24 @@
 /**
- * `anysource init`: commented starter configs, one per source type. The common part (Okta,
- * mapping, filter, groups, schema, safeguards, state) is the same for every source.
+ * `anysource init`'s starter configs, made from the registry: the adapter's commented `source:` block (its
+ * `docs.example`) inside a common part (Okta, mapping, filter, groups, schema, safeguards, state) that is the same
+ * for every source. The test loads every adapter's starter config as a valid pipeline config.
  */
-export const sourceTypes = ["file", "sql", "sftp", "google-sheets", "rest"] as const
-export type SourceType = (typeof sourceTypes)[number]
+import type { Source } from "@anysource/core"
 
 export interface StarterOptions {
-  readonly source: SourceType
+  /** The commented `source:` block (see `sourceBlock`). */
+  readonly sourceBlock: string
   /** `embedded` (local emulator) or https://your-org.okta.com */
   readonly orgUrl: string
   readonly identitySourceId: string
 }
 
-const sourceBlocks: Record<SourceType, string> = {
-  file: `source:
-  type: file
-  # A CSV, NDJSON or JSON file, relative to this config. See \`anysource sources file\` for every setting
-  # (format, delimiter, encoding, globs picking the newest file).
-  path: people.csv`,
-  sql: `source:
-  type: sql
-  # PostgreSQL, MySQL/MariaDB or SQLite. The query runs read-only. See \`anysource sources sql\`.
-  dialect: postgres                 # postgres | mysql | sqlite
-  url: \${HR_DATABASE_URL}          # never paste credentials here: an env var, or HR_DATABASE_URL_FILE
-  query: |
-    SELECT employee_id, first_name, last_name, email, department, title, manager_id, status
-    FROM employees
-  keyColumn: employee_id            # stable order; rows are located as employee_id=E1042`,
-  sftp: `source:
-  type: sftp
-  # A file dropped on an SFTP server. See \`anysource sources sftp\` for readiness rules and archiving.
-  host: sftp.example.com
-  username: okta-sync
-  privateKey: \${SFTP_KEY}          # or SFTP_KEY_FILE=/run/secrets/sftp_key
-  # The server's host key, verified on every connection: a known_hosts file next to this config
-  # (ssh-keyscan sftp.example.com > known_hosts, then check it), or hostKey: { fingerprint: "SHA256:…" }.
-  hostKey: { knownHosts: known_hosts }
-  path: outbound/people-*.csv       # relative to the login directory; the newest match is read
-  pick: newest
-  ready: { marker: "{name}.done" }  # only read a file once the HR system wrote people-….csv.done`,
-  "google-sheets": `source:
-  type: google-sheets
-  # One tab of a spreadsheet shared with the service account. See \`anysource sources google-sheets\`.
-  spreadsheetId: your-spreadsheet-id
-  sheet: Employees                  # the first row is the header
-  auth:
-    type: serviceAccount
-    key: \${GOOGLE_SA_KEY}          # the key JSON, or GOOGLE_SA_KEY_FILE=/run/secrets/sa.json`,
-  rest: `source:
-  type: rest
-  # Any paginated JSON API. See \`anysource sources rest\` for pagination and auth options.
-  baseUrl: https://hr.example.com/api/v1
-  path: /employees
-  records: $.data[*]                # where the records are in each page (JSONPath or JSON Pointer)
-  auth:
-    type: bearer
-    token: \${HR_API_TOKEN}
-  pagination:
-    type: cursor
-    cursorPath: $.next_cursor
-    cursorParam: cursor`
-}
+/** An adapter's block for the starter config: its `docs.example`, or a minimal `type:` line pointing at its settings. */
+export const sourceBlock = (definition: Source.SourceDefinition): string =>
+  definition.docs?.example ??
+  `source:
+  type: ${definition.id}
+  # ${definition.displayName}: \`anysource sources ${definition.id}\` lists every setting.`
 
 const oktaBlock = (o: StarterOptions): string =>
   o.orgUrl === "embedded"
@@ -91,7 +49,7 @@ version: 1
 
 ${oktaBlock(o)}
 
-${sourceBlocks[o.source]}
+${o.sourceBlock}
 
 # How a source row becomes an Okta user. A plain column name copies the column; anything else is a
 # JSONata expression (e.g. "first_name & ' ' & last_name"). externalId is the immutable HR key.

@@ -1,0 +1,3 @@
+import { packageConfig } from "@anysource/eslint-config"
+
+export default packageConfig

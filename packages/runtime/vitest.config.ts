@@ -1,0 +1,3 @@
+import { project } from "@anysource/vitest-config"
+
+export default project()
