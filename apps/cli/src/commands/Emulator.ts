@@ -13,10 +13,16 @@ export const command = Command.make(
   "emulator",
   {
     ...globalOptions,
-    port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(8010), Options.withDescription("Port on 127.0.0.1 (0 = any free port).")),
+    port: Options.integer("port").pipe(
+      Options.withAlias("p"),
+      Options.withDefault(8010),
+      Options.withDescription("Port on 127.0.0.1 (0 = any free port).")
+    ),
     data: Options.text("data").pipe(
       Options.withPseudoName("file"),
-      Options.withDescription("Persist the org (sessions, users, groups) to this JSON file, so restarts keep it."),
+      Options.withDescription(
+        "Persist the org (sessions, users, groups) to this JSON file, so restarts keep it."
+      ),
       Options.optional
     ),
     identitySourceId: Options.text("identity-source-id").pipe(
@@ -26,24 +32,24 @@ export const command = Command.make(
     ),
     token: Options.text("token").pipe(
       Options.withPseudoName("token"),
-      Options.withDescription("Use this API token instead of a random one (e.g. to keep a config working across restarts)."),
+      Options.withDescription(
+        "Use this API token instead of a random one (e.g. to keep a config working across restarts)."
+      ),
       Options.optional
     ),
     timeScale: Options.float("time-scale").pipe(
       Options.withDefault(1),
-      Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
+      Options.withDescription(
+        "Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos."
+      )
     ),
     unknownAttributes: Options.choice("unknown-attributes", ["reject", "ignore"]).pipe(
       Options.withDefault("reject" as const),
-      Options.withDescription(
-        "An attribute the identity source lacks: a 400 naming it, or dropped."
-      )
+      Options.withDescription("Undeclared attributes: a 400, or dropped.")
     ),
     responses: Options.choice("responses", ["recorded", "spec"]).pipe(
       Options.withDefault("recorded" as const),
-      Options.withDescription(
-        "Where traffic recorded from real orgs and Okta's spec disagree, answer as recorded (default) or as the spec says."
-      )
+      Options.withDescription("Answer as real orgs do, or as the spec says.")
     ),
     strict: Options.boolean("strict").pipe(
       Options.withDescription(
@@ -54,7 +60,8 @@ export const command = Command.make(
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
-        if (o.timeScale <= 0) return yield* Effect.fail(new UsageError({ message: "--time-scale must be greater than 0" }))
+        if (o.timeScale <= 0)
+          return yield* Effect.fail(new UsageError({ message: "--time-scale must be greater than 0" }))
         const token = Option.getOrElse(o.token, () => `emu_${randomBytes(18).toString("base64url")}`)
         const emulator = yield* Effect.acquireRelease(
           Effect.tryPromise({
@@ -87,7 +94,9 @@ export const command = Command.make(
             `  strict           ${o.strict ? "on: requests and replies are checked against the OpenAPI spec" : "off (--strict checks requests and replies against the OpenAPI spec)"}`,
             "",
             s.dim("In anysource.yaml:"),
-            s.dim(`  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`),
+            s.dim(
+              `  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`
+            ),
             s.dim("Press Ctrl-C to stop.")
           ].join("\n")
         )
@@ -96,10 +105,15 @@ export const command = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
-      "anysource emulator --port 8010 --data .anysource/emulator.json",
-      "anysource emulator --strict",
-      "OKTA_API_TOKEN=<printed token> anysource plan"
-    ] })
+    describe(
+      "Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.",
+      {
+        examples: [
+          "anysource emulator --port 8010 --data .anysource/emulator.json",
+          "anysource emulator --strict",
+          "OKTA_API_TOKEN=<printed token> anysource plan"
+        ]
+      }
+    )
   )
 )
