@@ -26,5 +26,7 @@ version=$(npx --no-install anysource --version)
 echo "CLI installed with npm: anysource --version → $version"
 cp -r "$root/examples/quickstart" quickstart
 rm -rf quickstart/.anysource
+# as the quickstart does: declare the sample's attributes on the (embedded) identity source first
+npx --no-install anysource setup apply --yes --config quickstart/anysource.yaml >/dev/null 2>setup.log || { cat setup.log >&2; exit 1; }
 npx --no-install anysource apply --yes --config quickstart/anysource.yaml --report quickstart/report.json >/dev/null
 node -e 'const r = JSON.parse(require("fs").readFileSync("quickstart/report.json","utf8")); if (r.outcome !== "applied") { console.error("installed CLI quickstart outcome: " + r.outcome); process.exit(1) } console.log("installed CLI quickstart ok: " + r.summary.users.create + " users created")'

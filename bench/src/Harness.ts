@@ -24,6 +24,8 @@ import * as VirtualTime from "./VirtualTime.ts"
 
 export const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID
 export const API_TOKEN = DEFAULT_API_TOKEN
+/** The attributes `employeeMapping` sends beyond the identity source's seven base ones. */
+export const CUSTOM_ATTRIBUTES: ReadonlyArray<string> = ["department", "title", "city", "managerId"]
 /** Monday 2026-01-05 09:00 UTC: where every manual clock starts. */
 export const EPOCH = Date.UTC(2026, 0, 5, 9, 0, 0)
 
@@ -46,7 +48,13 @@ export interface OrgOptions extends Omit<EmulatorOptions, "clock"> {
 export const startOrg = async (options: OrgOptions = {}): Promise<Org> => {
   const { realTime, ...emulatorOptions } = options
   const clock = new ManualClock(EPOCH)
-  const emu = await startEmulator({ processingDelayMs: realTime ? 50 : 30_000, ...emulatorOptions, clock })
+  const emu = await startEmulator({
+    processingDelayMs: realTime ? 50 : 30_000,
+    // the employee mapping's custom attributes, declared on the identity source as `anysource setup apply` would
+    identitySources: [{ id: SOURCE_ID, customAttributes: CUSTOM_ATTRIBUTES }],
+    ...emulatorOptions,
+    clock
+  })
   const vt = VirtualTime.make(clock)
   let follow: NodeJS.Timeout | undefined
   if (realTime) {

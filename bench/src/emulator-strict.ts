@@ -22,7 +22,7 @@ import {
   startEmulator
 } from "@anysource/okta-emulator"
 import { employees } from "./Dataset.ts"
-import { expectedProfile } from "./Harness.ts"
+import { CUSTOM_ATTRIBUTES, expectedProfile } from "./Harness.ts"
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -69,6 +69,7 @@ const run = async (strict: boolean): Promise<Run> => {
     strict,
     clock,
     processingDelayMs: 1_000,
+    identitySources: [{ id: DEFAULT_IDENTITY_SOURCE_ID, customAttributes: CUSTOM_ATTRIBUTES }],
     requestLog: false,
     rateLimit: { limit: 1e9 }
   })

@@ -15,6 +15,7 @@ import * as Okta from "./commands/Okta.ts"
 import * as PlanApply from "./commands/PlanApply.ts"
 import * as SchemaSources from "./commands/SchemaSources.ts"
 import * as Sessions from "./commands/Sessions.ts"
+import * as Setup from "./commands/Setup.ts"
 import * as State from "./commands/State.ts"
 import * as Verify from "./commands/Verify.ts"
 import * as Drift from "./commands/Drift.ts"
@@ -60,6 +61,7 @@ const root = Command.make("anysource").pipe(
     ...PlanApply.commands,
     Verify.command,
     Drift.command,
+    Setup.command,
     Sessions.command,
     State.command,
     Emulator.command,

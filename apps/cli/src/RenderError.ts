@@ -150,7 +150,10 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
       for (const c of e.errorCauses ?? []) lines.push(`  - ${safe(c.errorSummary)}`)
       if (e.method && e.url) lines.push(s.dim(`  ${safe(e.method)} ${safe(e.url)}`))
       if (e.errorId || e.requestId) lines.push(s.dim(`  errorId ${safe(e.errorId ?? "-")}, request ${safe(e.requestId ?? "-")}`))
-      const hint = oktaHints[e.reason]
+      const hint =
+        e.reason === "Forbidden" && e.scope !== undefined
+          ? `Grant ${safe(e.scope)} to the credentials (for an OAuth service app also list it in okta.auth.scopes), then run the command again.`
+          : oktaHints[e.reason]
       if (hint) lines.push(s.dim(`  ${hint}`))
       return lines.join("\n")
     }
@@ -165,7 +168,11 @@ export const renderError = (error: unknown, s: Style.Style = Style.plain, contex
         header(s, "the plan is out of date", code),
         messageLines(e.message),
         s.dim(`  plan ${shortHash(e.expectedHash)}, now ${shortHash(e.actualHash)}.${e.message.includes("Nothing was applied") ? "" : " Nothing was applied."}`),
-        s.dim("  Run `anysource plan --out plan.json`, review it, then `anysource apply --plan plan.json --yes`.")
+        s.dim(
+          e.message.includes("setup plan")
+            ? "  Run `anysource setup plan`, review it, then `anysource setup apply`."
+            : "  Run `anysource plan --out plan.json`, review it, then `anysource apply --plan plan.json --yes`."
+        )
       ].join("\n")
     case "ApplyError":
       return [

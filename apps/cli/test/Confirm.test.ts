@@ -50,9 +50,17 @@ const run = async (
   return { code, stdout: stdout.text(), stderr: stderr.text(), asked }
 }
 
+/** A copy of the quickstart whose embedded org is set up (`setup apply --yes`, in-process), as its README says. */
+const setUpQuickstart = async () => {
+  const dir = copyQuickstart({ setup: false })
+  const setup = await run(["setup", "apply", "--yes", "-c", path.join(dir, "anysource.yaml")], {})
+  expect(setup.code, setup.stderr).toBe(ExitCode.Ok)
+  return dir
+}
+
 describe("apply asks where someone can answer, and refuses elsewhere", () => {
   it("without a terminal (CI set, or stdin not a terminal) and without --yes: exit 11 before reading anything, no question", async () => {
-    const dir = copyQuickstart()
+    const dir = copyQuickstart({ setup: false })
     const config = path.join(dir, "anysource.yaml")
     for (const [env, why] of [
       [{}, "CI is set"],
@@ -72,7 +80,7 @@ describe("apply asks where someone can answer, and refuses elsewhere", () => {
   })
 
   it('on a terminal: shows the plan, asks once; "no" sends nothing (exit 2), "yes" applies exactly that plan', async () => {
-    const dir = copyQuickstart()
+    const dir = await setUpQuickstart()
     const config = path.join(dir, "anysource.yaml")
     const declined = await run(["apply", "-c", config], atTerminal, [false])
     expect(declined.code, declined.stderr).toBe(ExitCode.Changes)
@@ -100,7 +108,7 @@ describe("apply asks where someone can answer, and refuses elsewhere", () => {
   })
 
   it("--json on a terminal still asks: the plan and question on stderr, stdout only the JSON report", async () => {
-    const dir = copyQuickstart()
+    const dir = await setUpQuickstart()
     const r = await run(["apply", "--json", "-c", path.join(dir, "anysource.yaml")], atTerminal, [true])
     expect(r.code, r.stderr).toBe(ExitCode.Ok)
     expect(r.asked).toHaveLength(1)
@@ -109,7 +117,7 @@ describe("apply asks where someone can answer, and refuses elsewhere", () => {
   })
 
   it("--yes applies without asking, terminal or not", async () => {
-    const dir = copyQuickstart()
+    const dir = await setUpQuickstart()
     const r = await run(["apply", "--yes", "-c", path.join(dir, "anysource.yaml")], {}, [])
     expect(r.code, r.stderr).toBe(ExitCode.Ok)
     expect(r.asked).toEqual([])
@@ -120,11 +128,12 @@ describe("sessions cancel", () => {
   it("refuses without --yes and a terminal; asks on one; says what a finished session is instead of blaming Okta", async () => {
     const emulator = await startEmulator({
       tokens: [{ token: "t0k3n-for-the-test-0001" }],
-      identitySources: [{ id: "0oareal0000000000001" }],
+      // the quickstart's attributes declared (an admin's Profile Editor, or `anysource setup apply`)
+      identitySources: [{ id: "0oareal0000000000001", customAttributes: ["title", "department", "managerId", "city"] }],
       listSessions: "all"
     })
     try {
-      const dir = copyQuickstart()
+      const dir = copyQuickstart({ setup: false })
       const config = path.join(dir, "anysource.yaml")
       fs.writeFileSync(
         config,

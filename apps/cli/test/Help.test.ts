@@ -19,7 +19,10 @@ const leaves = (c: CommandHelp): Array<CommandHelp> =>
 describe("help pages, rendered from the command descriptors", () => {
   it("each command's usage names its full path, with optional flags in brackets and required arguments bare", () => {
     expect(page("anysource plan")).toContain(
-      "  anysource plan [-d|--detail] [--json] [-o|--out <file>] [--report <file>]... [--refresh]\n                 [--initial] [global options]"
+      "  anysource plan [-d|--detail] [--json] [-o|--out <file>] [--report <file>]... [--refresh]\n                 [--initial] [--skip-schema-check] [global options]"
+    )
+    expect(page("anysource setup apply")).toContain(
+      "  anysource setup apply [--prune] [--force] [--json] [-y|--yes] [--plan <file>] [global options]"
     )
     expect(page("anysource sessions list")).toContain(
       "  anysource sessions list [--json] [-a|--all] [global options]"
@@ -63,6 +66,7 @@ describe("help pages, rendered from the command descriptors", () => {
       "check",
       "plan",
       "apply",
+      "setup",
       "sessions",
       "state",
       "emulator",

@@ -40,7 +40,7 @@ describe("configuration errors and the other commands", () => {
     expect(line).toMatchObject({ level: "ERROR", exitCode: 3, error: { tag: "ConfigError" } })
   })
 
-  it("init writes a starter config that check accepts", async () => {
+  it("init writes a starter config that check accepts once setup has declared its attributes", async () => {
     const dir = tempDir()
     fs.copyFileSync(path.join(quickstart, "people.csv"), path.join(dir, "people.csv"))
     const init = await run(dir, ["init", "--source", "file"])
@@ -49,8 +49,14 @@ describe("configuration errors and the other commands", () => {
     const again = await run(dir, ["init", "--source", "file"])
     expect(again.code, show(again)).toBe(64)
     expect(again.stderr).toContain("--force")
+    // a fresh identity source lacks the starter's title, department and managerId: check says so, and what to run
+    const before = await run(dir, ["check"])
+    expect(before.code, show(before)).toBe(3)
+    expect(before.stdout).toMatch(/✗ identity source schema[\s\S]*mapping\.profile\.title: sends "title"[\s\S]*anysource setup plan/)
+    expect((await run(dir, ["setup", "apply", "--yes"])).code).toBe(0)
     const check = await run(dir, ["check"])
     expect(check.code, show(check)).toBe(0)
+    expect(check.stdout).toContain("✓ identity source schema: declares every attribute mapping.profile sends (7)")
     expect(check.stdout).toContain("All checks passed")
   })
 
@@ -147,7 +153,7 @@ describe("configuration errors and the other commands", () => {
   it("a real org URL: token from the environment, Okta errors rendered without the token, sessions cancel, apply", async () => {
     const emulator = await startEmulator({ strict: true, tokens: [{ token: "right-token-0123456789" }], identitySources: [{ id: "0oareal0000000000001" }] })
     try {
-      const dir = copyQuickstart()
+      const dir = copyQuickstart({ setup: false })
       const config = path.join(dir, "anysource.yaml")
       fs.writeFileSync(
         config,
@@ -179,14 +185,25 @@ describe("configuration errors and the other commands", () => {
       expect(cancel.code, show(cancel)).toBe(0)
       expect(emulator.sessions("0oareal0000000000001").find((x) => x.id === session.id)?.status).toBe("CLOSED")
 
+      // the org's identity source lacks the quickstart's attributes: the guard stops the sync before any session
+      const guarded = await run(dir, ["plan"], env)
+      expect(guarded.code, show(guarded)).toBe(3)
+      expect(guarded.stderr).toContain('mapping.profile.title: sends "title", which identity source 0oareal0000000000001 does not declare')
+      const setup = await run(dir, ["setup", "apply", "--yes"], env)
+      expect(setup.code, show(setup)).toBe(0)
+      expect(setup.stdout).toContain("Applied 8 changes to identity source 0oareal0000000000001.")
+
       const apply = await run(dir, ["apply", "--yes", "--log-format", "json"], env)
       expect(apply.code, show(apply)).toBe(0)
-      expect(emulator.directory.users("0oareal0000000000001").filter((u) => u.status === "ACTIVE")).toHaveLength(288)
+      const users = emulator.directory.users("0oareal0000000000001").filter((u) => u.status === "ACTIVE")
+      expect(users).toHaveLength(288)
+      // the mapping setup made carries the custom attributes onto the Okta users
+      expect(users.every((u) => u.oktaProfile["department"] === u.profile["department"] && u.oktaProfile["title"] === u.profile["title"])).toBe(true)
       // every stderr line is a JSON log object; the token appears nowhere
       for (const line of apply.stderr.trim().split("\n")) expect(() => JSON.parse(line), line).not.toThrow()
       expect(`${apply.stdout}${apply.stderr}`).not.toContain("right-token-0123456789")
     } finally {
       await emulator.close()
     }
-  }, 90_000)
+  }, 120_000)
 })

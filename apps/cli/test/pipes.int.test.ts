@@ -162,7 +162,7 @@ describe("a first plan of a large source with --json", () => {
 
 describe("apply without --yes", () => {
   it("in a pipe or CI: refuses with exit 11 before anything is read or sent", async () => {
-    const dir = copyQuickstart()
+    const dir = copyQuickstart({ setup: false })
     const r = await run(dir, ["apply"])
     expect(r.code, show(r)).toBe(11)
     expect(r.stdout).toBe("")

@@ -21,7 +21,8 @@ import {
   removeTempDirs,
   run,
   show,
-  tempDir
+  tempDir,
+  withSetUpOrg
 } from "./support/cli.ts"
 
 /** A temporary directory holding the quickstart's anysource.yaml with its `source:` block replaced by `source`. */
@@ -31,7 +32,14 @@ const quickstartWithSource = (source: string): string => {
   const replaced = yaml.replace(/^source:\n(?: {2}.*\n)+/m, source)
   expect(replaced).not.toBe(yaml)
   fs.writeFileSync(path.join(dir, "anysource.yaml"), replaced)
+  withSetUpOrg(dir)
   return dir
+}
+
+/** `anysource setup apply --yes` in `dir`, as each example's README has the user do before the first sync. */
+const setUp = async (dir: string, env: NodeJS.ProcessEnv = {}) => {
+  const setup = await run(dir, ["setup", "apply", "--yes"], env)
+  expect(setup.code, show(setup)).toBe(0)
 }
 
 const examples = path.resolve(appDir, "../../examples")
@@ -50,6 +58,7 @@ const activeUsers = (dir: string) => emulatorOf(dir).users.filter((u) => u.statu
 describe("sql source (SQLite example)", () => {
   it("apply creates the query's people in Okta; a second plan finds nothing to change", async () => {
     const dir = copyExample("sql/sqlite", ["anysource.yaml", "hr.db"])
+    await setUp(dir)
     const applied = await run(dir, ["apply", "--yes", "--report", "run.json"])
     expect(applied.code, show(applied)).toBe(0)
     const report = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8"))
@@ -74,6 +83,7 @@ describe("rest source (example against its fake HR API)", () => {
         HR_TOKEN_URL: `${api.url}/oauth/token`,
         HR_CLIENT_SECRET: "demo-secret"
       }
+      await setUp(dir, env)
       const applied = await run(dir, ["apply", "--yes", "--report", "run.json"], env)
       expect(applied.code, show(applied)).toBe(0)
       expect(`${applied.stdout}${applied.stderr}`).not.toContain("demo-secret")

@@ -32,7 +32,7 @@ beforeAll(() => {
 }, 180_000)
 
 beforeAll(async () => {
-  emu = await startEmulator({ strict: true, tokens: [{ token: TOKEN }], identitySources: [{ id: SOURCE }], processingDelayMs: 20, requestLog: false })
+  emu = await startEmulator({ strict: true, tokens: [{ token: TOKEN }], identitySources: [{ id: SOURCE, customAttributes: ["department", "title"] }], processingDelayMs: 20, requestLog: false })
   writeCsv(Path.join(dir, "people.csv"), people(40))
   Fs.writeFileSync(Path.join(dir, "anysource.yaml"), pipelineYaml({ orgUrl: emu.url, identitySourceId: SOURCE, schema, csv: "people.csv" }))
   Fs.writeFileSync(Path.join(dir, "okta-token"), TOKEN)

@@ -27,7 +27,7 @@ let emu: RunningEmulator
 
 const saved = { ...process.env }
 beforeAll(async () => {
-  emu = await startEmulator({ strict: true, tokens: [{ token: TOKEN }], identitySources: [{ id: SOURCE, name: "lambda test" }], processingDelayMs: 20, requestLog: false })
+  emu = await startEmulator({ strict: true, tokens: [{ token: TOKEN }], identitySources: [{ id: SOURCE, name: "lambda test", customAttributes: ["department", "title"] }], processingDelayMs: 20, requestLog: false })
   writeCsv(Path.join(dir, "people.csv"), rows)
   Fs.writeFileSync(Path.join(dir, "anysource.yaml"), pipelineYaml({ orgUrl: emu.url, identitySourceId: SOURCE, schema, csv: "people.csv" }))
   Fs.writeFileSync(Path.join(dir, "okta-token"), `${TOKEN}\n`)

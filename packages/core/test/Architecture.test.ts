@@ -26,7 +26,8 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   plan: ["domain", "config", "pipeline", "state"],
   apply: ["domain", "okta", "plan", "state"],
   verify: ["domain", "config", "okta", "plan", "state"],
-  run: ["domain", "config", "pipeline", "plan", "okta", "apply", "state", "verify"],
+  setup: ["domain", "config", "okta"],
+  run: ["domain", "config", "pipeline", "plan", "okta", "apply", "state", "verify", "setup"],
   testing: ["domain", "config"],
   namespaces: ["*"],
   // index.ts and testing.ts: the package's entry points

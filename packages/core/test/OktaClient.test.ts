@@ -3,7 +3,7 @@ import { Cause, Effect, Exit, Fiber, TestClock } from "effect"
 import type { OktaApiError } from "../src/domain/Errors.ts"
 import { OktaClient, nextCursor } from "../src/okta/OktaClient.ts"
 import * as OktaClientModule from "../src/okta/OktaClient.ts"
-import { clientLayer, fakeHttp, oktaError, SOURCE, TOKEN, type FakeResponse, type Handler } from "./oktaFake.ts"
+import { clientLayer, fakeHttp, oktaError, ORG, SOURCE, TOKEN, type FakeResponse, type Handler } from "./oktaFake.ts"
 
 const session = (id = "aps1", status = "CREATED") => ({
   id,
@@ -236,6 +236,61 @@ describe("OktaClient errors", () => {
           expect(e.message).toContain(String(res.status))
         }
       }
+    })
+  )
+
+  it.effect("a 403 names the scope the call needs and where an admin grants it (ours, else the server's challenge)", () =>
+    Effect.gen(function* () {
+      const denied = oktaError(403, "E0000006", "You do not have permission to perform the requested action")
+      const schema = failureOf((yield* run(fixed(denied), (c) => c.getAppUserSchema)).exit)
+      expect(schema).toMatchObject({ reason: "Forbidden", status: 403, scope: "okta.schemas.read" })
+      expect(schema.message).toContain("the credentials lack the scope okta.schemas.read")
+      expect(schema.message).toContain("Admin Console: Applications → the service app → Okta API Scopes → Grant okta.schemas.read")
+      const mapping = failureOf((yield* run(fixed(denied), (c) => c.updateProfileMapping("prm1", { properties: {} }))).exit)
+      expect(mapping.scope).toBe("okta.profileMappings.manage")
+      const sessions = failureOf((yield* run(fixed(denied), (c) => c.createSession)).exit)
+      expect(sessions.scope).toBe("okta.identitySources.manage")
+      expect(sessions.message).toContain("lack the scope okta.identitySources.manage")
+      // the server's WWW-Authenticate challenge is read too (the scope is ours when we know it)
+      const challenged = { ...denied, headers: { "www-authenticate": 'Bearer error="insufficient_scope", scope="okta.schemas.read okta.schemas.manage"' } }
+      expect(failureOf((yield* run(fixed(challenged), (c) => c.getUserSchema())).exit).scope).toBe("okta.schemas.read")
+    })
+  )
+
+  it.effect("the profile calls: org-level paths, the mapping list follows Link pages, bodies as given", () =>
+    Effect.gen(function* () {
+      const mapping = (id: string) => ({ id, source: { id: SOURCE, type: "appuser" }, target: { id: "oty1", name: "user", type: "user" } })
+      const fake = fakeHttp((req) =>
+        Effect.succeed(
+          req.path === "/api/v1/mappings" && req.url.searchParams.get("after") === null
+            ? { status: 200, body: [mapping("prm1")], headers: { link: `<${ORG}/api/v1/mappings?after=prm1&limit=200>; rel="next"` } }
+            : req.path === "/api/v1/mappings"
+              ? { status: 200, body: [mapping("prm2")] }
+              : req.path.startsWith("/api/v1/mappings/")
+                ? { status: 200, body: { ...mapping("prm1"), properties: { title: { expression: "appuser.title", pushStatus: "PUSH" } } } }
+                : { status: 200, body: { id: "x", definitions: { base: { properties: { userName: { title: "Username", type: "string" } } }, custom: { properties: {} } } } }
+        )
+      )
+      const [list, one, app, okta] = yield* Effect.flatMap(OktaClient, (c) =>
+        Effect.all([
+          c.listProfileMappings({ sourceId: SOURCE }),
+          c.updateProfileMapping("prm1", { properties: { title: { expression: "appuser.title", pushStatus: "PUSH" } } }),
+          c.updateAppUserSchema({ definitions: { custom: { id: "#custom", type: "object", properties: { title: null }, required: [] } } }),
+          c.getUserSchema()
+        ])
+      ).pipe(Effect.provide(clientLayer(fake)))
+      expect(list.map((m) => m.id)).toEqual(["prm1", "prm2"])
+      expect(one.properties).toEqual({ title: { expression: "appuser.title", pushStatus: "PUSH" } })
+      expect(app).toEqual({ id: "x", base: { userName: { title: "Username", type: "string" } }, custom: {} })
+      expect(okta.custom).toEqual({})
+      expect(fake.requests.map((r) => `${r.method} ${r.path}${r.url.search}`)).toEqual([
+        `GET /api/v1/mappings?sourceId=${SOURCE}&limit=200`,
+        `GET /api/v1/mappings?sourceId=${SOURCE}&after=prm1&limit=200`,
+        "POST /api/v1/mappings/prm1",
+        `POST /api/v1/meta/schemas/apps/${SOURCE}/default`,
+        "GET /api/v1/meta/schemas/user/default"
+      ])
+      expect(JSON.parse(fake.requests[3]!.body)).toEqual({ definitions: { custom: { id: "#custom", type: "object", properties: { title: null }, required: [] } } })
     })
   )
 

@@ -22,6 +22,7 @@ const publicNames = {
     "SafeguardsConfig",
     "SampleSize",
     "SchemaConfig",
+    "SetupConfig",
     "SourceConfig",
     "StateConfig",
     "UserSafeguards",
@@ -74,6 +75,19 @@ const publicNames = {
     "value"
   ],
   OktaApiError: "class",
+  ProfileApi: [
+    "MappingProperty",
+    "ProfileMapping",
+    "ProfileMappingList",
+    "ProfileMappingSummary",
+    "ProfileScopes",
+    "SchemaAttribute",
+    "UserSchema",
+    "schemaUpdate"
+  ],
+  SchemaGuard: ["check", "missing", "missingError"],
+  Setup: ["apply", "displayName", "errorsOf", "plan", "readOrg"],
+  SetupPlan: ["SavedPlan", "appuserAttribute", "changeKinds", "declaredAttribute", "isEmpty", "plan"],
   OktaAuth: [
     "accessTokenHash",
     "clientAssertion",

@@ -10,6 +10,8 @@ import type { OktaAuthConfig } from "../src/config/Config.ts"
 import * as OktaClient from "../src/okta/OktaClient.ts"
 
 export const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID
+/** The custom attributes the tests' identity source declares (as an admin would in the Profile Editor). */
+export const DECLARED = ["costCenter", "department", "nickName", "title"] as const
 export const API_TOKEN = DEFAULT_API_TOKEN
 
 let validator: Promise<OpenApiValidator> | undefined
@@ -40,6 +42,7 @@ export const emulator = (options: EmulatorOptions = {}) =>
       const emu = await startEmulator({
         strict: true,
         processingDelayMs: 20,
+        identitySources: [{ id: SOURCE_ID, customAttributes: DECLARED }],
         ...options,
         onExchange: (ex) => {
           exchanges.push(ex)

@@ -19,6 +19,11 @@ export interface EmulatedUser {
   readonly login: string
   /** The identity-source profile as last imported (cleared attributes are absent). */
   readonly profile: Readonly<Record<string, string>>
+  /**
+   * The Okta user's profile: `profile` through the identity source's profile mapping, applied when the user was last
+   * imported (what `GET /api/v1/users/{id}` shows, without the `externalId` it adds).
+   */
+  readonly oktaProfile: Readonly<Record<string, string>>
   readonly created: string
   readonly lastUpdated: string
   readonly statusChanged: string

@@ -4,7 +4,14 @@ import { scaledClock, systemClock, type EmulatorClock } from "./Clock.ts"
 import type { EmulatedGroup, EmulatedUser, SessionView, SimulationEntry } from "./Directory.ts"
 import { Faults, type FaultInjector } from "./Faults.ts"
 import { matches, oktaGroup, oktaUser, page, parseExpression, quickMatch } from "./internal/AdminApi.ts"
-import { Auth, SCOPE_MANAGE, SCOPE_READ, type OAuthClientConfig, type Principal, type TokenConfig } from "./internal/Auth.ts"
+import {
+  Auth,
+  SCOPE_MANAGE,
+  SCOPE_READ,
+  type OAuthClientConfig,
+  type Principal,
+  type TokenConfig
+} from "./internal/Auth.ts"
 import { oktaTime, requestId as newRequestId } from "./internal/Ids.ts"
 import {
   methodNotAllowed,
@@ -14,7 +21,13 @@ import {
   serverError,
   validationFailed
 } from "./internal/OktaError.ts"
-import { Org, type GroupRecord, type SessionRecord, type StagedUpload, type UserRecord } from "./internal/Org.ts"
+import {
+  Org,
+  type GroupRecord,
+  type SessionRecord,
+  type StagedUpload,
+  type UserRecord
+} from "./internal/Org.ts"
 import {
   BulkGroupsDelete,
   BulkGroupsUpsert,
@@ -31,12 +44,15 @@ import {
 } from "./internal/Payloads.ts"
 import { loadSnapshot, saveSnapshot } from "./internal/Persistence.ts"
 import { Simulator, type SimulateOptions } from "./internal/Simulate.ts"
+import { profileRoutes } from "./internal/ProfileRoutes.ts"
+import type { CustomAttributesOption, UnknownAttributes } from "./internal/Profiles.ts"
 import { RateLimiter } from "./internal/RateLimiter.ts"
 import { loadGuard, type StrictGuard } from "./internal/Strict.ts"
 import type { ResponsesMode } from "./OpenApi.ts"
 
 export type { OAuthClientConfig, TokenConfig } from "./internal/Auth.ts"
 export type { SimulateOptions } from "./internal/Simulate.ts"
+export type { CustomAttributesOption, SchemaAttribute, UnknownAttributes } from "./internal/Profiles.ts"
 
 /** The identity source every emulator has unless `identitySources` says otherwise. */
 export const DEFAULT_IDENTITY_SOURCE_ID = "0oaEMULATED000000001"
@@ -48,8 +64,24 @@ export interface EmulatorOptions {
   readonly port?: number
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string
-  /** Identity sources (Custom Identity Source app instances). Default: one, {@link DEFAULT_IDENTITY_SOURCE_ID}. */
-  readonly identitySources?: ReadonlyArray<{ readonly id: string; readonly name?: string }>
+  /**
+   * Identity sources (Custom Identity Source app instances). Default: one, {@link DEFAULT_IDENTITY_SOURCE_ID}. Each
+   * starts like a new one in a real org: the seven base attributes and the default mapping; `customAttributes`
+   * declares more in its schema (names, for plain strings, or `{ name: { title, maxLength, … } }`), as an admin
+   * would in the Profile Editor. Declared attributes are kept by a persisted org.
+   */
+  readonly identitySources?: ReadonlyArray<{
+    readonly id: string
+    readonly name?: string
+    readonly customAttributes?: CustomAttributesOption
+  }>
+  /**
+   * A user profile attribute the identity source's schema does not declare: `reject` (default) answers the upload
+   * 400 `E0000001` naming it (`profiles[0].profile.departmnet: The attribute departmnet is not defined …`);
+   * `ignore` accepts the upload, drops the attribute and notes it in the session's warnings. Okta's own behaviour is
+   * unconfirmed (docs/okta/identity-sources-api.md §12).
+   */
+  readonly unknownAttributes?: UnknownAttributes
   /** Accepted `SSWS` API tokens (every scope unless `scopes` is given). Default: {@link DEFAULT_API_TOKEN}. */
   readonly tokens?: ReadonlyArray<TokenConfig>
   /** OAuth 2.0 service apps allowed to use `POST /oauth2/v1/token` (client credentials + private_key_jwt). */
@@ -81,8 +113,8 @@ export interface EmulatorOptions {
   /** Called with every request and the reply sent to it (for contract validation in tests). */
   readonly onExchange?: (exchange: Exchange) => void
   /**
-   * Validate every Identity Sources request and reply against the OpenAPI subset the package ships
-   * (`spec/openapi-identity-sources.yaml`, see `specPath()`), with the allowances for recorded traffic. A request
+   * Validate every request and reply of the Identity Sources, schema and mapping APIs against the OpenAPI subsets
+   * the package ships (`spec/`, see `specPath()`), with the allowances for recorded traffic. A request
    * that violates it is answered 400 `E0000003` (`E0000001` for a bad path or query parameter) with one
    * `errorCauses` entry per field (`entityType: must be one of USERS, got "PEOPLE"`) and never reaches the org; a
    * reply that violates it is replaced by a 500 `E0000009` whose cause says the emulator is wrong. Requests outside
@@ -154,7 +186,10 @@ export interface RunningEmulator {
     /** An admin edits `share` (0–1) of the active users; returns their externalIds. */
     readonly adminEdit: (share: number, identitySourceId?: string) => Array<string>
     /** A second client changes `share` of the users and groups; returns what it changed. */
-    readonly secondWriter: (share: number, identitySourceId?: string) => { readonly users: Array<string>; readonly groups: Array<string> }
+    readonly secondWriter: (
+      share: number,
+      identitySourceId?: string
+    ) => { readonly users: Array<string>; readonly groups: Array<string> }
   }
   /** What the simulation modes did, oldest first (rejections, admin edits, second-writer changes). */
   readonly simulations: () => Array<SimulationEntry>
@@ -181,19 +216,39 @@ type Handler = (ctx: Ctx) => Reply | Promise<Reply>
 
 interface Route {
   readonly pattern: RegExp
-  readonly methods: Readonly<Record<string, { readonly scopes: ReadonlyArray<string>; readonly handler: Handler }>>
+  readonly methods: Readonly<
+    Record<string, { readonly scopes: ReadonlyArray<string>; readonly handler: Handler }>
+  >
 }
 
 const IS = "/api/v1/identity-sources/([^/]+)"
 const SEG = "([^/]+)"
 
 const UPLOADS: ReadonlyArray<{ readonly path: string; readonly build: (body: unknown) => StagedUpload }> = [
-  { path: "bulk-upsert", build: (b) => ({ kind: "usersUpsert", items: decode(BulkUsersUpsert, b).profiles }) },
-  { path: "bulk-delete", build: (b) => ({ kind: "usersDelete", items: decode(BulkUsersDelete, b).profiles }) },
-  { path: "bulk-groups-upsert", build: (b) => ({ kind: "groupsUpsert", items: decode(BulkGroupsUpsert, b).profiles }) },
-  { path: "bulk-groups-delete", build: (b) => ({ kind: "groupsDelete", items: decode(BulkGroupsDelete, b).externalIds }) },
-  { path: "bulk-group-memberships-upsert", build: (b) => ({ kind: "membershipsUpsert", items: decode(BulkMemberships, b).memberships }) },
-  { path: "bulk-group-memberships-delete", build: (b) => ({ kind: "membershipsDelete", items: decode(BulkMemberships, b).memberships }) }
+  {
+    path: "bulk-upsert",
+    build: (b) => ({ kind: "usersUpsert", items: decode(BulkUsersUpsert, b).profiles })
+  },
+  {
+    path: "bulk-delete",
+    build: (b) => ({ kind: "usersDelete", items: decode(BulkUsersDelete, b).profiles })
+  },
+  {
+    path: "bulk-groups-upsert",
+    build: (b) => ({ kind: "groupsUpsert", items: decode(BulkGroupsUpsert, b).profiles })
+  },
+  {
+    path: "bulk-groups-delete",
+    build: (b) => ({ kind: "groupsDelete", items: decode(BulkGroupsDelete, b).externalIds })
+  },
+  {
+    path: "bulk-group-memberships-upsert",
+    build: (b) => ({ kind: "membershipsUpsert", items: decode(BulkMemberships, b).memberships })
+  },
+  {
+    path: "bulk-group-memberships-delete",
+    build: (b) => ({ kind: "membershipsDelete", items: decode(BulkMemberships, b).memberships })
+  }
 ]
 
 const sessionJson = (s: SessionRecord) => ({
@@ -209,7 +264,14 @@ const sessionJson = (s: SessionRecord) => ({
  * The base attributes a real org lists in a user reply, `null` when never set, in the order of the genuine recording
  * (docs/okta/identity-sources-api.md §10.2). `homeAddress` is not among them: the recording does not show it.
  */
-const RECORDED_BASE_ATTRIBUTES = ["firstName", "lastName", "mobilePhone", "secondEmail", "userName", "email"] as const
+const RECORDED_BASE_ATTRIBUTES = [
+  "firstName",
+  "lastName",
+  "mobilePhone",
+  "secondEmail",
+  "userName",
+  "email"
+] as const
 
 const userJsonFor = (mode: ResponsesMode) => (u: UserRecord) => ({
   id: mode === "recorded" ? u.sourceUserId : u.id,
@@ -245,8 +307,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Starts an emulated Okta org for the Identity Sources API. */
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
   const mode: ResponsesMode = options.responses ?? "recorded"
-  const guard: StrictGuard | undefined = options.strict === true ? await loadGuard({ responses: mode }) : undefined
-  const clock = options.clock ?? (options.timeScale !== undefined ? scaledClock(options.timeScale) : systemClock)
+  const guard: StrictGuard | undefined =
+    options.strict === true ? await loadGuard({ responses: mode }) : undefined
+  const clock =
+    options.clock ?? (options.timeScale !== undefined ? scaledClock(options.timeScale) : systemClock)
   const kilobyte = options.kilobyte ?? 1024
   const maxUploadBytes = 200 * kilobyte
   const recorded = mode === "recorded"
@@ -263,14 +327,20 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   // Client-made timestamps (assertion exp, DPoP iat) follow the injected clock in tests, but real time when the
   // emulator only runs sped up (timeScale), since clients sign with their own wall clock.
   const clientNow = options.clock === undefined ? () => Date.now() : clock.now
-  const auth = new Auth(options.tokens ?? [{ token: DEFAULT_API_TOKEN }], options.oauthClients ?? [], clock.now, clientNow)
+  const auth = new Auth(
+    options.tokens ?? [{ token: DEFAULT_API_TOKEN }],
+    options.oauthClients ?? [],
+    clock.now,
+    clientNow
+  )
   const simulator = new Simulator(options.simulate ?? {})
   const org = new Org({
     now: clock.now,
     processingDelayMs: options.processingDelayMs ?? 200,
     listSessions: options.listSessions ?? "active",
     rejects: simulator.rejects,
-    afterImport: simulator.afterImport
+    afterImport: simulator.afterImport,
+    unknownAttributes: options.unknownAttributes ?? "reject"
   })
   simulator.attach(org)
 
@@ -278,8 +348,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const saved = loadSnapshot(options.persistPath)
     if (saved !== undefined) org.restore(saved)
   }
-  for (const src of options.identitySources ?? [{ id: DEFAULT_IDENTITY_SOURCE_ID, name: "Emulated identity source" }]) {
-    org.addSource(src.id, src.name ?? src.id)
+  for (const src of options.identitySources ?? [
+    { id: DEFAULT_IDENTITY_SOURCE_ID, name: "Emulated identity source" }
+  ]) {
+    org.addSource(src.id, src.name ?? src.id, src.customAttributes)
   }
 
   const persist = (): void => {
@@ -316,11 +388,12 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const search = url.searchParams.get("search") ?? url.searchParams.get("filter")
     const q = url.searchParams.get("q")
     const conditions = search === null ? undefined : parseExpression(search)
-    let users = org.allUsers().map((u) => ({ id: u.id, json: oktaUser(u, baseUrl) }))
+    let users = org.allUsers().map((u) => ({ id: u.id, json: oktaUser(u, baseUrl, org.oktaProfileOf(u)) }))
     // Like Okta, a plain listing leaves DEPROVISIONED users out; search/filter see every status.
     if (conditions === undefined) users = users.filter((u) => u.json["status"] !== "DEPROVISIONED")
     else users = users.filter((u) => matches(u.json, conditions))
-    if (q !== null) users = users.filter((u) => quickMatch(u.json, q, ["login", "email", "firstName", "lastName"]))
+    if (q !== null)
+      users = users.filter((u) => quickMatch(u.json, q, ["login", "email", "firstName", "lastName"]))
     const p = page(users, url, 200, 200)
     return { status: 200, body: p.items.map((u) => u.json), headers: { Link: p.link } }
   }
@@ -353,14 +426,26 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     {
       pattern: new RegExp(`^${IS}/sessions$`),
       methods: {
-        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: org.listSessions(params[0]!).map(sessionJson) }) },
-        POST: { scopes: manage, handler: ({ params }) => ({ status: createStatus, body: sessionJson(org.createSession(params[0]!)) }) }
+        GET: {
+          scopes: read,
+          handler: ({ params }) => ({ status: 200, body: org.listSessions(params[0]!).map(sessionJson) })
+        },
+        POST: {
+          scopes: manage,
+          handler: ({ params }) => ({
+            status: createStatus,
+            body: sessionJson(org.createSession(params[0]!))
+          })
+        }
       }
     },
     {
       pattern: new RegExp(`^${IS}/sessions/${SEG}$`),
       methods: {
-        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: sessionJson(org.session(params[0]!, params[1]!)) }) },
+        GET: {
+          scopes: read,
+          handler: ({ params }) => ({ status: 200, body: sessionJson(org.session(params[0]!, params[1]!)) })
+        },
         DELETE: {
           scopes: manage,
           handler: ({ params }) => {
@@ -384,7 +469,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
           handler: ({ params, method, url }) => {
             const s = org.session(params[0]!, params[1]!)
             // Only consume a sessionError fault when the trigger is going to succeed.
-            const fail = s.status === "IN_PROGRESS" && faults.take("sessionError", method, url.pathname) !== undefined
+            const fail =
+              s.status === "IN_PROGRESS" && faults.take("sessionError", method, url.pathname) !== undefined
             return { status: 200, body: sessionJson(org.startImport(params[0]!, params[1]!, fail)) }
           }
         }
@@ -406,13 +492,22 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     {
       pattern: new RegExp(`^${IS}/users/${SEG}$`),
       methods: {
-        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: userJson(org.userByExternalId(params[0]!, params[1]!)) }) },
+        GET: {
+          scopes: read,
+          handler: ({ params }) => ({
+            status: 200,
+            body: userJson(org.userByExternalId(params[0]!, params[1]!))
+          })
+        },
         PUT: {
           scopes: manage,
           handler: ({ params, body }) => {
             org.userByExternalId(params[0]!, params[1]!)
             const req = decode(UserReplace, parseJson(body))
-            return { status: 200, body: userJson(org.writeUser(params[0]!, params[1]!, req.profile, "replace")) }
+            return {
+              status: 200,
+              body: userJson(org.writeUser(params[0]!, params[1]!, req.profile, "replace"))
+            }
           }
         },
         PATCH: {
@@ -420,7 +515,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
           handler: ({ params, body }) => {
             org.userByExternalId(params[0]!, params[1]!)
             const req = decode(UserReplace, parseJson(body))
-            return { status: 200, body: userJson(org.writeUser(params[0]!, params[1]!, req.profile, "merge")) }
+            return {
+              status: 200,
+              body: userJson(org.writeUser(params[0]!, params[1]!, req.profile, "merge"))
+            }
           }
         },
         DELETE: {
@@ -447,7 +545,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     {
       pattern: new RegExp(`^${IS}/groups/${SEG}$`),
       methods: {
-        GET: { scopes: read, handler: ({ params }) => ({ status: 200, body: groupJson(org.groupByIdOrExternalId(params[0]!, params[1]!)) }) },
+        GET: {
+          scopes: read,
+          handler: ({ params }) => ({
+            status: 200,
+            body: groupJson(org.groupByIdOrExternalId(params[0]!, params[1]!))
+          })
+        },
         POST: {
           scopes: manage,
           handler: ({ params, body }) => {
@@ -473,8 +577,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
           scopes: read,
           handler: ({ params, url }) => {
             const g = org.groupByIdOrExternalId(params[0]!, params[1]!)
-            const p = page([...g.members].sort().map((id) => ({ id })), url, 200, 1000)
-            return { status: 200, body: { memberExternalIds: p.items.map((m) => m.id) }, headers: { Link: p.link } }
+            const p = page(
+              [...g.members].sort().map((id) => ({ id })),
+              url,
+              200,
+              1000
+            )
+            return {
+              status: 200,
+              body: { memberExternalIds: p.items.map((m) => m.id) },
+              headers: { Link: p.link }
+            }
           }
         },
         POST: {
@@ -500,6 +613,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         }
       }
     },
+    ...profileRoutes(org),
     { pattern: /^\/api\/v1\/users$/, methods: { GET: { scopes: usersRead, handler: listUsers } } },
     {
       pattern: new RegExp(`^/api/v1/users/${SEG}$`),
@@ -509,7 +623,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
           handler: ({ params, baseUrl }) => {
             const u = org.userByIdOrLogin(params[0]!)
             if (u === undefined) throw notFound(params[0]!, "User")
-            return { status: 200, body: oktaUser(u, baseUrl) }
+            return { status: 200, body: oktaUser(u, baseUrl, org.oktaProfileOf(u)) }
           }
         }
       }
@@ -517,7 +631,15 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     { pattern: /^\/api\/v1\/groups$/, methods: { GET: { scopes: groupsRead, handler: listGroups } } },
     {
       pattern: new RegExp(`^/api/v1/groups/${SEG}$`),
-      methods: { GET: { scopes: groupsRead, handler: ({ params, baseUrl }) => ({ status: 200, body: oktaGroup(oktaGroupFor(params[0]!), baseUrl) }) } }
+      methods: {
+        GET: {
+          scopes: groupsRead,
+          handler: ({ params, baseUrl }) => ({
+            status: 200,
+            body: oktaGroup(oktaGroupFor(params[0]!), baseUrl)
+          })
+        }
+      }
     },
     {
       pattern: new RegExp(`^/api/v1/groups/${SEG}/users$`),
@@ -525,7 +647,9 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         GET: {
           scopes: [...groupsRead, ...usersRead],
           handler: ({ params, url, baseUrl }) => {
-            const members = org.groupMembers(oktaGroupFor(params[0]!)).map((u) => ({ id: u.id, json: oktaUser(u, baseUrl) }))
+            const members = org
+              .groupMembers(oktaGroupFor(params[0]!))
+              .map((u) => ({ id: u.id, json: oktaUser(u, baseUrl, org.oktaProfileOf(u)) }))
             const p = page(members, url, 1000, 10_000)
             return { status: 200, body: p.items.map((m) => m.json), headers: { Link: p.link } }
           }
@@ -534,7 +658,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     }
   ]
 
-  const route = async (method: string, url: URL, baseUrl: string, body: Buffer, headers: IncomingHttpHeaders): Promise<Reply> => {
+  const route = async (
+    method: string,
+    url: URL,
+    baseUrl: string,
+    body: Buffer,
+    headers: IncomingHttpHeaders
+  ): Promise<Reply> => {
     if (url.pathname === "/oauth2/v1/token") {
       if (method !== "POST") throw methodNotAllowed()
       const form = new URLSearchParams(body.toString("utf8"))
@@ -623,7 +753,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     if (burst !== undefined) {
       fault = "rateLimit"
       const now = clock.now()
-      const resetAt = burst.resetInMs === undefined ? Number(limiter.headers(now)["X-Rate-Limit-Reset"]) * 1000 : now + burst.resetInMs
+      const resetAt =
+        burst.resetInMs === undefined
+          ? Number(limiter.headers(now)["X-Rate-Limit-Reset"]) * 1000
+          : now + burst.resetInMs
       const e = rateLimited()
       reply = { status: 429, body: e.body }
       rateHeaders = {
@@ -634,12 +767,15 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     } else {
       const taken = limiter.take(clock.now())
       const injected = taken.allowed ? faults.take("status", method, url.pathname) : undefined
-      const garbled = taken.allowed && injected === undefined ? faults.take("badBody", method, url.pathname) : undefined
+      const garbled =
+        taken.allowed && injected === undefined ? faults.take("badBody", method, url.pathname) : undefined
       try {
         if (!taken.allowed) throw rateLimited()
         if (injected !== undefined) {
           fault = `status ${injected.status}`
-          throw injected.status >= 500 ? serverError(injected.status) : new OktaHttpError(injected.status, "E0000001", "Api validation failed: injected fault")
+          throw injected.status >= 500
+            ? serverError(injected.status)
+            : new OktaHttpError(injected.status, "E0000001", "Api validation failed: injected fault")
         }
         if (garbled !== undefined) {
           fault = "badBody"
@@ -675,7 +811,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     let { payload, headers } = render(reply)
     // Strict mode checks the reply too, unless a fault made it off-contract on purpose or it will never be sent.
     if (guard !== undefined && fault !== "badBody" && drop === undefined) {
-      const broken = guard.checkResponse({ method, url: url.pathname + url.search }, { status: reply.status, headers, body: payload })
+      const broken = guard.checkResponse(
+        { method, url: url.pathname + url.search },
+        { status: reply.status, headers, body: payload }
+      )
       if (broken !== undefined) {
         reply = { status: broken.status, body: broken.body }
         ;({ payload, headers } = render(reply))
@@ -697,8 +836,12 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     handle(req, res).catch((e: unknown) => {
       // A bug in the emulator: answer 500 in Okta's shape rather than hanging the client.
       const err = serverError(500)
-      const payload = JSON.stringify({ ...err.body, errorCauses: [{ errorSummary: e instanceof Error ? e.message : String(e) }] })
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json", "X-Okta-Request-Id": newRequestId() })
+      const payload = JSON.stringify({
+        ...err.body,
+        errorCauses: [{ errorSummary: e instanceof Error ? e.message : String(e) }]
+      })
+      if (!res.headersSent)
+        res.writeHead(500, { "Content-Type": "application/json", "X-Okta-Request-Id": newRequestId() })
       res.end(payload)
     })
   })

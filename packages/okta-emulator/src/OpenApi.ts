@@ -1,7 +1,8 @@
 /**
- * Validation against Okta's OpenAPI subset for the Identity Sources API (`spec/openapi-identity-sources.yaml`
- * in this package; see {@link specPath}). The emulator's strict mode uses it on every request and reply, and
- * tests use it through `@anysource/okta-emulator/testing` to check the exchanges of a client.
+ * Validation against Okta's OpenAPI subsets that this package ships (`spec/openapi-identity-sources.yaml` and
+ * `spec/openapi-schemas-mappings.yaml`, merged into one document; see {@link specPath}). The emulator's strict mode
+ * uses it on every request and reply, and tests use it through `@anysource/okta-emulator/testing` to check the
+ * exchanges of a client.
  *
  * Built on openapi-backend (router + Ajv validators) with ajv-formats for `email`/`date-time`, and `yaml` to
  * read the file. All three are loaded on first use, so an emulator that never validates never loads them.
@@ -45,6 +46,12 @@ const schema = (doc: Json, name: string): Json => {
   const s = doc["components"]?.["schemas"]?.[name] as Json | undefined
   if (s === undefined) throw new Error(`schema ${name} is not in the spec`)
   return s
+}
+
+/** Edits a schema of the profile schema and mapping subset, when the validated document includes it. */
+const ifSchema = (doc: Json, name: string, edit: (s: Json) => void): void => {
+  const s = doc["components"]?.["schemas"]?.[name] as Json | undefined
+  if (s !== undefined) edit(s)
 }
 
 /** The known spec-vs-reality differences and the two string-only tightenings, each with its evidence. */
@@ -135,6 +142,52 @@ export const allowances = {
         ;(operation(doc, id)["responses"] as Json)["200"] = { description: "Success (allowance recordedSingleEntity)" }
       }
     }
+  },
+  mappingRequestRequired: {
+    id: "mappingRequestRequired",
+    reason:
+      "ProfileMappingRequest lists `expression` and `pushStatus` as required top-level fields, which belong to each " +
+      "property mapping; the spec's own request examples (AddMappingBody, UpdateMappingBody, RemoveMappingBody) send only " +
+      "`properties` (docs/okta/identity-sources-api.md §14). Only `properties` stays required.",
+    apply: (doc) => ifSchema(doc, "ProfileMappingRequest", (s) => (s["required"] = ["properties"]))
+  },
+  mappingPropertiesMap: {
+    id: "mappingPropertiesMap",
+    reason:
+      "A tightening: `properties` of a mapping is a map from Okta attribute to {expression, pushStatus}, as every example " +
+      "in the spec shows, but the schema puts a $ref beside `type: object`, so it validates the map itself as one property " +
+      "mapping. Each value is checked instead; in a request, `expression: null` and `pushStatus: null` remove a mapping " +
+      "(the spec's RemoveMappingBody example).",
+    apply: (doc) => {
+      ifSchema(doc, "ProfileMapping", (s) => {
+        s["properties"]["properties"] = { type: "object", additionalProperties: { $ref: "#/components/schemas/ProfileMappingProperty" } }
+      })
+      ifSchema(doc, "ProfileMappingRequest", (s) => {
+        s["properties"]["properties"] = {
+          type: "object",
+          additionalProperties: {
+            type: "object",
+            properties: {
+              expression: { type: "string", nullable: true },
+              pushStatus: { type: "string", enum: ["DONT_PUSH", "PUSH", null], nullable: true }
+            }
+          }
+        }
+      })
+    }
+  },
+  nullRemovesProperty: {
+    id: "nullRemovesProperty",
+    reason:
+      "Both schema updates say 'You must set properties explicitly to null to remove them from the schema', and " +
+      "UserSchemaAttribute carries x-okta-allow-null-property-value-for-updates, yet a custom property is typed as an " +
+      "object only. A custom property may be null (docs/okta/identity-sources-api.md §14).",
+    apply: (doc) =>
+      ifSchema(doc, "UserSchemaPublic", (s) => {
+        s["properties"]["properties"]["additionalProperties"] = {
+          anyOf: [{ $ref: "#/components/schemas/UserSchemaAttribute" }, { enum: [null] }]
+        }
+      })
   }
 } satisfies Record<string, SpecAllowance>
 
@@ -146,7 +199,10 @@ const commonAllowances: ReadonlyArray<SpecAllowance> = [
   allowances.errorStatuses,
   allowances.nullableSecondEmail,
   allowances.stringOnlyProfiles,
-  allowances.oktaErrorShape
+  allowances.oktaErrorShape,
+  allowances.mappingRequestRequired,
+  allowances.mappingPropertiesMap,
+  allowances.nullRemovesProperty
 ]
 
 /** What an emulator in the spec's mode needs: no recorded variant is accepted (201, flat group profiles, 200 deletes). */
@@ -234,7 +290,10 @@ export interface ExchangeRecorder {
 }
 
 export interface OpenApiValidator {
+  /** The first of `specPaths`. */
   readonly specPath: string
+  /** The OpenAPI files validated against (merged into one document). */
+  readonly specPaths: ReadonlyArray<string>
   readonly allowances: ReadonlyArray<SpecAllowance>
   /** The spec operation a request maps to, or undefined when the path is not in the spec. */
   readonly operationId: (method: string, url: string) => string | undefined
@@ -374,8 +433,13 @@ const named = <T>(module: unknown, name: string): T => {
 type AddFormats = (ajv: unknown, formats: ReadonlyArray<string>) => unknown
 
 export interface LoadOptions {
-  /** The OpenAPI file; default the vendored Identity Sources subset ({@link specPath}). */
+  /** One OpenAPI file to validate against instead of the vendored ones. */
   readonly specPath?: string
+  /**
+   * OpenAPI files merged into one document (paths, and components, which must agree where two files share a name).
+   * Default: both vendored subsets, Identity Sources and profile schemas/mappings ({@link specPath}).
+   */
+  readonly specPaths?: ReadonlyArray<string>
   /** Spec edits to apply; default {@link defaultAllowances}. */
   readonly allowances?: ReadonlyArray<SpecAllowance>
   /** Also validate the (edited) document against the OpenAPI 3.0 meta-schema and precompile every validator. Slower. */
@@ -383,11 +447,66 @@ export interface LoadOptions {
 }
 
 /**
- * Reads the spec (default: the vendored Identity Sources subset), applies the allowances, and builds the
- * validator. Loads openapi-backend, ajv-formats and yaml on first call.
+ * What validation does not read, dropped before it: examples (documentation, not contract: the profile schema
+ * examples hold JSON Schema `$ref`s to `#/definitions/…` in their values, which a dereferencer would try to resolve,
+ * and reference examples carry a `summary`) and the siblings of a `$ref`, which OpenAPI 3.0 ignores
+ * (`HrefObject.hints` has a `readOnly` beside its `$ref`). Neither changes what is valid; both keep the document
+ * within the OpenAPI 3.0 meta-schema.
+ */
+const normalized = (doc: Json): Json => {
+  const strip = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return
+    if (Array.isArray(node)) {
+      for (const item of node) strip(item)
+      return
+    }
+    const obj = node as Json
+    if (typeof obj["$ref"] === "string") {
+      for (const key of Object.keys(obj)) if (key !== "$ref") delete obj[key]
+      return
+    }
+    for (const key of Object.keys(obj)) {
+      if ((key === "examples" || key === "example") && obj !== doc["components"]) delete obj[key]
+      else strip(obj[key])
+    }
+  }
+  strip(doc)
+  if (doc["components"] !== undefined) delete doc["components"]["examples"]
+  return doc
+}
+
+/** Several parsed documents as one: their paths side by side, components merged (a shared name must agree). */
+export const mergeSpecs = (docs: ReadonlyArray<{ readonly path: string; readonly doc: Json }>): Json => {
+  const [first, ...rest] = docs
+  if (first === undefined) throw new Error("no OpenAPI document to validate against")
+  const merged = structuredClone(first.doc)
+  merged["paths"] ??= {}
+  merged["components"] ??= {}
+  for (const { path, doc } of rest) {
+    for (const [route, item] of Object.entries<Json>(doc["paths"] ?? {})) {
+      if (merged["paths"][route] !== undefined) throw new Error(`${path}: path ${route} is also in ${first.path}`)
+      merged["paths"][route] = structuredClone(item)
+    }
+    for (const [kind, entries] of Object.entries<Json>(doc["components"] ?? {})) {
+      const into = (merged["components"][kind] ??= {}) as Json
+      for (const [name, value] of Object.entries<unknown>(entries)) {
+        if (into[name] !== undefined && JSON.stringify(into[name]) !== JSON.stringify(value))
+          throw new Error(`${path}: components.${kind}.${name} differs from the one already loaded`)
+        into[name] ??= structuredClone(value)
+      }
+    }
+  }
+  return merged
+}
+
+/**
+ * Reads the specs (default: both vendored subsets), applies the allowances, and builds the validator. Loads
+ * openapi-backend, ajv-formats and yaml on first call.
  */
 export const loadOpenApiValidator = async (options: LoadOptions = {}): Promise<OpenApiValidator> => {
-  const specPath = options.specPath ?? vendoredSpecPath("identitySources")
+  const specPaths =
+    options.specPaths ?? (options.specPath !== undefined ? [options.specPath] : [vendoredSpecPath("identitySources"), vendoredSpecPath("schemasMappings")])
+  const specPath = specPaths[0]!
   const chosen = options.allowances ?? defaultAllowances
   const [backend, formats, yaml] = await Promise.all([import("openapi-backend"), import("ajv-formats"), import("yaml")])
   const OpenAPIBackendClass = named<typeof OpenAPIBackend>(backend, "OpenAPIBackend")
@@ -395,12 +514,15 @@ export const loadOpenApiValidator = async (options: LoadOptions = {}): Promise<O
   const addFormats = ((formats as unknown as { default?: { default?: unknown } }).default?.default ??
     (formats as unknown as { default?: unknown }).default ??
     formats) as AddFormats
-  let parsed = parsedSpecs.get(specPath)
-  if (parsed === undefined) {
-    parsed = parseYaml(readFileSync(specPath, "utf8")) as Json
-    parsedSpecs.set(specPath, parsed)
-  }
-  const doc = structuredClone(parsed)
+  const parsed = specPaths.map((path) => {
+    let doc = parsedSpecs.get(path)
+    if (doc === undefined) {
+      doc = parseYaml(readFileSync(path, "utf8")) as Json
+      parsedSpecs.set(path, doc)
+    }
+    return { path, doc }
+  })
+  const doc = normalized(mergeSpecs(parsed))
   for (const a of chosen) a.apply(doc)
   const full = options.checkDefinition === true
   const ajvCache = new Map<string, Parameters<AjvCustomizer>[0]>()
@@ -555,5 +677,5 @@ export const loadOpenApiValidator = async (options: LoadOptions = {}): Promise<O
     }
   }
 
-  return { specPath, allowances: chosen, operationId, validateRequest, validateResponse, validateExchange, recorder }
+  return { specPath, specPaths, allowances: chosen, operationId, validateRequest, validateResponse, validateExchange, recorder }
 }

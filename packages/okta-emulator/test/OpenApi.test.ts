@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { allowances, allowancesFor, defaultAllowances, loadOpenApiValidator } from "../src/testing/index.ts"
-import { closeAll, harness, specValidator, user } from "./helpers.ts"
+import { closeAll, harness, IS as SOURCE_ID, specValidator, user } from "./helpers.ts"
 
 afterEach(closeAll)
 
@@ -20,7 +20,7 @@ describe("the OpenAPI validator", () => {
     ]
     for (const s of samples) expect(full.validateRequest(s).length > 0).toBe(quick.validateRequest(s).length > 0)
     expect(full.validateRequest(samples[0]!)).not.toEqual([])
-  })
+  }, 120_000) // the full path dereferences and meta-validates both specs: slow on a busy two-core machine
 
   it("maps requests to spec operations", async () => {
     const v = await specValidator()
@@ -125,4 +125,27 @@ describe("the emulator against the spec", () => {
     expect(h.recorder.violations).toEqual([])
     expect(h.emu.requests.every((r) => r.status < 300)).toBe(true)
   })
+
+  it("exercises the 7 profile schema and mapping operations with every exchange valid", async () => {
+    const h = await harness()
+    const app = `/api/v1/meta/schemas/apps/${SOURCE_ID}/default`
+    await h.call("GET", app)
+    await h.call("POST", app, { body: { definitions: { custom: { id: "#custom", type: "object", properties: { title: { title: "Title", type: "string", maxLength: 100 } }, required: [] } } } })
+    await h.call("GET", "/api/v1/meta/schemas/user/default")
+    await h.call("POST", "/api/v1/meta/schemas/user/default", { body: { definitions: { custom: { properties: { badge: { title: "Badge", type: "string" } } } } } })
+    const list = await h.call("GET", `/api/v1/mappings?sourceId=${SOURCE_ID}&limit=5`)
+    await h.call("GET", `/api/v1/mappings/${list.json[0].id}`)
+    await h.call("POST", `/api/v1/mappings/${list.json[0].id}`, { body: { properties: { title: { expression: "appuser.title", pushStatus: "PUSH" }, mobilePhone: { expression: null, pushStatus: null } } } })
+    expect([...h.recorder.operations].sort()).toEqual([
+      "getApplicationUserSchema",
+      "getProfileMapping",
+      "getUserSchema",
+      "listProfileMappings",
+      "updateApplicationUserProfile",
+      "updateProfileMapping",
+      "updateUserProfile"
+    ])
+    expect(h.recorder.violations).toEqual([])
+    expect(h.emu.requests.every((r) => r.status === 200)).toBe(true)
+  }, 120_000) // the first use of each operation compiles its validators (UserSchema's are large)
 })

@@ -5,6 +5,8 @@ import { allowancesFor, loadOpenApiValidator, type ExchangeRecorder, type OpenAp
 export const IS = DEFAULT_IDENTITY_SOURCE_ID
 export const T0 = Date.parse("2026-03-01T12:00:00.000Z")
 export const MINUTE = 60_000
+/** The custom attributes the tests' default identity source declares (as an admin would in the Profile Editor). */
+export const DECLARED = ["costCenter", "department", "notes", "nickName"] as const
 export const HOUR = 60 * MINUTE
 
 let validator: Promise<OpenApiValidator> | undefined
@@ -74,6 +76,7 @@ export const harness = async (
   const emu = await startEmulator({
     strict: true,
     ...(options.timeScale === undefined ? { clock } : {}),
+    identitySources: [{ id: IS, customAttributes: DECLARED }],
     ...options,
     onExchange: (ex) => {
       recorder.record(ex)

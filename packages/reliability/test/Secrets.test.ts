@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
-import { employeeMapping, tempDir } from "@anysource/bench/Harness"
+import { CUSTOM_ATTRIBUTES, employeeMapping, tempDir } from "@anysource/bench/Harness"
 import { employees } from "@anysource/bench/Dataset"
 import { startEmulator, type RunningEmulator } from "@anysource/okta-emulator"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -45,10 +45,16 @@ beforeAll(async () => {
   emu = await startEmulator({
     strict: true,
     processingDelayMs: 50,
-    identitySources: [{ id: IDENTITY_SOURCE }],
+    identitySources: [{ id: IDENTITY_SOURCE, customAttributes: CUSTOM_ATTRIBUTES }],
     tokens: [{ token: ssws }],
     oauthClients: [
-      { clientId: CLIENT_ID, jwks: { keys: [jwk] }, scopes: ["okta.identitySources.manage", "okta.identitySources.read"], requireDpop: true }
+      {
+        clientId: CLIENT_ID,
+        jwks: { keys: [jwk] },
+        // the sync reads the identity source's schema first (okta.schemas.read)
+        scopes: ["okta.identitySources.manage", "okta.identitySources.read", "okta.schemas.read"],
+        requireDpop: true
+      }
     ],
     onExchange: (ex) => {
       // the access tokens this run is issued are secrets too
@@ -91,7 +97,14 @@ const config = (auth: "ssws" | "oauth") => ({
     auth:
       auth === "ssws"
         ? { type: "ssws", token: "${OKTA_API_TOKEN}" }
-        : { type: "oauth", clientId: CLIENT_ID, privateKey: "${OKTA_PRIVATE_KEY}", keyId: "reliability-key", dpop: true }
+        : {
+            type: "oauth",
+            clientId: CLIENT_ID,
+            privateKey: "${OKTA_PRIVATE_KEY}",
+            keyId: "reliability-key",
+            dpop: true,
+            scopes: ["okta.identitySources.manage", "okta.identitySources.read", "okta.schemas.read"]
+          }
   },
   source: { type: "rest", baseUrl: hrUrl, path: "/v1/people", auth: { type: "basic", username: HR_USER, password: "${HR_API_PASSWORD}" } },
   mapping: employeeMapping,

@@ -68,7 +68,8 @@ beforeAll(async () => {
   emu = await startEmulator({
     strict: true,
     processingDelayMs: 20,
-    identitySources: [{ id: IDENTITY_SOURCE, name: "Staff sheet" }]
+    // the example's attributes declared on the identity source, as `anysource setup apply` does (examples/sheets/README.md)
+    identitySources: [{ id: IDENTITY_SOURCE, name: "Staff sheet", customAttributes: ["department", "startDate"] }]
   })
   fake = await startFake({
     spreadsheets: [

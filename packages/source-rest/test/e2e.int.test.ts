@@ -18,7 +18,7 @@ import type { Fault } from "./servers/paging.ts"
 const SOURCE_ID = DEFAULT_IDENTITY_SOURCE_ID
 
 const emulator = Effect.acquireRelease(
-  Effect.promise(() => startEmulator({ strict: true, processingDelayMs: 20 })),
+  Effect.promise(() => startEmulator({ strict: true, processingDelayMs: 20, identitySources: [{ id: DEFAULT_IDENTITY_SOURCE_ID, customAttributes: ["department"] }] })),
   (emu) => Effect.promise(() => emu.close())
 )
 

@@ -1,5 +1,8 @@
-/** `check`: validate the config, probe the source (no rows read) and Okta (auth, identity source reachable), open the state. */
-import { OktaClient, StateStore } from "@anysource/core"
+/**
+ * `check`: validate the config, probe the source (no rows read) and Okta (auth, identity source reachable, its schema
+ * declares what the config sends), open the state.
+ */
+import { OktaClient, SchemaGuard, StateStore } from "@anysource/core"
 import { Command } from "@effect/cli"
 import { Effect, Either } from "effect"
 import { renderError } from "../RenderError.ts"
@@ -22,29 +25,47 @@ export const command = Command.make("check", { ...globalOptions }, (o) =>
           Effect.tap((r) =>
             Either.isRight(r)
               ? io.print(`${s.green("✓")} ${label}: ${r.right}`)
-              : io.print(`${s.red("✗")} ${label}\n${renderError(r.left, s, { configFile: io.configPath })
-                  .split("\n")
-                  .map((l) => `    ${l}`)
-                  .join("\n")}`)
+              : io.print(
+                  `${s.red("✗")} ${label}\n${renderError(r.left, s, { configFile: io.configPath })
+                    .split("\n")
+                    .map((l) => `    ${l}`)
+                    .join("\n")}`
+                )
           ),
           Effect.map((r) => results.push(r))
         )
       yield* step(
         `source (${cfg.source.type})`,
         Effect.scoped(
-          Effect.flatMap(loaded.source.make(loaded.sourceConfig, { baseDir: loaded.baseDir }), (source) => source.check)
+          Effect.flatMap(
+            loaded.source.make(loaded.sourceConfig, { baseDir: loaded.baseDir }),
+            (source) => source.check
+          )
         ).pipe(Effect.as("reachable"))
       )
       yield* step(
         "okta",
         Effect.flatMap(OktaClient.OktaClient, (client) =>
           Effect.map(client.listSessions, (sessions) => {
-            const open = sessions.filter((x) => ["CREATED", "IN_PROGRESS", "TRIGGERED"].includes(x.status)).length
+            const open = sessions.filter((x) =>
+              ["CREATED", "IN_PROGRESS", "TRIGGERED"].includes(x.status)
+            ).length
             const where = cfg.okta.orgUrl === "embedded" ? "embedded emulator" : cfg.okta.orgUrl
             return `${where}: authenticated, identity source ${cfg.okta.identitySourceId} reachable (${sessions.length} sessions, ${open} open)`
           })
         ).pipe(Effect.provide(Runtime.oktaLayer(loaded)), Effect.scoped)
       )
+      if (cfg.okta.schemaCheck !== false)
+        yield* step(
+          "identity source schema",
+          SchemaGuard.check(loaded).pipe(
+            Effect.as(
+              `declares every attribute mapping.profile sends (${Object.keys(cfg.mapping.profile).length})`
+            ),
+            Effect.provide(Runtime.oktaLayer(loaded)),
+            Effect.scoped
+          )
+        )
       yield* step(
         `state (${cfg.state.type})`,
         Effect.flatMap(StateStore.StateStore, (store) =>
@@ -58,9 +79,9 @@ export const command = Command.make("check", { ...globalOptions }, (o) =>
   )
 ).pipe(
   Command.withDescription(
-    describe("Validate the config, probe the source (reads no rows) and Okta (auth, identity source), open the state store.", { examples: [
-      "anysource check",
-      "anysource check -c hr/anysource.yaml"
-    ] })
+    describe(
+      "Validate the config, probe the source (reads no rows) and Okta (auth, identity source and its schema), open the state store.",
+      { examples: ["anysource check", "anysource check -c hr/anysource.yaml"] }
+    )
   )
 )

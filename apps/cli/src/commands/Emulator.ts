@@ -13,7 +13,11 @@ export const command = Command.make(
   "emulator",
   {
     ...globalOptions,
-    port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(8010), Options.withDescription("Port on 127.0.0.1 (0 = any free port).")),
+    port: Options.integer("port").pipe(
+      Options.withAlias("p"),
+      Options.withDefault(8010),
+      Options.withDescription("Port on 127.0.0.1 (0 = any free port).")
+    ),
     data: Options.text("data").pipe(
       Options.withPseudoName("file"),
       Options.withDescription("Keep the org (sessions, users, groups) in this JSON file."),
@@ -22,16 +26,24 @@ export const command = Command.make(
     identitySourceId: Options.text("identity-source-id").pipe(
       Options.withPseudoName("id"),
       Options.withDefault("0oaemulator000000001"),
-      Options.withDescription("The seeded Custom Identity Source id.")
+      Options.withDescription("The seeded identity source.")
     ),
     token: Options.text("token").pipe(
       Options.withPseudoName("token"),
-      Options.withDescription("Use this API token instead of a random one (e.g. to keep a config working across restarts)."),
+      Options.withDescription(
+        "Use this API token instead of a random one (e.g. to keep a config working across restarts)."
+      ),
       Options.optional
     ),
     timeScale: Options.float("time-scale").pipe(
       Options.withDefault(1),
-      Options.withDescription("Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos.")
+      Options.withDescription(
+        "Run the emulator's clock faster (e.g. 60: the 5-minute rule lasts 5 seconds). For demos."
+      )
+    ),
+    unknownAttributes: Options.choice("unknown-attributes", ["reject", "ignore"]).pipe(
+      Options.withDefault("reject" as const),
+      Options.withDescription("Undeclared attributes: a 400, or dropped.")
     ),
     rateLimit: Options.integer("rate-limit").pipe(
       Options.withPseudoName("n"),
@@ -40,9 +52,7 @@ export const command = Command.make(
     ),
     responses: Options.choice("responses", ["recorded", "spec"]).pipe(
       Options.withDefault("recorded" as const),
-      Options.withDescription(
-        "Where recorded orgs and Okta's spec disagree, answer as recorded or as the spec says."
-      )
+      Options.withDescription("Answer as real orgs do, or as the spec says.")
     ),
     simulate: Options.text("simulate").pipe(
       Options.withPseudoName("modes"),
@@ -58,9 +68,15 @@ export const command = Command.make(
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
-        if (o.rateLimit < 1) return yield* Effect.fail(new UsageError({ message: "--rate-limit must be at least 1 (requests a minute)" }))
-        if (o.timeScale <= 0) return yield* Effect.fail(new UsageError({ message: "--time-scale must be greater than 0" }))
-        const simulate = Option.isSome(o.simulate) ? SimulateFlag.parse(o.simulate.value) : SimulateFlag.parse("")
+        if (o.rateLimit < 1)
+          return yield* Effect.fail(
+            new UsageError({ message: "--rate-limit must be at least 1 (requests a minute)" })
+          )
+        if (o.timeScale <= 0)
+          return yield* Effect.fail(new UsageError({ message: "--time-scale must be greater than 0" }))
+        const simulate = Option.isSome(o.simulate)
+          ? SimulateFlag.parse(o.simulate.value)
+          : SimulateFlag.parse("")
         if ("error" in simulate) return yield* Effect.fail(new UsageError({ message: simulate.error }))
         const simulating = SimulateFlag.describe(simulate)
         const token = Option.getOrElse(o.token, () => `emu_${randomBytes(18).toString("base64url")}`)
@@ -68,17 +84,20 @@ export const command = Command.make(
           Effect.tryPromise({
             // loaded only for this command (and `orgUrl: embedded`): the emulator and its OpenAPI validator are large
             try: () =>
-              import("@anysource/okta-emulator").then(({ startEmulator }) => startEmulator({
-                port: o.port,
-                tokens: [{ token }],
-                identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
-                timeScale: o.timeScale,
-                strict: o.strict,
-                responses: o.responses,
-                rateLimit: { limit: o.rateLimit },
-                simulate,
-                ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
-              })),
+              import("@anysource/okta-emulator").then(({ startEmulator }) =>
+                startEmulator({
+                  port: o.port,
+                  tokens: [{ token }],
+                  identitySources: [{ id: o.identitySourceId, name: "anysource emulator" }],
+                  timeScale: o.timeScale,
+                  strict: o.strict,
+                  unknownAttributes: o.unknownAttributes,
+                  responses: o.responses,
+                  rateLimit: { limit: o.rateLimit },
+                  simulate,
+                  ...(Option.isSome(o.data) ? { persistPath: o.data.value } : {})
+                })
+              ),
             catch: (cause) =>
               new UsageError({
                 message: `Could not start the emulator on port ${o.port}: ${cause instanceof Error ? cause.message : String(cause)}`
@@ -99,7 +118,9 @@ export const command = Command.make(
             ...(simulating !== "" ? [`  simulating       ${simulating} (seed ${simulate.seed})`] : []),
             "",
             s.dim("In anysource.yaml:"),
-            s.dim(`  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`),
+            s.dim(
+              `  okta: { orgUrl: ${emulator.url}, identitySourceId: ${o.identitySourceId}, auth: { type: ssws, token: \${OKTA_API_TOKEN} } }`
+            ),
             s.dim("Press Ctrl-C to stop.")
           ].join("\n")
         )
@@ -108,10 +129,15 @@ export const command = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    describe("Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.", { examples: [
-      "anysource emulator --port 8010 --data .anysource/emulator.json",
-      "anysource emulator --strict --simulate reject=0.05   # apply then exits 12",
-      "OKTA_API_TOKEN=<printed token> anysource plan"
-    ] })
+    describe(
+      "Run a local Okta Identity Sources emulator (sessions, uploads, import, a simulated directory) to try pipelines offline.",
+      {
+        examples: [
+          "anysource emulator --port 8010 --data .anysource/emulator.json",
+          "anysource emulator --strict --simulate reject=0.05   # apply then exits 12",
+          "OKTA_API_TOKEN=<printed token> anysource plan"
+        ]
+      }
+    )
   )
 )

@@ -9,9 +9,25 @@ import * as ExitCodes from "../ExitCodes.ts"
 import * as Render from "../Render.ts"
 import { refreshLine } from "../RenderProof.ts"
 import * as Runtime from "../Runtime.ts"
-import { globalOptions, type Globals, runCommand, withTrailingNewline, writeFileFrom } from "../internal/Context.ts"
+import {
+  globalOptions,
+  type Globals,
+  runCommand,
+  withTrailingNewline,
+  writeFileFrom
+} from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { checkReportFiles, detailOption, planJsonChunks, planJsonOptions, progressFor, reportOption, writeReports } from "../internal/PlanFiles.ts"
+import {
+  checkReportFiles,
+  detailOption,
+  planJsonChunks,
+  planJsonOptions,
+  progressFor,
+  reportOption,
+  schemaCheckOf,
+  skipSchemaCheckOption,
+  writeReports
+} from "../internal/PlanFiles.ts"
 import { initialOption, refreshOption } from "../internal/ProofOptions.ts"
 
 export const command = Command.make(
@@ -19,7 +35,9 @@ export const command = Command.make(
   {
     ...globalOptions,
     detail: detailOption,
-    json: Options.boolean("json").pipe(Options.withDescription("Print the plan as JSON on stdout (nothing else on stdout).")),
+    json: Options.boolean("json").pipe(
+      Options.withDescription("Print the plan as JSON on stdout (nothing else on stdout).")
+    ),
     out: Options.text("out").pipe(
       Options.withAlias("o"),
       Options.withPseudoName("file"),
@@ -28,7 +46,8 @@ export const command = Command.make(
     ),
     report: reportOption,
     refresh: refreshOption,
-    initial: initialOption
+    initial: initialOption,
+    skipSchemaCheck: skipSchemaCheckOption
   },
   (o) =>
     runCommand(o as Globals, (io) =>
@@ -41,12 +60,9 @@ export const command = Command.make(
           mode: "plan",
           refresh: o.refresh,
           initial: o.initial,
-          onEvent: progress.onEvent
-        }).pipe(
-          Effect.ensuring(progress.stop),
-          Effect.provide(Runtime.syncLayer(loaded)),
-          Effect.scoped
-        )
+          onEvent: progress.onEvent,
+          ...schemaCheckOf(o.skipSchemaCheck)
+        }).pipe(Effect.ensuring(progress.stop), Effect.provide(Runtime.syncLayer(loaded)), Effect.scoped)
         const plan = report.plan
         const stoppedBySafeguard = report.outcome === "safeguard"
         if (plan) {
@@ -61,9 +77,18 @@ export const command = Command.make(
           }
           if (Option.isSome(o.out)) {
             yield* writeFileFrom(o.out.value, withTrailingNewline(planJsonChunks(plan)))
-            if (!o.json) yield* io.print(io.out.dim(`Plan saved to ${o.out.value}. Apply exactly it with: anysource apply --plan ${o.out.value}`))
+            if (!o.json)
+              yield* io.print(
+                io.out.dim(
+                  `Plan saved to ${o.out.value}. Apply exactly it with: anysource apply --plan ${o.out.value}`
+                )
+              )
           } else if (!o.json && Render.totalChanges(plan) > 0 && Option.isNone(error))
-            yield* io.print(io.out.dim(`Run \`anysource apply\` to apply these changes (or save them with --out plan.json).`))
+            yield* io.print(
+              io.out.dim(
+                `Run \`anysource apply\` to apply these changes (or save them with --out plan.json).`
+              )
+            )
         }
         yield* writeReports(o.report, report)
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
@@ -82,7 +107,8 @@ export const command = Command.make(
           "anysource plan --out plan.json --report plan.html",
           "anysource plan --refresh   # read Okta's view of what would change first"
         ],
-        exitCodes: "0 no changes, 2 changes pending, 6 a safeguard would stop the apply, 10 the state is empty but Okta holds this source's records (--initial, or `state rebuild`)"
+        exitCodes:
+          "0 no changes, 2 changes pending, 6 a safeguard would stop the apply, 10 the state is empty but Okta holds this source's records (--initial, or `state rebuild`)"
       }
     )
   )

@@ -13,7 +13,16 @@ import * as Render from "../Render.ts"
 import * as Runtime from "../Runtime.ts"
 import { globalOptions, type Globals, requireTerminal, runCommand, UsageError } from "../internal/Context.ts"
 import { describe } from "../internal/Help.ts"
-import { checkReportFiles, detailOption, progressFor, readPlanFile, reportOption, writeReports } from "../internal/PlanFiles.ts"
+import {
+  checkReportFiles,
+  detailOption,
+  progressFor,
+  readPlanFile,
+  reportOption,
+  schemaCheckOf,
+  skipSchemaCheckOption,
+  writeReports
+} from "../internal/PlanFiles.ts"
 import { initialOption, refreshOption, sampleFrom } from "../internal/ProofOptions.ts"
 import * as Plan from "./Plan.ts"
 
@@ -27,11 +36,15 @@ const applyCommand = Command.make(
     ...globalOptions,
     yes: Options.boolean("yes").pipe(
       Options.withAlias("y"),
-      Options.withDescription("Apply without asking. Required where nobody can be asked (no terminal, or CI set).")
+      Options.withDescription(
+        "Apply without asking. Required where nobody can be asked (no terminal, or CI set)."
+      )
     ),
     plan: Options.text("plan").pipe(
       Options.withPseudoName("file"),
-      Options.withDescription("Apply exactly this saved plan; refuse (exit 8) if the source, state or config moved since."),
+      Options.withDescription(
+        "Apply exactly this saved plan; refuse (exit 8) if the source, state or config moved since."
+      ),
       Options.optional
     ),
     allowDeletes: Options.boolean("allow-deletes").pipe(
@@ -42,12 +55,15 @@ const applyCommand = Command.make(
     report: reportOption,
     refresh: refreshOption,
     initial: initialOption,
-    noVerify: Options.boolean("no-verify").pipe(Options.withDescription("Skip reading the changed records back after this apply.")),
+    noVerify: Options.boolean("no-verify").pipe(
+      Options.withDescription("Skip reading the changed records back after this apply.")
+    ),
     verifySample: Options.text("verify-sample").pipe(
       Options.withPseudoName("size"),
       Options.withDescription("Records to read back: a count (100), a share (10%) or 100%."),
       Options.optional
-    )
+    ),
+    skipSchemaCheck: skipSchemaCheckOption
   },
   (o) =>
     runCommand(o as Globals, (io) =>
@@ -68,7 +84,9 @@ const applyCommand = Command.make(
           })
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const identitySourceId = loaded.config.okta.identitySourceId
-        const savedPlan = Option.isSome(o.plan) ? Option.some(yield* readPlanFile(o.plan.value)) : Option.none<CorePlan.Plan>()
+        const savedPlan = Option.isSome(o.plan)
+          ? Option.some(yield* readPlanFile(o.plan.value))
+          : Option.none<CorePlan.Plan>()
         if (Option.isSome(savedPlan) && savedPlan.value.identitySourceId !== identitySourceId)
           return yield* Effect.fail(
             new UsageError({
@@ -76,14 +94,17 @@ const applyCommand = Command.make(
             })
           )
         const ask = !o.yes
-        const target = loaded.config.okta.orgUrl === "embedded" ? "the embedded emulator" : loaded.config.okta.orgUrl
+        const target =
+          loaded.config.okta.orgUrl === "embedded" ? "the embedded emulator" : loaded.config.okta.orgUrl
         // The plan shown before the question goes where the person answering sees it: stdout on a terminal
         // (and not --json), else stderr with the question.
         const onStdout = io.env.stdoutIsTTY && !o.json
         const style = onStdout ? io.out : io.err
         const show = (text: string) => (onStdout ? io.print(text) : io.printErr(text))
-        const showLines = (lines: Iterable<string>) => (onStdout ? io.printLines(lines) : io.printErrLines(lines))
-        const blocked = (plan: CorePlan.Plan) => Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
+        const showLines = (lines: Iterable<string>) =>
+          onStdout ? io.printLines(lines) : io.printErrLines(lines)
+        const blocked = (plan: CorePlan.Plan) =>
+          Safeguards.violations(plan, loaded.config.safeguards, { allowDeletes: o.allowDeletes }).length > 0
         const showPlan = (plan: CorePlan.Plan, to: "stdout" | "prompt") =>
           Effect.gen(function* () {
             const options = { stoppedBySafeguard: blocked(plan) }
@@ -91,7 +112,8 @@ const applyCommand = Command.make(
               if (o.detail) yield* Effect.zipRight(showLines(Render.planDetailLines(plan, style)), show(""))
               return yield* show(Render.renderPlanSummary(plan, style, options))
             }
-            if (o.detail) yield* Effect.zipRight(io.printLines(Render.planDetailLines(plan, io.out)), io.print(""))
+            if (o.detail)
+              yield* Effect.zipRight(io.printLines(Render.planDetailLines(plan, io.out)), io.print(""))
             yield* io.print(`${Render.renderPlanSummary(plan, io.out, options)}\n`)
           })
         // the plan the user agreed to (the saved one, or the one shown before the question)
@@ -109,10 +131,12 @@ const applyCommand = Command.make(
                 allowDeletes: o.allowDeletes,
                 refresh: o.refresh,
                 initial: o.initial,
-                onEvent: progress.onEvent
+                onEvent: progress.onEvent,
+                ...schemaCheckOf(o.skipSchemaCheck)
               }).pipe(Effect.ensuring(progress.stop))
               if (first.report.plan) yield* showPlan(first.report.plan, "prompt")
-              if (Option.isSome(first.error) || !first.report.plan || first.report.outcome === "no-changes") return first
+              if (Option.isSome(first.error) || !first.report.plan || first.report.outcome === "no-changes")
+                return first
               agreed = first.report.plan
             } else yield* showPlan(agreed, "prompt")
             const n = Render.totalChanges(agreed)
@@ -138,6 +162,7 @@ const applyCommand = Command.make(
             mode: "apply",
             allowDeletes: o.allowDeletes,
             ...proof,
+            ...schemaCheckOf(o.skipSchemaCheck),
             ...(Option.isSome(expected) ? { expectedPlanHash: expected.value } : {}),
             onEvent: (event) =>
               event._tag === "Planned" && !io.interactive
@@ -166,11 +191,26 @@ const applyCommand = Command.make(
             plan: Option.getOrElse(o.plan, () => "the plan you confirmed"),
             config: io.configPath
           })
-          return yield* Effect.fail(new PlanDriftError({ reason: drift.reason, message: lines.join("\n"), expectedHash: drift.expectedHash, actualHash: drift.actualHash }))
+          return yield* Effect.fail(
+            new PlanDriftError({
+              reason: drift.reason,
+              message: lines.join("\n"),
+              expectedHash: drift.expectedHash,
+              actualHash: drift.actualHash
+            })
+          )
         }
         if (o.json) yield* io.printJson(report)
         // a failure is rendered once, as the error message, right after
-        else yield* io.print(Render.renderReport(report, io.out, o.report.map((f) => path.normalize(f)), { includeError: false }))
+        else
+          yield* io.print(
+            Render.renderReport(
+              report,
+              io.out,
+              o.report.map((f) => path.normalize(f)),
+              { includeError: false }
+            )
+          )
         if (Option.isSome(error)) return yield* Effect.fail(error.value)
         yield* io.setExit(
           report.outcome === "partial"
@@ -189,7 +229,6 @@ const applyCommand = Command.make(
         examples: [
           "anysource apply",
           "anysource apply --yes --report run.html",
-          "anysource plan --out plan.json && anysource apply --plan plan.json --yes",
           "anysource apply --allow-deletes   # after reviewing a plan that trips a safeguard"
         ],
         exitCodes:

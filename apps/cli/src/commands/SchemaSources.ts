@@ -23,7 +23,12 @@ const schemaCommand = Command.make(
   "schema",
   {
     ...globalOptions,
-    out: Options.text("out").pipe(Options.withAlias("o"), Options.withPseudoName("file"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
+    out: Options.text("out").pipe(
+      Options.withAlias("o"),
+      Options.withPseudoName("file"),
+      Options.withDescription("Write to a file instead of stdout."),
+      Options.optional
+    )
   },
   (o) =>
     runCommand(o, (io) =>
@@ -31,20 +36,31 @@ const schemaCommand = Command.make(
         const schema = JsonSchema.jsonSchema(yield* Sources.registry.loadAll)
         if (Option.isSome(o.out)) {
           yield* writeJsonFile(o.out.value, schema)
-          yield* io.printErr(`JSON Schema written to ${o.out.value}. In YAML add: # yaml-language-server: $schema=${schemaReference(o.out.value)}`)
+          yield* io.printErr(
+            `JSON Schema written to ${o.out.value}. In YAML add: # yaml-language-server: $schema=${schemaReference(o.out.value)}`
+          )
         } else yield* io.printJson(schema)
       })
     )
 ).pipe(
   Command.withDescription(
-    describe("Print the config's JSON Schema (for editor autocompletion and validation).", { examples: [
-      "anysource schema --out anysource.schema.json"
-    ] })
+    describe("Print the config's JSON Schema (for editor autocompletion and validation).", {
+      examples: ["anysource schema --out anysource.schema.json"]
+    })
   )
 )
 
 /** One adapter's settings as rows: key, type, required, default, secret, description. */
-export const settingsOf = (schema: Record<string, unknown>): Array<{ key: string; type: string; required: boolean; default?: unknown; secret: boolean; description: string }> => {
+export const settingsOf = (
+  schema: Record<string, unknown>
+): Array<{
+  key: string
+  type: string
+  required: boolean
+  default?: unknown
+  secret: boolean
+  description: string
+}> => {
   const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
   const required = new Set(Array.isArray(schema.required) ? (schema.required as Array<string>) : [])
   return Object.entries(props).map(([key, p]) => {
@@ -58,7 +74,10 @@ export const settingsOf = (schema: Record<string, unknown>): Array<{ key: string
             : "any"
     return {
       key,
-      type: Array.isArray(p.enum) && typeof p.type === "string" ? (p.enum as Array<unknown>).map((x) => String(x)).join(" | ") : type,
+      type:
+        Array.isArray(p.enum) && typeof p.type === "string"
+          ? (p.enum as Array<unknown>).map((x) => String(x)).join(" | ")
+          : type,
       required: required.has(key),
       ...(p.default !== undefined ? { default: p.default } : {}),
       secret: p["x-secret"] === true || JSON.stringify(p).includes('"x-secret":true'),
@@ -89,10 +108,13 @@ const sourcesCommand = Command.make(
         const wanted = Option.getOrUndefined(o.id)
         if (wanted !== undefined && !Sources.registry.ids.includes(wanted))
           return yield* Effect.fail(
-            new UsageError({ message: `No source adapter "${wanted}" in this build. Installed: ${Sources.registry.ids.join(", ")}.` })
+            new UsageError({
+              message: `No source adapter "${wanted}" in this build. Installed: ${Sources.registry.ids.join(", ")}.`
+            })
           )
         // listing loads every adapter (for its name and description); one type loads that one only
-        const selected = yield* (wanted !== undefined ? Sources.registry.only([wanted]) : Sources.registry).loadAll
+        const selected = yield* (wanted !== undefined ? Sources.registry.only([wanted]) : Sources.registry)
+          .loadAll
         const described = selected.map((d) => ({
           id: d.id,
           displayName: d.displayName,
@@ -102,10 +124,16 @@ const sourcesCommand = Command.make(
         if (o.json) return yield* io.printJson(described)
         const lines: Array<string> = []
         for (const d of described) {
-          lines.push(`${s.bold(d.id.padEnd(15))} ${d.displayName}${d.description ? s.dim(` — ${d.description}`) : ""}`)
+          lines.push(
+            `${s.bold(d.id.padEnd(15))} ${d.displayName}${d.description ? s.dim(` — ${d.description}`) : ""}`
+          )
           if (Option.isSome(o.id) || described.length === 1) {
             for (const row of settingsOf(d.config)) {
-              const flags = [row.required ? s.yellow("required") : "", row.secret ? s.magenta("secret") : "", row.default !== undefined ? s.dim(`default ${JSON.stringify(row.default)}`) : ""]
+              const flags = [
+                row.required ? s.yellow("required") : "",
+                row.secret ? s.magenta("secret") : "",
+                row.default !== undefined ? s.dim(`default ${JSON.stringify(row.default)}`) : ""
+              ]
                 .filter(Boolean)
                 .join(" ")
               lines.push(`  ${s.cyan(row.key.padEnd(22))} ${row.type.padEnd(20)} ${flags}`)
@@ -113,13 +141,16 @@ const sourcesCommand = Command.make(
             }
           }
         }
-        if (Option.isNone(o.id) && described.length > 1) lines.push("", s.dim("`anysource sources <type>` shows one adapter's settings."))
+        if (Option.isNone(o.id) && described.length > 1)
+          lines.push("", s.dim("`anysource sources <type>` shows one adapter's settings."))
         yield* io.print(lines.join("\n"))
       })
     )
 ).pipe(
   Command.withDescription(
-    describe("List the source adapters in this build and their config settings.", { examples: ["anysource sources", "anysource sources file", "anysource sources --json"] })
+    describe("List the source adapters in this build and their config settings.", {
+      examples: ["anysource sources", "anysource sources file", "anysource sources --json"]
+    })
   )
 )
 

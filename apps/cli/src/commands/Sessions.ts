@@ -14,20 +14,26 @@ const CANCELLABLE = new Set(["CREATED", "IN_PROGRESS"])
 
 type Session = OktaClient.IdentitySourceSession
 
-const withClient = <A, E>(io: Io, f: (client: OktaClient.OktaClientService, identitySourceId: string) => Effect.Effect<A, E>) =>
+const withClient = <A, E>(
+  io: Io,
+  f: (client: OktaClient.OktaClientService, identitySourceId: string) => Effect.Effect<A, E>
+) =>
   Effect.gen(function* () {
     const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
-    return yield* Effect.flatMap(OktaClient.OktaClient, (client) => f(client, loaded.config.okta.identitySourceId)).pipe(
-      Effect.provide(Runtime.oktaLayer(loaded)),
-      Effect.scoped
-    )
+    return yield* Effect.flatMap(OktaClient.OktaClient, (client) =>
+      f(client, loaded.config.okta.identitySourceId)
+    ).pipe(Effect.provide(Runtime.oktaLayer(loaded)), Effect.scoped)
   })
 
 /**
  * A session that Okta does not know: say so (exit 64) instead of blaming the identity source, unless the identity
  * source itself is what is missing (then Okta's error and its hint about okta.identitySourceId stand).
  */
-const getSession = (client: OktaClient.OktaClientService, identitySourceId: string, id: string): Effect.Effect<Session, OktaApiError | UsageError> =>
+const getSession = (
+  client: OktaClient.OktaClientService,
+  identitySourceId: string,
+  id: string
+): Effect.Effect<Session, OktaApiError | UsageError> =>
   client.getSession(id).pipe(
     Effect.catchIf(
       (e) => e.reason === "NotFound",
@@ -47,7 +53,13 @@ const getSession = (client: OktaClient.OktaClientService, identitySourceId: stri
   )
 
 const statusColor = (io: Io, status: string) =>
-  OPEN.has(status) ? io.out.yellow(status) : status === "COMPLETED" ? io.out.green(status) : status === "ERROR" ? io.out.red(status) : io.out.dim(status)
+  OPEN.has(status)
+    ? io.out.yellow(status)
+    : status === "COMPLETED"
+      ? io.out.green(status)
+      : status === "ERROR"
+        ? io.out.red(status)
+        : io.out.dim(status)
 
 const newestFirst = (a: Session, b: Session) => (b.created ?? "").localeCompare(a.created ?? "")
 
@@ -61,7 +73,9 @@ const list = Command.make(
     json,
     all: Options.boolean("all").pipe(
       Options.withAlias("a"),
-      Options.withDescription("Every session Okta lists (COMPLETED, CLOSED, EXPIRED, …), newest first; by default only open ones.")
+      Options.withDescription(
+        "Every session Okta lists (COMPLETED, CLOSED, EXPIRED, …), newest first; by default only open ones."
+      )
     )
   },
   (o) =>
@@ -91,7 +105,14 @@ const list = Command.make(
           )
         else if (shown.length === 0 || closed === 0)
           notes.push("Okta may list only open sessions; what each run did is in `anysource state history`.")
-        const body = shown.length === 0 ? [o.all ? `No import sessions for ${safe(identitySourceId)}.` : `No open import sessions for ${safe(identitySourceId)}.`] : [s.bold(header), ...lines]
+        const body =
+          shown.length === 0
+            ? [
+                o.all
+                  ? `No import sessions for ${safe(identitySourceId)}.`
+                  : `No open import sessions for ${safe(identitySourceId)}.`
+              ]
+            : [s.bold(header), ...lines]
         yield* io.print([...body, ...notes.map((n) => s.dim(n))].join("\n"))
       })
     )
@@ -110,7 +131,10 @@ const show = Command.make("show", { ...globalOptions, json, id: sessionId }, (o)
       if (o.json) return yield* io.printJson(session)
       yield* io.print(
         Object.entries(session)
-          .map(([k, v]) => `  ${io.out.cyan(k.padEnd(18))} ${k === "status" ? statusColor(io, String(v)) : safe(typeof v === "string" ? v : JSON.stringify(v))}`)
+          .map(
+            ([k, v]) =>
+              `  ${io.out.cyan(k.padEnd(18))} ${k === "status" ? statusColor(io, String(v)) : safe(typeof v === "string" ? v : JSON.stringify(v))}`
+          )
           .join("\n")
       )
     })
@@ -118,7 +142,10 @@ const show = Command.make("show", { ...globalOptions, json, id: sessionId }, (o)
 ).pipe(
   Command.withDescription(
     describe("Show one import session: status, created, last updated.", {
-      examples: ["anysource sessions show aps1qqonvr2SZv6o70h8", "anysource sessions show aps1qqonvr2SZv6o70h8 --json"],
+      examples: [
+        "anysource sessions show aps1qqonvr2SZv6o70h8",
+        "anysource sessions show aps1qqonvr2SZv6o70h8 --json"
+      ],
       exitCodes: "0 shown, 64 no such session"
     })
   )
@@ -131,7 +158,9 @@ const cancel = Command.make(
     id: sessionId,
     yes: Options.boolean("yes").pipe(
       Options.withAlias("y"),
-      Options.withDescription("Cancel without asking. Required where nobody can be asked (no terminal, or CI set).")
+      Options.withDescription(
+        "Cancel without asking. Required where nobody can be asked (no terminal, or CI set)."
+      )
     )
   },
   (o) =>
@@ -151,18 +180,26 @@ const cancel = Command.make(
               case "CLOSED":
                 return yield* io.print(`Session ${id} is already cancelled (CLOSED); nothing to do.`)
               case "EXPIRED":
-                return yield* io.print(`Session ${id} has expired; Okta already discarded its staged data. Nothing to do.`)
+                return yield* io.print(
+                  `Session ${id} has expired; Okta already discarded its staged data. Nothing to do.`
+                )
             }
             if (!CANCELLABLE.has(session.status))
               return yield* Effect.fail(
                 new UsageError({
                   message: `Session ${id} is ${session.status}: only CREATED or IN_PROGRESS sessions can be cancelled${
-                    session.status === "COMPLETED" ? " (its import has already happened)" : session.status === "TRIGGERED" ? " (Okta is importing it now)" : ""
+                    session.status === "COMPLETED"
+                      ? " (its import has already happened)"
+                      : session.status === "TRIGGERED"
+                        ? " (Okta is importing it now)"
+                        : ""
                   }. Nothing was changed.`
                 })
               )
             if (!o.yes) {
-              const ok = yield* io.ask(`Cancel session ${id} (${session.status})? Its staged data is discarded.`)
+              const ok = yield* io.ask(
+                `Cancel session ${id} (${session.status})? Its staged data is discarded.`
+              )
               if (!ok) return yield* io.printErr("Not cancelled.")
             }
             yield* client.cancelSession(o.id)
@@ -173,10 +210,17 @@ const cancel = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    describe("Cancel a CREATED or IN_PROGRESS session (e.g. one left by a crashed run of another tool) so new syncs can start. Asks on a terminal; elsewhere it needs --yes.", {
-      examples: ["anysource sessions cancel aps1qqonvr2SZv6o70h8", "anysource sessions cancel aps1qqonvr2SZv6o70h8 --yes"],
-      exitCodes: "0 cancelled (or already closed), 11 no terminal to ask and no --yes, 64 no such session or not cancellable"
-    })
+    describe(
+      "Cancel a CREATED or IN_PROGRESS session (e.g. one left by a crashed run of another tool) so new syncs can start. Asks on a terminal; elsewhere it needs --yes.",
+      {
+        examples: [
+          "anysource sessions cancel aps1qqonvr2SZv6o70h8",
+          "anysource sessions cancel aps1qqonvr2SZv6o70h8 --yes"
+        ],
+        exitCodes:
+          "0 cancelled (or already closed), 11 no terminal to ask and no --yes, 64 no such session or not cancellable"
+      }
+    )
   )
 )
 

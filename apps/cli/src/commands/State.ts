@@ -28,16 +28,29 @@ export function* entriesCsvLines(entries: ReadonlyArray<Entry>): Generator<strin
   const attributes = [...attributeSet].sort()
   yield ["externalId", "status", "firstSeen", "lastSeen", "location", ...attributes].map(csvCell).join(",")
   for (const e of entries)
-    yield [e.externalId, e.status, e.firstSeen, e.lastSeen, e.location ?? "", ...attributes.map((a) => e.profile[a] ?? "")].map(csvCell).join(",")
+    yield [
+      e.externalId,
+      e.status,
+      e.firstSeen,
+      e.lastSeen,
+      e.location ?? "",
+      ...attributes.map((a) => e.profile[a] ?? "")
+    ]
+      .map(csvCell)
+      .join(",")
 }
 
 /** The CSV as one string (tests, small states); the CLI writes `entriesCsvLines`. */
-export const entriesCsv = (entries: ReadonlyArray<Entry>): string => `${[...entriesCsvLines(entries)].join("\n")}\n`
+export const entriesCsv = (entries: ReadonlyArray<Entry>): string =>
+  `${[...entriesCsvLines(entries)].join("\n")}\n`
 
 /** group → sorted member ids, as a plain object for JSON (a getter per group: no copy of every list up front). */
-const sortedMemberships = (memberships: ReadonlyMap<string, ReadonlySet<string>>): Record<string, ReadonlyArray<string>> => {
+const sortedMemberships = (
+  memberships: ReadonlyMap<string, ReadonlySet<string>>
+): Record<string, ReadonlyArray<string>> => {
   const out: Record<string, ReadonlyArray<string>> = {}
-  for (const [g, m] of memberships) Object.defineProperty(out, g, { enumerable: true, get: () => [...m].sort() })
+  for (const [g, m] of memberships)
+    Object.defineProperty(out, g, { enumerable: true, get: () => [...m].sort() })
   return out
 }
 
@@ -47,9 +60,18 @@ const show = Command.make(
   "show",
   {
     ...globalOptions,
-    id: Args.text({ name: "externalId" }).pipe(Args.withDescription("Show one record in full."), Args.optional),
-    kind: Options.choice("kind", ["users", "groups"]).pipe(Options.withDefault("users" as const), Options.withDescription("Which records to list.")),
-    limit: Options.integer("limit").pipe(Options.withDefault(50), Options.withDescription("How many records to list.")),
+    id: Args.text({ name: "externalId" }).pipe(
+      Args.withDescription("Show one record in full."),
+      Args.optional
+    ),
+    kind: Options.choice("kind", ["users", "groups"]).pipe(
+      Options.withDefault("users" as const),
+      Options.withDescription("Which records to list.")
+    ),
+    limit: Options.integer("limit").pipe(
+      Options.withDefault(50),
+      Options.withDescription("How many records to list.")
+    ),
     json: Options.boolean("json").pipe(Options.withDescription("Print JSON on stdout."))
   },
   (o) =>
@@ -62,7 +84,9 @@ const show = Command.make(
           if (Option.isSome(o.id)) {
             const found = (yield* store.entries(kind, [o.id.value])).get(o.id.value)
             if (!found) {
-              yield* io.printErr(`No ${kind} with externalId ${safe(o.id.value)} in the state of ${loaded.config.okta.identitySourceId}.`)
+              yield* io.printErr(
+                `No ${kind} with externalId ${safe(o.id.value)} in the state of ${loaded.config.okta.identitySourceId}.`
+              )
               return yield* io.setExit(1)
             }
             if (o.json) return yield* io.printJson(found)
@@ -71,7 +95,9 @@ const show = Command.make(
               `${s.bold(safe(found.externalId))}  ${found.status === "ACTIVE" ? s.green(found.status) : s.red(found.status)}`,
               `  first seen ${found.firstSeen}, last seen ${found.lastSeen}, last run ${safe(found.lastRunId)}`,
               ...(found.location ? [`  from ${safe(found.location)}`] : []),
-              ...Object.entries(found.profile).map(([k, v]) => `  ${s.cyan(safe(k))}: ${v === null ? s.dim("null") : safe(v)}`)
+              ...Object.entries(found.profile).map(
+                ([k, v]) => `  ${s.cyan(safe(k))}: ${v === null ? s.dim("null") : safe(v)}`
+              )
             ]
             return yield* io.print(lines.join("\n"))
           }
@@ -86,23 +112,30 @@ const show = Command.make(
             ""
           ]
           for (const e of entries.slice(0, o.limit)) {
-            const label = kind === "user" ? (e.profile.userName ?? e.profile.email ?? "") : (e.profile.displayName ?? "")
+            const label =
+              kind === "user" ? (e.profile.userName ?? e.profile.email ?? "") : (e.profile.displayName ?? "")
             lines.push(
               `  ${pad(safe(e.externalId), 14)} ${e.status === "ACTIVE" ? s.green(pad(e.status, 11)) : s.red(pad(e.status, 11))} ${pad(safe(label ?? ""), 40)} ${s.dim(`last seen ${e.lastSeen.slice(0, 19)}${e.location ? ` at ${safe(e.location)}` : ""}`)}`
             )
           }
-          if (entries.length > o.limit) lines.push(s.dim(`  … ${entries.length - o.limit} more (--limit, or \`anysource state export\`)`))
+          if (entries.length > o.limit)
+            lines.push(s.dim(`  … ${entries.length - o.limit} more (--limit, or \`anysource state export\`)`))
           yield* io.print(lines.join("\n"))
         }).pipe(Effect.provide(Runtime.stateLayer(loaded)))
       })
     )
 ).pipe(
   Command.withDescription(
-    describe("What anysource believes is in Okta: every record it synced, with status and where it came from.", { examples: [
-      "anysource state show",
-      "anysource state show E1042",
-      "anysource state show --kind groups --json"
-    ] })
+    describe(
+      "What anysource believes is in Okta: every record it synced, with status and where it came from.",
+      {
+        examples: [
+          "anysource state show",
+          "anysource state show E1042",
+          "anysource state show --kind groups --json"
+        ]
+      }
+    )
   )
 )
 
@@ -110,7 +143,10 @@ const history = Command.make(
   "history",
   {
     ...globalOptions,
-    limit: Options.integer("limit").pipe(Options.withDefault(20), Options.withDescription("How many runs, newest first.")),
+    limit: Options.integer("limit").pipe(
+      Options.withDefault(20),
+      Options.withDescription("How many runs, newest first.")
+    ),
     json: Options.boolean("json").pipe(Options.withDescription("Print JSON on stdout."))
   },
   (o) =>
@@ -130,13 +166,26 @@ const history = Command.make(
               ? `+${c.usersCreate ?? 0} ~${c.usersUpdate ?? 0} -${c.usersDeactivate ?? 0} users, ${c.invalid ?? 0} invalid`
               : ""
           const outcome = r.outcome ?? "running"
-          const color = outcome === "applied" || outcome === "no-changes" ? s.green : outcome === "planned" ? s.cyan : s.red
+          const color =
+            outcome === "applied" || outcome === "no-changes"
+              ? s.green
+              : outcome === "planned"
+                ? s.cyan
+                : s.red
           return `  ${s.dim(r.startedAt.slice(0, 19))}  ${pad(r.mode, 5)} ${color(pad(outcome, 11))} ${pad(counts, 36)} ${s.dim(safe(r.runId))}${r.message ? `\n      ${s.dim(safe(r.message))}` : ""}`
         })
-        yield* io.print([s.bold(`Runs of ${safe(loaded.config.okta.identitySourceId)} (newest first)`), ...lines].join("\n"))
+        yield* io.print(
+          [s.bold(`Runs of ${safe(loaded.config.okta.identitySourceId)} (newest first)`), ...lines].join("\n")
+        )
       })
     )
-).pipe(Command.withDescription(describe("What each run did: mode, outcome, counts, plan hash.", { examples: ["anysource state history --limit 5"] })))
+).pipe(
+  Command.withDescription(
+    describe("What each run did: mode, outcome, counts, plan hash.", {
+      examples: ["anysource state history --limit 5"]
+    })
+  )
+)
 
 const exportCommand = Command.make(
   "export",
@@ -144,9 +193,16 @@ const exportCommand = Command.make(
     ...globalOptions,
     format: Options.choice("format", ["json", "ndjson", "csv"]).pipe(
       Options.withDefault("json" as const),
-      Options.withDescription("json: one document (users, groups, memberships); ndjson: one record per line; csv: users only.")
+      Options.withDescription(
+        "json: one document (users, groups, memberships); ndjson: one record per line; csv: users only."
+      )
     ),
-    out: Options.text("out").pipe(Options.withAlias("o"), Options.withPseudoName("file"), Options.withDescription("Write to a file instead of stdout."), Options.optional)
+    out: Options.text("out").pipe(
+      Options.withAlias("o"),
+      Options.withPseudoName("file"),
+      Options.withDescription("Write to a file instead of stdout."),
+      Options.optional
+    )
   },
   (o) =>
     runCommand(o, (io) =>
@@ -154,13 +210,18 @@ const exportCommand = Command.make(
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
         const { users, groups, memberships } = yield* Effect.gen(function* () {
           const store = yield* StateStore.StateStore
-          return { users: yield* store.list("user"), groups: yield* store.list("group"), memberships: yield* store.memberships }
+          return {
+            users: yield* store.list("user"),
+            groups: yield* store.list("group"),
+            memberships: yield* store.memberships
+          }
         }).pipe(Effect.provide(Runtime.stateLayer(loaded)))
         // written as it is produced: a state of a million users is never one string
         const lines = function* (): Generator<string, void, undefined> {
           for (const u of users) yield JSON.stringify({ ...u })
           for (const g of groups) yield JSON.stringify({ ...g })
-          for (const [g, m] of memberships) yield JSON.stringify({ kind: "membership", groupExternalId: g, memberExternalIds: [...m].sort() })
+          for (const [g, m] of memberships)
+            yield JSON.stringify({ kind: "membership", groupExternalId: g, memberExternalIds: [...m].sort() })
         }
         const document = () => ({
           identitySourceId: loaded.config.okta.identitySourceId,
@@ -172,7 +233,9 @@ const exportCommand = Command.make(
         const out = Option.getOrUndefined(o.out)
         switch (o.format) {
           case "csv":
-            yield* out !== undefined ? writeFileFrom(out, linesToChunks(entriesCsvLines(users))) : io.printLines(entriesCsvLines(users))
+            yield* out !== undefined
+              ? writeFileFrom(out, linesToChunks(entriesCsvLines(users)))
+              : io.printLines(entriesCsvLines(users))
             break
           case "ndjson":
             yield* out !== undefined ? writeFileFrom(out, linesToChunks(lines())) : io.printLines(lines())
@@ -186,11 +249,15 @@ const exportCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    describe("Export the state store (a backup, or a diff against Okta).", { examples: ["anysource state export --out state.json", "anysource state export --format csv > users.csv"] })
+    describe("Export the state store (a backup, or a diff against Okta).", {
+      examples: ["anysource state export --out state.json", "anysource state export --format csv > users.csv"]
+    })
   )
 )
 
 export const command = Command.make("state").pipe(
-  Command.withDescription("Inspect the state store, or rebuild a lost one. What anysource believes is in Okta, what each run did."),
+  Command.withDescription(
+    "Inspect the state store, or rebuild a lost one. What anysource believes is in Okta, what each run did."
+  ),
   Command.withSubcommands([show, history, exportCommand, StateRebuild.command])
 )

@@ -23,25 +23,41 @@ export const command = Command.make(
     ),
     rateLimitShare: Options.integer("rate-limit-share").pipe(
       Options.withPseudoName("percent"),
-      Options.withDescription("Most of each rate-limit window to use (1–90 %); it pauses until the reset beyond that. Default: verify.rateLimitShare."),
+      Options.withDescription(
+        "Most of each rate-limit window to use (1–90 %); it pauses until the reset beyond that. Default: verify.rateLimitShare."
+      ),
       Options.optional
     ),
-    json: Options.boolean("json").pipe(Options.withDescription("Print the rebuild's counts as JSON on stdout."))
+    json: Options.boolean("json").pipe(
+      Options.withDescription("Print the rebuild's counts as JSON on stdout.")
+    )
   },
   (o) =>
     runCommand(o, (io) =>
       Effect.gen(function* () {
         if (Option.isSome(o.concurrency) && (o.concurrency.value < 1 || o.concurrency.value > 32))
-          return yield* Effect.fail(new UsageError({ message: `--concurrency ${o.concurrency.value}: use 1 to 32` }))
+          return yield* Effect.fail(
+            new UsageError({ message: `--concurrency ${o.concurrency.value}: use 1 to 32` })
+          )
         if (Option.isSome(o.rateLimitShare) && (o.rateLimitShare.value < 1 || o.rateLimitShare.value > 90))
-          return yield* Effect.fail(new UsageError({ message: `--rate-limit-share ${o.rateLimitShare.value}: use 1 to 90 (percent)` }))
+          return yield* Effect.fail(
+            new UsageError({ message: `--rate-limit-share ${o.rateLimitShare.value}: use 1 to 90 (percent)` })
+          )
         const loaded = yield* Runtime.loadConfig(io.configPath, io.env)
-        const progress = Progress.make({ interactive: io.interactive && !o.json, style: io.err, log: (m) => Effect.logInfo(m) })
+        const progress = Progress.make({
+          interactive: io.interactive && !o.json,
+          style: io.err,
+          log: (m) => Effect.logInfo(m)
+        })
         let rows = 0
         const report = yield* StateRebuild.rebuildState({
           loaded,
           onEvent: (event) => progress.onEvent({ _tag: "ReadBack", event }),
-          onRead: (n) => Effect.zipRight(progress.onEvent({ _tag: "ReadProgress", rows: n }), Effect.sync(() => void (rows = n))),
+          onRead: (n) =>
+            Effect.zipRight(
+              progress.onEvent({ _tag: "ReadProgress", rows: n }),
+              Effect.sync(() => void (rows = n))
+            ),
           ...(Option.isSome(o.concurrency) ? { concurrency: o.concurrency.value } : {}),
           ...(Option.isSome(o.rateLimitShare) ? { rateLimitShare: o.rateLimitShare.value } : {})
         }).pipe(Effect.ensuring(progress.stop), Effect.provide(Runtime.syncLayer(loaded)), Effect.scoped)
@@ -54,8 +70,12 @@ export const command = Command.make(
     describe(
       "Rebuild a lost or corrupted state store from the source and single-entity reads of Okta, so the next plan is only what is really left to do. Resumes an unfinished rebuild; refuses a state that already holds records (use `drift --fix` there).",
       {
-        examples: ["anysource state rebuild", "anysource state rebuild --concurrency 8 --rate-limit-share 80"],
-        exitCodes: "0 rebuilt, 10 the state already holds records (or is locked), 7 Okta failed (run it again to resume)"
+        examples: [
+          "anysource state rebuild",
+          "anysource state rebuild --concurrency 8 --rate-limit-share 80"
+        ],
+        exitCodes:
+          "0 rebuilt, 10 the state already holds records (or is locked), 7 Okta failed (run it again to resume)"
       }
     )
   )

@@ -12,7 +12,9 @@ import { jsonChunks } from "./JsonChunks.ts"
 
 export const reportOption = Options.text("report").pipe(
   Options.withPseudoName("file"),
-  Options.withDescription("Write the run report: run.json (machine-readable) or run.html (a page for people). Repeatable."),
+  Options.withDescription(
+    "Write the run report: run.json (machine-readable) or run.html (a page for people). Repeatable."
+  ),
   Options.repeated
 )
 
@@ -20,6 +22,13 @@ export const detailOption = Options.boolean("detail").pipe(
   Options.withAlias("d"),
   Options.withDescription("Show every change: source location and field-level before → after.")
 )
+
+export const skipSchemaCheckOption = Options.boolean("skip-schema-check").pipe(
+  Options.withDescription("Skip the schema check (as okta.schemaCheck: false).")
+)
+
+/** `--skip-schema-check` as Sync's option (absent: the config's okta.schemaCheck decides). */
+export const schemaCheckOf = (skip: boolean) => (skip ? { schemaCheck: false } : {})
 
 export const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<void, UsageError> =>
   Effect.forEach(
@@ -32,13 +41,19 @@ export const checkReportFiles = (files: ReadonlyArray<string>): Effect.Effect<vo
   )
 
 /** Write the report in every requested format, streamed (never the whole report as one string). */
-export const writeReports = (files: ReadonlyArray<string>, report: RunReport.RunReport): Effect.Effect<void, FileError> =>
+export const writeReports = (
+  files: ReadonlyArray<string>,
+  report: RunReport.RunReport
+): Effect.Effect<void, FileError> =>
   Effect.forEach(
     files,
     (f) =>
       /\.html?$/i.test(f)
         ? // the page's module loads only when a page is asked for
-          Effect.flatMap(Effect.promise(() => import("../HtmlReport.ts")), (HtmlReport) => writeFileFrom(f, HtmlReport.chunks(report)))
+          Effect.flatMap(
+            Effect.promise(() => import("../HtmlReport.ts")),
+            (HtmlReport) => writeFileFrom(f, HtmlReport.chunks(report))
+          )
         : writeJsonFile(f, report),
     { discard: true }
   )
@@ -50,14 +65,16 @@ export const writeReports = (files: ReadonlyArray<string>, report: RunReport.Run
 export const planJsonOptions = { indent: 2, sortKeys: true } as const
 
 /** The plan's JSON text in chunks (see `planJsonOptions`). */
-export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> => jsonChunks(plan, planJsonOptions)
+export const planJsonChunks = (plan: Plan.Plan): Generator<string, void, undefined> =>
+  jsonChunks(plan, planJsonOptions)
 
 /** Fails with the same `FileError` as `readFile` when `file` cannot be read, without reading it. */
 const requireReadable = (file: string): Effect.Effect<void, FileError> =>
   Effect.try({
     try: () => {
       fs.accessSync(file, fs.constants.R_OK)
-      if (fs.statSync(file).isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: "EISDIR" })
+      if (fs.statSync(file).isDirectory())
+        throw Object.assign(new Error(`${file} is a folder`), { code: "EISDIR" })
     },
     catch: (cause) =>
       new FileError({

@@ -60,10 +60,38 @@ export const tempDir = (): string => {
   return dir
 }
 
-export const copyQuickstart = (): string => {
+let setUpOrg: string | undefined
+
+/**
+ * The embedded org after `anysource setup apply --yes` on the quickstart (made once per test file): the identity
+ * source declares the quickstart's attributes and maps them, as the quickstart's README has the user do first.
+ */
+const quickstartOrg = (): string => {
+  if (setUpOrg !== undefined) return setUpOrg
+  ensureBuilt()
   const dir = tempDir()
   for (const f of ["anysource.yaml", "people.csv"]) fs.copyFileSync(path.join(quickstart, f), path.join(dir, f))
+  const r = spawnSync(process.execPath, [bin, "setup", "apply", "--yes"], { cwd: dir, env: cleanEnv(), encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`setup apply on the quickstart failed (exit ${r.status}):\n${r.stderr}`)
+  setUpOrg = path.join(dir, ".anysource", "emulator.json")
+  return setUpOrg
+}
+
+/**
+ * A temporary copy of the quickstart. `setup` (default true): its embedded org already set up (`setup apply`), so
+ * `plan` and `apply` pass the schema guard; false: a fresh identity source, as a new user has it.
+ */
+export const copyQuickstart = (options: { readonly setup?: boolean } = {}): string => {
+  const dir = tempDir()
+  for (const f of ["anysource.yaml", "people.csv"]) fs.copyFileSync(path.join(quickstart, f), path.join(dir, f))
+  if (options.setup ?? true) withSetUpOrg(dir)
   return dir
+}
+
+/** Give `dir` (holding a quickstart-like config) the set-up embedded org. */
+export const withSetUpOrg = (dir: string): void => {
+  fs.mkdirSync(path.join(dir, ".anysource"), { recursive: true })
+  fs.copyFileSync(quickstartOrg(), path.join(dir, ".anysource", "emulator.json"))
 }
 
 export const removeTempDirs = (): void => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url"
 import { PostgresStateStore } from "@anysource/state-postgres"
 import { Effect, Option, Redacted } from "effect"
 import pg from "pg"
-import { DEFAULT_API_TOKEN, startEmulator, type EmulatorOptions, type Exchange, type RunningEmulator } from "@anysource/okta-emulator"
+import { DEFAULT_API_TOKEN, DEFAULT_IDENTITY_SOURCE_ID, startEmulator, type EmulatorOptions, type Exchange, type RunningEmulator } from "@anysource/okta-emulator"
 
 export const workerDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 export const bundlePath = join(workerDir, "dist/main.mjs")
@@ -37,6 +37,8 @@ export const emulator = async (options: EmulatorOptions = {}): Promise<Emulator>
     strict: true,
     processingDelayMs: 50,
     ...options,
+    // the attributes pipelineYaml sends beyond the base ones, declared as `anysource setup apply` would
+    identitySources: (options.identitySources ?? [{ id: DEFAULT_IDENTITY_SOURCE_ID }]).map((s) => ({ customAttributes: ["title", "department"], ...s })),
     onExchange: (exchange) => {
       exchanges.push(exchange)
       options.onExchange?.(exchange)

@@ -64,6 +64,12 @@ export const GroupRule = z.strictObject({
 export type GroupRule = z.infer<typeof GroupRule>
 
 export const AttributeSpec = z.strictObject({
+  type: z
+    .enum(["string", "boolean", "integer", "number", "array"])
+    .optional()
+    .meta({ description: "Okta's attribute type. Identity sources accept string only (`anysource setup plan` refuses others)." }),
+  title: z.string().min(1).optional().meta({ description: "Display name in Okta's Profile Editor (default: the attribute's name)." }),
+  description: z.string().optional().meta({ description: "Description in Okta's Profile Editor." }),
   required: z.boolean().default(false),
   minLength: z.number().int().min(0).optional(),
   maxLength: z.number().int().min(1).optional(),
@@ -175,9 +181,36 @@ export const OktaConfig = z.strictObject({
     .int()
     .positive()
     .default(2 * 60 * 60 * 1000),
-  maxRetries: z.number().int().min(0).default(6)
+  maxRetries: z.number().int().min(0).default(6),
+  schemaCheck: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        "Before each plan and apply, read the identity source's schema and refuse a mapping that sends an attribute it lacks (default true; needs okta.schemas.read). false skips the check, like --skip-schema-check."
+    })
 })
 export type OktaConfig = z.infer<typeof OktaConfig>
+
+export const SetupConfig = z
+  .strictObject({
+    userMappings: z
+      .record(z.string(), z.union([z.string().min(1), z.null()]))
+      .optional()
+      .meta({
+        description:
+          "Identity-source attribute → Okta user attribute it maps onto (default: the same name where the Okta user profile has it; userName → login). null leaves that attribute's mapping alone."
+      }),
+    oktaUserAttributes: z
+      .enum(["skip", "create"])
+      .optional()
+      .meta({
+        description:
+          "create: add a mapping target the Okta user profile lacks as a custom string attribute (changes the org-wide user profile). Default skip: report it."
+      })
+  })
+  .meta({ description: "What `anysource setup plan|apply` manages in Okta: the identity source's schema and its profile mapping." })
+export type SetupConfig = z.infer<typeof SetupConfig>
 
 export const StateConfig = z
   .discriminatedUnion("type", [
@@ -262,7 +295,8 @@ export const PipelineConfig = z.strictObject({
   validation: z.strictObject({ strict: z.boolean().default(false) }).default({ strict: false }),
   safeguards: SafeguardsConfig,
   verify: VerifyConfig,
-  state: StateConfig
+  state: StateConfig,
+  setup: SetupConfig.optional()
 })
 export type PipelineConfig = z.infer<typeof PipelineConfig>
 export type PipelineConfigInput = z.input<typeof PipelineConfig>

@@ -121,6 +121,8 @@ export class OktaApiError extends Data.TaggedError("OktaApiError")<{
   readonly errorId?: string
   readonly requestId?: string
   readonly retryAfterMillis?: number
+  /** `Forbidden`: the OAuth scope the call needs (the message says where an admin grants it). */
+  readonly scope?: string
 }> {}
 
 /**

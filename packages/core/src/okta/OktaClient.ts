@@ -31,6 +31,8 @@ import {
   type UploadBudget
 } from "./internal/oktaHttp.ts"
 import { makeRecorder, type ClientMetrics } from "./internal/oktaMetrics.ts"
+import { makeProfileOperations } from "./internal/profileCalls.ts"
+import type { ProfileOperations } from "./ProfileApi.ts"
 import {
   bulkEndpoint,
   bulkPath,
@@ -71,6 +73,7 @@ export type {
   SessionStatus,
   UserRequest
 } from "./Schemas.ts"
+export type * from "./ProfileApi.ts"
 
 export interface UploadOptions {
   /** The session's upload budget (50-uploads rule): every attempt is counted, retries stop when it is spent. */
@@ -83,7 +86,8 @@ export interface MembershipPage {
   readonly after?: string
 }
 
-export interface OktaClientService {
+/** Identity Sources operations, plus the profile schema and mapping ones (`ProfileApi.ts`) that `setup` uses. */
+export interface OktaClientService extends ProfileOperations {
   readonly orgUrl: string
   readonly identitySourceId: string
 
@@ -180,10 +184,15 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
       readonly retry: RequestSpec["retry"]
       readonly badRequest?: Errors.BadRequestKind
       readonly budget?: UploadBudget
+      /** `org`: the path is from the org's root (`/api/v1/…`), not the identity source's. */
+      readonly root?: "org"
+      /** The scope a 403 names (default: the identity-source scope of the method). */
+      readonly scope?: string
     }
+    const urlOf = (c: Call) => `${c.root === "org" ? orgUrl : base}${c.path}`
 
     const call = (c: Call): Effect.Effect<RawResponse, OktaApiError> => {
-      const url = new URL(`${base}${c.path}`)
+      const url = new URL(urlOf(c))
       for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
       return transport.send({
         endpoint: c.endpoint,
@@ -194,6 +203,7 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
         retry: c.retry,
         badRequest: c.badRequest ?? "other",
         ...(c.budget ? { budget: c.budget } : {}),
+        scope: c.scope ?? (c.method === "GET" ? "okta.identitySources.read" : "okta.identitySources.manage"),
         auth
       })
     }
@@ -202,12 +212,7 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
       <S extends z.ZodType>(schema: S, c: Call) =>
       (r: RawResponse): Effect.Effect<z.output<S>, OktaApiError> =>
         decodeJson(schema, ctxOf(c), r)
-    const ctxOf = (c: Call): Errors.ErrorContext => ({
-      endpoint: c.endpoint,
-      method: c.method,
-      url: `${base}${c.path}`,
-      badRequest: c.badRequest ?? "other"
-    })
+    const ctxOf = (c: Call): Errors.ErrorContext => ({ endpoint: c.endpoint, method: c.method, url: urlOf(c), badRequest: c.badRequest ?? "other" })
     const json = <S extends z.ZodType>(schema: S, c: Call) => Effect.flatMap(call(c), decode(schema, c))
 
     const session = (id: string) => `/sessions/${enc(id)}`
@@ -353,6 +358,7 @@ export const make = (options: OktaClientOptions): Effect.Effect<OktaClientServic
             retry: "idempotent"
           })
         ),
+      ...makeProfileOperations(options.identitySourceId, { call: (c) => call({ ...c, root: "org" }), decode: (schema, c) => decode(schema, { ...c, root: "org" }) }),
       metrics: Effect.flatMap(limiter.state, (s) => recorder.snapshot(s)),
       serverTime: limiter.serverNow
     }

@@ -21,8 +21,15 @@ import * as Retry from "../okta/Retry.ts"
 import { isEmpty, type Plan } from "../plan/Plan.ts"
 import * as Planner from "../plan/Planner.ts"
 import * as Proof from "./Proof.ts"
-import { describeError, emptyOktaUsage, type OktaUsage, type RunOutcome, type RunReport } from "./RunReport.ts"
+import {
+  describeError,
+  emptyOktaUsage,
+  type OktaUsage,
+  type RunOutcome,
+  type RunReport
+} from "./RunReport.ts"
 import * as Safeguards from "../plan/Safeguards.ts"
+import * as SchemaGuard from "../setup/SchemaGuard.ts"
 import { StateStore } from "../state/StateStore.ts"
 import type { ReadBackEvent } from "../verify/Progress.ts"
 import type { RefreshReport } from "../verify/Refresh.ts"
@@ -40,6 +47,11 @@ export interface SyncOptions extends Proof.ProofOptions {
   readonly mode: "plan" | "apply"
   /** Let a tripped deactivation safeguard through (`--allow-deletes`). */
   readonly allowDeletes?: boolean
+  /**
+   * Read the identity source's schema first and refuse attributes it lacks (setup/SchemaGuard.ts). Default:
+   * `okta.schemaCheck` of the config, else true. `--skip-schema-check` passes false.
+   */
+  readonly schemaCheck?: boolean
   /** `apply --plan`: refuse when the recomputed plan's hash differs. */
   readonly expectedPlanHash?: string
   readonly runId?: string
@@ -108,7 +120,11 @@ const oktaUsage = Effect.gen(function* () {
  */
 export const runWithReport = (
   options: SyncOptions
-): Effect.Effect<{ readonly report: RunReport; readonly error: Option.Option<SyncError> }, never, OktaClient | StateStore> =>
+): Effect.Effect<
+  { readonly report: RunReport; readonly error: Option.Option<SyncError> },
+  never,
+  OktaClient | StateStore
+> =>
   Effect.gen(function* () {
     const startMillis = yield* Clock.currentTimeMillis
     const runId = options.runId ?? newRunId(startMillis)
@@ -130,8 +146,12 @@ export const runWithReport = (
 
     const body = Effect.scoped(
       Effect.gen(function* () {
+        // Before the lock and any session: a config sending attributes the identity source lacks stops here.
+        if (options.schemaCheck ?? options.loaded.config.okta.schemaCheck ?? true)
+          yield* SchemaGuard.check(options.loaded)
         // a refresh writes state too: it holds the lock like an apply
-        if (options.mode === "apply" || options.refresh === true) yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
+        if (options.mode === "apply" || options.refresh === true)
+          yield* store.lock(runId, options.lockTtlMillis ?? 2 * 60 * 1000)
         if (options.mode === "apply") {
           if (!recorded) yield* recordStart
           const pending = yield* store.journal
@@ -207,11 +227,14 @@ export const runWithReport = (
         }
 
         yield* Proof.guard(plan, options)
-        yield* Safeguards.check(plan, options.loaded.config.safeguards, { allowDeletes: options.allowDeletes ?? false })
+        yield* Safeguards.check(plan, options.loaded.config.safeguards, {
+          allowDeletes: options.allowDeletes ?? false
+        })
 
         if (isEmpty(plan)) {
           // finishing an earlier run's journal was this run's work: that is an apply, even if nothing else changed
-          progress.outcome = progress.resumedRunId !== undefined && progress.sessions.length > 0 ? "applied" : "no-changes"
+          progress.outcome =
+            progress.resumedRunId !== undefined && progress.sessions.length > 0 ? "applied" : "no-changes"
           return
         }
         if (options.mode === "plan") {
@@ -229,7 +252,14 @@ export const runWithReport = (
         progress.sessions = [...progress.sessions, ...result.sessions]
         progress.outcome = result.completed ? "applied" : "partial"
         if (result.completed && source.afterApply) yield* source.afterApply
-        if (result.completed) progress.verification = yield* Proof.verifyAfterApply(options.loaded, plan, runId, options, readBack)
+        if (result.completed)
+          progress.verification = yield* Proof.verifyAfterApply(
+            options.loaded,
+            plan,
+            runId,
+            options,
+            readBack
+          )
       })
     )
 
@@ -255,7 +285,9 @@ export const runWithReport = (
       ...(plan ? { planHash: plan.hash, plan, summary: plan.summary } : {}),
       ...(progress.sourceFingerprint ? { sourceFingerprint: progress.sourceFingerprint } : {}),
       ...(progress.resumedRunId ? { resumedRunId: progress.resumedRunId } : {}),
-      issues: plan?.issues ?? (exit._tag === "Left" && exit.left._tag === "ValidationError" ? exit.left.issues : []),
+      issues:
+        plan?.issues ??
+        (exit._tag === "Left" && exit.left._tag === "ValidationError" ? exit.left.issues : []),
       sessions: progress.sessions,
       okta,
       ...(progress.verification ? { verification: progress.verification } : {}),
@@ -271,7 +303,12 @@ export const runWithReport = (
           finishedAt: report.finishedAt,
           mode: options.mode,
           outcome,
-          ...(plan ? { planHash: plan.hash, counts: { ...flattenCounts(plan), ...Proof.historyCounts(progress.verification) } } : {}),
+          ...(plan
+            ? {
+                planHash: plan.hash,
+                counts: { ...flattenCounts(plan), ...Proof.historyCounts(progress.verification) }
+              }
+            : {}),
           ...(report.error ? { message: report.error.message } : {})
         })
         .pipe(Effect.ignore)
@@ -281,7 +318,9 @@ export const runWithReport = (
 /** Run the pipeline; fails with the typed error (the report is lost on failure: use `runWithReport` to keep it). */
 export const run = (options: SyncOptions): Effect.Effect<RunReport, SyncError, OktaClient | StateStore> =>
   runWithReport(options).pipe(
-    Effect.flatMap(({ error, report }) => (Option.isSome(error) ? Effect.fail(error.value) : Effect.succeed(report)))
+    Effect.flatMap(({ error, report }) =>
+      Option.isSome(error) ? Effect.fail(error.value) : Effect.succeed(report)
+    )
   )
 
 const flattenCounts = (plan: Plan): Record<string, number> => {

@@ -100,7 +100,7 @@ describe("crash test: SIGKILL during apply, then resume", () => {
   const expected: Expected = { users: new Map(), groups: new Map(), members: new Map() }
 
   beforeAll(async () => {
-    emu = await startEmulator({ strict: true, processingDelayMs: 20 })
+    emu = await startEmulator({ strict: true, processingDelayMs: 20, identitySources: [{ id: DEFAULT_IDENTITY_SOURCE_ID, customAttributes: ["title", "department", "costCenter"] }] })
     dir = mkdtempSync(join(tmpdir(), "anysource-crash-"))
   })
   afterAll(async () => {

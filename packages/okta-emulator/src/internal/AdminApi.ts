@@ -4,12 +4,12 @@ import type { GroupRecord, UserRecord } from "./Org.ts"
 
 /**
  * A read-only slice of Okta's Users and Groups APIs, so results can be checked the way an admin would.
- * Identity-source attributes are mapped 1:1 into the Okta profile, except `userName`, which becomes `login`;
- * the identity source's `externalId` is kept as `profile.externalId`.
+ * A user's profile is the identity-source profile through the identity source's profile mapping (`userName` onto
+ * `login` and the other base attributes by default, custom ones once mapped); the identity source's `externalId`
+ * is kept as `profile.externalId`.
  */
 
-export const oktaUser = (u: UserRecord, baseUrl: string): Record<string, unknown> => {
-  const { userName, ...rest } = u.profile
+export const oktaUser = (u: UserRecord, baseUrl: string, oktaProfile: Readonly<Record<string, string>>): Record<string, unknown> => {
   return {
     id: u.id,
     status: u.status,
@@ -20,7 +20,7 @@ export const oktaUser = (u: UserRecord, baseUrl: string): Record<string, unknown
     lastUpdated: oktaTime(u.lastUpdated),
     passwordChanged: null,
     type: { id: "oty00000000000000001" },
-    profile: { login: userName ?? "", ...rest, externalId: u.externalId },
+    profile: { ...oktaProfile, login: oktaProfile["login"] ?? u.profile["userName"] ?? "", externalId: u.externalId },
     credentials: { provider: { type: "IMPORT", name: "IMPORT" } },
     _links: { self: { href: `${baseUrl}/api/v1/users/${u.id}` } }
   }

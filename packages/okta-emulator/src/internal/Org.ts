@@ -17,6 +17,12 @@ import type {
   BulkUsersUpsert,
   Profile
 } from "./Payloads.ts"
+import {
+  Profiles,
+  type CustomAttributesOption,
+  type ProfilesSnapshot,
+  type UnknownAttributes
+} from "./Profiles.ts"
 
 export const MINUTE = 60_000
 /** No new session within 5 minutes of a session that is still TRIGGERED. */
@@ -26,10 +32,12 @@ export const SESSION_IDLE_MS = 24 * 60 * MINUTE
 export const MAX_UPLOADS = 50
 const MAX_WARNINGS = 1000
 
-export const CONFLICT_CAUSE = "Only one active import session per identity source is allowed to be created every 5 minutes"
+export const CONFLICT_CAUSE =
+  "Only one active import session per identity source is allowed to be created every 5 minutes"
 export const CANCEL_CAUSE = "Only a session that is in CREATED or IN_PROGRESS status can be canceled."
 export const TRIGGER_CAUSE = "Only a session that is in IN_PROGRESS status can be triggered."
-export const UPLOAD_STATE_CAUSE = "Data can be uploaded only to a session that is in CREATED or IN_PROGRESS status."
+export const UPLOAD_STATE_CAUSE =
+  "Data can be uploaded only to a session that is in CREATED or IN_PROGRESS status."
 export const UPLOAD_LIMIT_CAUSE = `A session accepts at most ${MAX_UPLOADS} bulk upload requests.`
 
 export type UploadKind =
@@ -90,6 +98,8 @@ export interface UserRecord {
   created: number
   lastUpdated: number
   statusChanged: number
+  /** The Okta user's profile: the identity-source profile through the identity source's mapping (when last written). */
+  oktaProfile?: Record<string, string>
 }
 
 export interface GroupRecord {
@@ -116,6 +126,8 @@ export interface OrgOptions {
   readonly rejects?: (session: SessionRecord, entity: "user" | "group", externalId: string) => boolean
   /** Called after each import COMPLETED (admin edits and a second writer happen here, Simulate.ts). */
   readonly afterImport?: (session: SessionRecord, at: number) => void
+  /** A user attribute the identity source's schema lacks: a 400 naming it (default) or dropped with a session warning. */
+  readonly unknownAttributes?: UnknownAttributes
 }
 
 /** The persisted form of the whole org. */
@@ -126,6 +138,8 @@ export interface OrgSnapshot {
   /** `sourceUserId` is absent in snapshots written by earlier versions. */
   readonly users: ReadonlyArray<Omit<UserRecord, "sourceUserId"> & { readonly sourceUserId?: string }>
   readonly groups: ReadonlyArray<Omit<GroupRecord, "members"> & { readonly members: ReadonlyArray<string> }>
+  /** App user schemas, the Okta user schema and the mappings (absent in files written before they were modelled). */
+  readonly profiles?: ProfilesSnapshot
 }
 
 const emptyStaged = (): SessionRecord["staged"] => ({
@@ -191,9 +205,14 @@ export class Org {
   readonly #queues = new Map<string, Array<SessionRecord>>()
   /** Set whenever anything persistent changed. */
   dirty = false
+  /** Profile schemas and mappings (Profiles.ts). */
+  readonly profiles: Profiles
 
   constructor(options: OrgOptions) {
     this.#options = options
+    this.profiles = new Profiles(options.now, () => {
+      this.dirty = true
+    })
   }
 
   get now(): number {
@@ -202,11 +221,12 @@ export class Org {
 
   // ---------------------------------------------------------------- identity sources
 
-  addSource(id: string, name: string): void {
+  addSource(id: string, name: string, customAttributes?: CustomAttributesOption): void {
     if (!this.sources.has(id)) {
       this.sources.set(id, { id, name })
       this.dirty = true
     }
+    this.profiles.addSource(id, name, customAttributes)
   }
 
   source(id: string): IdentitySourceRecord {
@@ -237,7 +257,8 @@ export class Org {
         queue.shift()
         this.#process(head, at)
         const next = queue[0]
-        if (next !== undefined) next.dueAt = Math.max(next.triggeredAt ?? at, at) + this.#options.processingDelayMs
+        if (next !== undefined)
+          next.dueAt = Math.max(next.triggeredAt ?? at, at) + this.#options.processingDelayMs
         changed = true
       }
     }
@@ -266,7 +287,8 @@ export class Org {
     const now = this.now
     for (const s of this.sessions.values()) {
       if (s.identitySourceId !== identitySourceId) continue
-      const blocking = isOpen(s) || (s.status === "TRIGGERED" && now - (s.triggeredAt ?? 0) < TRIGGER_COOLDOWN_MS)
+      const blocking =
+        isOpen(s) || (s.status === "TRIGGERED" && now - (s.triggeredAt ?? 0) < TRIGGER_COOLDOWN_MS)
       if (blocking) throw validationFailed("identitySourceSession", [CONFLICT_CAUSE])
     }
     const session: SessionRecord = {
@@ -290,9 +312,7 @@ export class Org {
     this.source(identitySourceId)
     const all = [...this.sessions.values()].filter((s) => s.identitySourceId === identitySourceId)
     const shown =
-      this.#options.listSessions === "all"
-        ? all
-        : all.filter((s) => isOpen(s) || s.status === "TRIGGERED")
+      this.#options.listSessions === "all" ? all : all.filter((s) => isOpen(s) || s.status === "TRIGGERED")
     return shown.sort((a, b) => a.created - b.created)
   }
 
@@ -300,7 +320,8 @@ export class Org {
   session(identitySourceId: string, sessionId: string): SessionRecord {
     this.source(identitySourceId)
     const s = this.sessions.get(sessionId)
-    if (s === undefined || s.identitySourceId !== identitySourceId) throw notFound(sessionId, "IdentitySourceSession")
+    if (s === undefined || s.identitySourceId !== identitySourceId)
+      throw notFound(sessionId, "IdentitySourceSession")
     // API activity keeps a CREATED/IN_PROGRESS session from expiring. (Not worth a save on its own.)
     if (isOpen(s)) s.lastActivity = this.now
     return s
@@ -322,8 +343,10 @@ export class Org {
   }
 
   /** Stages an accepted upload. Returns the session's new status. */
-  stage(s: SessionRecord, upload: StagedUpload): SessionStatus {
+  stage(s: SessionRecord, staged: StagedUpload): SessionStatus {
     this.assertUploadable(s)
+    const upload =
+      staged.kind === "usersUpsert" ? { kind: staged.kind, items: this.#declared(s, staged.items) } : staged
     const now = this.now
     s.uploads.push(upload)
     s.uploadCount += 1
@@ -336,6 +359,43 @@ export class Org {
     return s.status
   }
 
+  /**
+   * The users of an upsert with only declared attributes: an attribute the identity source's schema lacks is a 400
+   * naming it (`unknownAttributes: "reject"`, nothing is staged) or dropped with a session warning (`"ignore"`).
+   */
+  #declared(s: SessionRecord, items: BulkUsersUpsert["profiles"]): BulkUsersUpsert["profiles"] {
+    const causes = this.profiles.unknownCauses(
+      s.identitySourceId,
+      items.map((item, i) => ({ at: `profiles[${i}].profile`, profile: item.profile }))
+    )
+    if (causes.length === 0) return items
+    if ((this.#options.unknownAttributes ?? "reject") === "reject")
+      throw validationFailed("profiles", causes.slice(0, 20))
+    const known = this.profiles.attributeNames(s.identitySourceId)
+    return items.map((item) => {
+      const dropped = Object.keys(item.profile).filter((k) => !known.has(k))
+      if (dropped.length === 0) return item
+      this.#warn(
+        s,
+        `user ${item.externalId}: ${dropped.join(", ")} not in the identity source's schema; ignored`
+      )
+      return {
+        ...item,
+        profile: Object.fromEntries(Object.entries(item.profile).filter(([k]) => known.has(k)))
+      }
+    })
+  }
+
+  /** A single-entity profile with the same rule as bulk upserts (ignore: the unknown attributes are dropped). */
+  #declaredProfile(isId: string, profile: Profile): Profile {
+    const causes = this.profiles.unknownCauses(isId, [{ at: "profile", profile }])
+    if (causes.length === 0) return profile
+    if ((this.#options.unknownAttributes ?? "reject") === "reject")
+      throw validationFailed("profile", causes.slice(0, 20))
+    const known = this.profiles.attributeNames(isId)
+    return Object.fromEntries(Object.entries(profile).filter(([k]) => known.has(k)))
+  }
+
   #advances(s: SessionRecord, upload: StagedUpload): boolean {
     const stagedUpserts = (kind: "usersUpsert" | "groupsUpsert") => {
       const ids = new Set<string>()
@@ -345,7 +405,9 @@ export class Org {
     switch (upload.kind) {
       case "usersDelete": {
         const staged = stagedUpserts("usersUpsert")
-        return upload.items.some((i) => staged.has(i.externalId) || this.#user(s.identitySourceId, i.externalId) !== undefined)
+        return upload.items.some(
+          (i) => staged.has(i.externalId) || this.#user(s.identitySourceId, i.externalId) !== undefined
+        )
       }
       case "groupsDelete": {
         const staged = stagedUpserts("groupsUpsert")
@@ -354,7 +416,8 @@ export class Org {
       case "membershipsDelete": {
         const staged = stagedUpserts("groupsUpsert")
         return upload.items.some(
-          (m) => staged.has(m.groupExternalId) || this.#group(s.identitySourceId, m.groupExternalId) !== undefined
+          (m) =>
+            staged.has(m.groupExternalId) || this.#group(s.identitySourceId, m.groupExternalId) !== undefined
         )
       }
       default:
@@ -423,7 +486,10 @@ export class Org {
         for (const { externalId, profile } of upload.items) {
           if (this.#options.rejects?.(s, "user", externalId) === true) {
             r.usersRejected += 1
-            this.#warn(s, `user ${externalId}: rejected (simulated per-record error: the record was not imported)`)
+            this.#warn(
+              s,
+              `user ${externalId}: rejected (simulated per-record error: the record was not imported)`
+            )
             continue
           }
           const outcome = this.upsertUser(isId, externalId, profile, at, "merge")
@@ -447,7 +513,10 @@ export class Org {
         for (const { externalId, profile } of upload.items) {
           if (this.#options.rejects?.(s, "group", externalId) === true) {
             r.groupsRejected += 1
-            this.#warn(s, `group ${externalId}: rejected (simulated per-record error: the record was not imported)`)
+            this.#warn(
+              s,
+              `group ${externalId}: rejected (simulated per-record error: the record was not imported)`
+            )
             continue
           }
           if (this.upsertGroup(isId, externalId, profile, at) === "created") r.groupsCreated += 1
@@ -466,12 +535,18 @@ export class Org {
         for (const { groupExternalId, memberExternalIds } of upload.items) {
           const g = this.#group(isId, groupExternalId)
           if (g === undefined) {
-            this.#warn(s, `membership: group ${groupExternalId} is unknown; ${memberExternalIds.length} member(s) ignored`)
+            this.#warn(
+              s,
+              `membership: group ${groupExternalId} is unknown; ${memberExternalIds.length} member(s) ignored`
+            )
             continue
           }
           for (const member of memberExternalIds) {
             if (this.#user(isId, member) === undefined) {
-              this.#warn(s, `membership: user ${member} is unknown; not ${adding ? "added to" : "removed from"} group ${groupExternalId}`)
+              this.#warn(
+                s,
+                `membership: user ${member} is unknown; not ${adding ? "added to" : "removed from"} group ${groupExternalId}`
+              )
               continue
             }
             if (adding && !g.members.has(member)) {
@@ -537,7 +612,8 @@ export class Org {
         profile: next,
         created: at,
         lastUpdated: at,
-        statusChanged: at
+        statusChanged: at,
+        oktaProfile: this.profiles.oktaProfile(isId, next)
       }
       let bySource = this.#users.get(isId)
       if (bySource === undefined) {
@@ -551,6 +627,8 @@ export class Org {
     }
     const oldLogin = existing.profile["userName"]
     const changed = !sameProfile(existing.profile, next)
+    // the import applies the identity source's mapping again (it may have changed since the user was last written)
+    existing.oktaProfile = this.profiles.oktaProfile(isId, next, existing.oktaProfile ?? {})
     if (changed) {
       if (oldLogin !== undefined) this.#logins.delete(oldLogin.toLowerCase())
       this.#logins.set(login.toLowerCase(), existing.id)
@@ -629,16 +707,24 @@ export class Org {
   createUser(isId: string, externalId: string, profile: Profile): UserRecord {
     this.source(isId)
     if (this.#user(isId, externalId) !== undefined) {
-      throw validationFailed("externalId", [`externalId: A user with externalId ${externalId} already exists.`])
+      throw validationFailed("externalId", [
+        `externalId: A user with externalId ${externalId} already exists.`
+      ])
     }
-    const outcome = this.upsertUser(isId, externalId, profile, this.now, "replace")
+    const outcome = this.upsertUser(
+      isId,
+      externalId,
+      this.#declaredProfile(isId, profile),
+      this.now,
+      "replace"
+    )
     if (outcome.startsWith("skipped")) throw validationFailed("userName", [`userName: ${outcome.slice(9)}`])
     return this.#user(isId, externalId)!
   }
 
   writeUser(isId: string, externalId: string, profile: Profile, mode: "merge" | "replace"): UserRecord {
     this.userByExternalId(isId, externalId)
-    const outcome = this.upsertUser(isId, externalId, profile, this.now, mode)
+    const outcome = this.upsertUser(isId, externalId, this.#declaredProfile(isId, profile), this.now, mode)
     if (outcome.startsWith("skipped")) throw validationFailed("userName", [`userName: ${outcome.slice(9)}`])
     return this.#user(isId, externalId)!
   }
@@ -653,7 +739,9 @@ export class Org {
   createGroup(isId: string, externalId: string, profile: Profile): GroupRecord {
     this.source(isId)
     if (this.#group(isId, externalId) !== undefined) {
-      throw validationFailed("externalId", [`externalId: A group with externalId ${externalId} already exists.`])
+      throw validationFailed("externalId", [
+        `externalId: A group with externalId ${externalId} already exists.`
+      ])
     }
     this.upsertGroup(isId, externalId, profile, this.now)
     return this.#group(isId, externalId)!
@@ -662,7 +750,9 @@ export class Org {
   addMember(isId: string, groupOrExternalId: string, memberExternalId: string): void {
     const g = this.groupByIdOrExternalId(isId, groupOrExternalId)
     if (this.#user(isId, memberExternalId) === undefined) {
-      throw validationFailed("memberExternalId", [`memberExternalId: No user with externalId ${memberExternalId} exists in this identity source.`])
+      throw validationFailed("memberExternalId", [
+        `memberExternalId: No user with externalId ${memberExternalId} exists in this identity source.`
+      ])
     }
     if (!g.members.has(memberExternalId)) {
       g.members.add(memberExternalId)
@@ -682,13 +772,15 @@ export class Org {
 
   allUsers(isId?: string): Array<UserRecord> {
     const out: Array<UserRecord> = []
-    for (const [source, users] of this.#users) if (isId === undefined || isId === source) out.push(...users.values())
+    for (const [source, users] of this.#users)
+      if (isId === undefined || isId === source) out.push(...users.values())
     return out
   }
 
   allGroups(isId?: string): Array<GroupRecord> {
     const out: Array<GroupRecord> = []
-    for (const [source, groups] of this.#groups) if (isId === undefined || isId === source) out.push(...groups.values())
+    for (const [source, groups] of this.#groups)
+      if (isId === undefined || isId === source) out.push(...groups.values())
     return out
   }
 
@@ -724,10 +816,16 @@ export class Org {
       status: u.status,
       login: u.profile["userName"] ?? "",
       profile: { ...u.profile },
+      oktaProfile: this.oktaProfileOf(u),
       created: oktaTime(u.created),
       lastUpdated: oktaTime(u.lastUpdated),
       statusChanged: oktaTime(u.statusChanged)
     }
+  }
+
+  /** The Okta user's profile (computed now for users written before mappings were modelled). */
+  oktaProfileOf(u: UserRecord): Record<string, string> {
+    return { ...(u.oktaProfile ?? this.profiles.oktaProfile(u.identitySourceId, u.profile)) }
   }
 
   groupView(g: GroupRecord): EmulatedGroup {
@@ -767,17 +865,31 @@ export class Org {
       identitySources: [...this.sources.values()],
       sessions: [...this.sessions.values()],
       users: this.allUsers(),
-      groups: this.allGroups().map((g) => ({ ...g, members: [...g.members] }))
+      groups: this.allGroups().map((g) => ({ ...g, members: [...g.members] })),
+      profiles: this.profiles.snapshot()
     }
   }
 
   restore(snapshot: OrgSnapshot): void {
-    if (snapshot.version !== 1) throw new Error(`Unsupported emulator state version ${String(snapshot.version)}`)
+    if (snapshot.version !== 1)
+      throw new Error(`Unsupported emulator state version ${String(snapshot.version)}`)
     for (const src of snapshot.identitySources) this.sources.set(src.id, { ...src })
-    for (const s of snapshot.sessions) this.sessions.set(s.id, { ...s, staged: { ...s.staged }, uploads: [...s.uploads], warnings: [...s.warnings] })
+    if (snapshot.profiles !== undefined) this.profiles.restore(snapshot.profiles)
+    for (const src of snapshot.identitySources) this.profiles.addSource(src.id, src.name)
+    for (const s of snapshot.sessions)
+      this.sessions.set(s.id, {
+        ...s,
+        staged: { ...s.staged },
+        uploads: [...s.uploads],
+        warnings: [...s.warnings]
+      })
     for (const u of snapshot.users) {
       // Snapshots written before identity-source user ids existed get one now.
-      const user: UserRecord = { ...u, sourceUserId: u.sourceUserId ?? oktaId("0ua"), profile: { ...u.profile } }
+      const user: UserRecord = {
+        ...u,
+        sourceUserId: u.sourceUserId ?? oktaId("0ua"),
+        profile: { ...u.profile }
+      }
       let bySource = this.#users.get(user.identitySourceId)
       if (bySource === undefined) {
         bySource = new Map()
@@ -805,7 +917,8 @@ export class Org {
     for (const s of triggered) this.#queue(s.identitySourceId).push(s)
     for (const q of this.#queues.values()) {
       const head = q[0]
-      if (head !== undefined && head.dueAt === undefined) head.dueAt = (head.triggeredAt ?? this.now) + this.#options.processingDelayMs
+      if (head !== undefined && head.dueAt === undefined)
+        head.dueAt = (head.triggeredAt ?? this.now) + this.#options.processingDelayMs
     }
   }
 }

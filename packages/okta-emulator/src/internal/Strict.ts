@@ -1,6 +1,6 @@
 /**
- * Strict mode: the emulator checks every request and every reply of the Identity Sources API against the
- * vendored OpenAPI subset (docs/okta/identity-sources-api.md §13). A request the spec forbids never reaches
+ * Strict mode: the emulator checks every request and every reply of the Identity Sources, schema and mapping APIs
+ * against the vendored OpenAPI subsets (docs/okta/identity-sources-api.md §13, §14). A request the spec forbids never reaches
  * the handlers; a reply the spec forbids is an emulator bug and goes out as a 500 that says so.
  */
 import {

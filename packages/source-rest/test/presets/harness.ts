@@ -5,7 +5,7 @@
  *
  * A preset's test file holds its fake server and its tests; this file is not touched to add a preset.
  */
-import { ConfigLoader, OktaClient, StateStore, Sync } from "@anysource/core"
+import { ConfigLoader, OktaClient, Setup, StateStore, Sync } from "@anysource/core"
 import type { Model } from "@anysource/core"
 import {
   DEFAULT_API_TOKEN,
@@ -174,9 +174,11 @@ export const apply = (
       maxRetries: 2,
       backoff: { base: "20 millis", factor: 2, cap: "200 millis" }
     }).pipe(Layer.orDie)
-    return yield* Sync.runWithReport({ loaded, mode: "apply" }).pipe(
-      Effect.provide(Layer.merge(okta, Layer.succeed(StateStore.StateStore, store)))
-    )
+    return yield* Effect.gen(function* () {
+      // the identity source declares the preset's attributes and maps them first, as `anysource setup apply` does
+      yield* Effect.orDie(Effect.flatMap(Setup.plan(loaded), (plan) => Setup.apply(loaded, plan)))
+      return yield* Sync.runWithReport({ loaded, mode: "apply" })
+    }).pipe(Effect.provide(Layer.merge(okta, Layer.succeed(StateStore.StateStore, store))))
   })
 
 /**

@@ -30,7 +30,7 @@ export interface ScenarioOptions {
 export const idsFor = (run: string) => {
   const id = (what: string) => `${PREFIX}${run}-${what}`
   return {
-    users: { imported: [id("u1"), id("u2")], single: [id("u3"), id("u4")] },
+    users: { imported: [id("u1"), id("u2")], single: [id("u3"), id("u4"), id("u5")] },
     groups: { imported: [id("g1"), id("g2")], single: [id("g3")] },
     unknown: (n: number) => id(`unknown-${n}`),
     staged: (n: number) => id(`staged-${n}`)
@@ -283,21 +283,24 @@ export const runScenario = (side: Side, ids: RunIds, options: ScenarioOptions): 
     }
 
     // ---------------------------------------------------------------- C. single entities
-    const [u3, u4] = ids.users.single as [string, string]
+    const [u3, u4, u5] = ids.users.single as [string, string, string]
     const [g3] = ids.groups.single as [string]
     yield* side.remember({ users: ids.users.single, groups: ids.groups.single })
     yield* call("user.create", "POST", USERS, USERS, person(u3))
     yield* call("user.create.duplicate", "POST", USERS, USERS, person(u3))
     yield* call("user.get", "GET", `${USERS}/${u3}`, "/users/{externalId}")
     yield* call("user.get.unknown", "GET", `${USERS}/${ids.unknown(6000)}`, "/users/{unknown externalId}")
+    // the undeclared-attribute probe has its own user: refused (the emulator's default) or not, u4 exists for the
+    // membership steps below
+    yield* call("user.create.member", "POST", USERS, USERS, person(u4))
     yield* call(
       "user.create.undeclared-attribute",
       "POST",
       USERS,
       USERS,
-      person(u4, { anysourceConformanceUndeclared: "x" })
+      person(u5, { anysourceConformanceUndeclared: "x" })
     )
-    const kept = yield* probe.send("GET", `${USERS}/${u4}`)
+    const kept = yield* probe.send("GET", `${USERS}/${u5}`)
     const profile = (kept.json as { profile?: Record<string, unknown> } | undefined)?.profile
     yield* step("user.get.undeclared-attribute", "GET /users/{externalId}", kept, {
       facts: { keptUndeclaredAttribute: profile !== undefined && "anysourceConformanceUndeclared" in profile }

@@ -14,6 +14,27 @@ export interface ErrorContext {
   /** Absolute URL (its query is dropped from messages). */
   readonly url: string
   readonly badRequest: BadRequestKind
+  /** The OAuth scope the call needs (named by a 403). */
+  readonly scope?: string
+}
+
+/** `Bearer error="insufficient_scope", scope="a b"` → the scopes the server names. */
+export const challengedScopes = (header: string | undefined): ReadonlyArray<string> => {
+  const m = header === undefined ? null : /\bscope="([^"]*)"/i.exec(header)
+  return m === null ? [] : m[1]!.split(/\s+/).filter((s) => s !== "")
+}
+
+/**
+ * What a 403 means and where it is fixed: the scope the call needs (ours, else the server's challenge) and where an
+ * admin grants it.
+ */
+export const forbiddenHint = (scope: string | undefined, wwwAuthenticate: string | undefined): string | undefined => {
+  const needed = scope ?? challengedScopes(wwwAuthenticate)[0]
+  if (needed === undefined) return undefined
+  return (
+    `the credentials lack the scope ${needed}. An admin grants it in the Admin Console: Applications → the service app → ` +
+    `Okta API Scopes → Grant ${needed} (and lists it in okta.auth.scopes); an API token (SSWS) needs an admin role that includes it`
+  )
 }
 
 const pathOf = (url: string): string => {
@@ -60,7 +81,8 @@ export const fromResponse = (
   status: number,
   bodyText: string,
   requestId: string | undefined,
-  retryAfterMillis?: number
+  retryAfterMillis?: number,
+  wwwAuthenticate?: string
 ): OktaApiError => {
   const json = parseJson(bodyText)
   const okta = OktaErrorBody.safeParse(json)
@@ -84,11 +106,14 @@ export const fromResponse = (
     reason = "Forbidden"
   else if (oauth.success && status === 400 && ctx.badRequest === "other" && ctx.endpoint === "token") reason = "Unauthorized"
   const detail = [errorCode, errorSummary].filter((s) => s !== undefined && s !== "").join(" ")
+  const scopeHint = reason === "Forbidden" && !oauth.success ? forbiddenHint(ctx.scope, wwwAuthenticate) : undefined
   const message =
     `Okta ${ctx.method} ${pathOf(ctx.url)} failed: HTTP ${status}` +
     (detail ? ` ${detail}` : "") +
     (causesText ? ` (${causesText})` : "") +
+    (scopeHint ? `: ${scopeHint}.` : "") +
     (requestId ? ` [request ${requestId}]` : "")
+  const scope = reason === "Forbidden" && !oauth.success ? (ctx.scope ?? challengedScopes(wwwAuthenticate)[0]) : undefined
   return new OktaApiError({
     reason,
     message,
@@ -100,7 +125,8 @@ export const fromResponse = (
     ...(errorCauses !== undefined ? { errorCauses } : {}),
     ...(errorId !== undefined ? { errorId } : {}),
     ...(requestId !== undefined ? { requestId } : {}),
-    ...(retryAfterMillis !== undefined ? { retryAfterMillis } : {})
+    ...(retryAfterMillis !== undefined ? { retryAfterMillis } : {}),
+    ...(scope !== undefined ? { scope } : {})
   })
 }
 

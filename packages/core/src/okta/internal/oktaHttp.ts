@@ -52,6 +52,8 @@ export interface RequestSpec {
   readonly badRequest: Errors.BadRequestKind
   readonly budget?: UploadBudget
   readonly auth?: Authorizer
+  /** The OAuth scope the call needs: a 403 names it. */
+  readonly scope?: string
 }
 
 export interface RawResponse {
@@ -91,7 +93,13 @@ export const makeTransport = (
         yield* observer({ _tag: "SlowedDown", endpoint: spec.endpoint, waitMillis: hold })
         yield* Effect.sleep(hold)
       }
-      const ctx: Errors.ErrorContext = { endpoint: spec.endpoint, method: spec.method, url: spec.url, badRequest: spec.badRequest }
+      const ctx: Errors.ErrorContext = {
+        endpoint: spec.endpoint,
+        method: spec.method,
+        url: spec.url,
+        badRequest: spec.badRequest,
+        ...(spec.scope !== undefined ? { scope: spec.scope } : {})
+      }
       const authHeaders = spec.auth ? yield* spec.auth.headers(spec.method, spec.url) : {}
       let request = HttpClientRequest.make(spec.method)(spec.url).pipe(
         HttpClientRequest.setHeaders({
@@ -126,7 +134,7 @@ export const makeTransport = (
       yield* metrics.add(spec.endpoint, { errors: 1, ...(raw.status === 429 ? { rateLimited: 1 } : {}) })
       if (raw.status === 429 && spec.budget) yield* spec.budget.refund
       const retryAfterMillis = raw.status === 429 ? yield* RateLimit.waitAfter429(info, waitPolicy) : undefined
-      return yield* Effect.fail(Errors.fromResponse(ctx, raw.status, raw.text, requestId, retryAfterMillis))
+      return yield* Effect.fail(Errors.fromResponse(ctx, raw.status, raw.text, requestId, retryAfterMillis, headers["www-authenticate"]))
     })
 
   const send = (spec: RequestSpec): Effect.Effect<RawResponse, OktaApiError> =>
