@@ -33,8 +33,8 @@ describe("the lost-state guard", () => {
           )
           expect(report.error?.message).toContain("anysource state rebuild")
         }
-        // two probes of seven reads each, and not one session
-        expect(h.emu.requests.slice(before).map((r) => r.method)).toEqual(Array(14).fill("GET"))
+        // two runs of one schema read (the schema guard) and a probe of seven reads each, and not one session
+        expect(h.emu.requests.slice(before).map((r) => r.method)).toEqual(Array(16).fill("GET"))
         const initial = yield* sync({ loaded, mode: "plan", initial: true })
         expect(Option.isNone(initial.error)).toBe(true)
         expect(initial.report.summary?.users.create).toBe(25)

@@ -6,9 +6,13 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { startEmulator } from "../src/index.ts"
 import { chosenBelow } from "../src/internal/Simulate.ts"
-import { closeAll, harness, type Harness } from "./helpers.ts"
+import { closeAll, DECLARED, harness, type Harness, IS } from "./helpers.ts"
 
 afterEach(closeAll)
+
+/** The people below carry `title`, which an identity source declares as a custom attribute (it is not one of the seven base ones). */
+const simHarness = (options: Parameters<typeof harness>[0] = {}) =>
+  harness({ identitySources: [{ id: IS, customAttributes: [...DECLARED, "title"] }], ...options })
 
 const people = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
@@ -46,7 +50,7 @@ const importAll = async (
 
 describe("simulate.rejectShare", () => {
   it("rejects a share of the records one by one while the session COMPLETES; reads show them missing or unchanged", async () => {
-    const h = await harness({ simulate: { rejectShare: 0.3, seed: "s1" } })
+    const h = await simHarness({ simulate: { rejectShare: 0.3, seed: "s1" } })
     const all = people(40)
     const view = await importAll(h, all)
     expect(view.status).toBe("COMPLETED")
@@ -72,7 +76,7 @@ describe("simulate.rejectShare", () => {
   })
 
   it("a rejected update keeps the old values; the same seed rejects the same records, another seed others", async () => {
-    const h = await harness({ simulate: { rejectShare: 1 } })
+    const h = await simHarness({ simulate: { rejectShare: 1 } })
     // created through the single-entity API (not an import), then updated by an import that rejects everything
     const [p] = people(1)
     expect((await h.call("POST", h.is("/users"), { body: p })).status).toBe(200)
@@ -93,7 +97,7 @@ describe("simulate.rejectShare", () => {
 
 describe("simulate: admin edits and a second writer after each import", () => {
   it("an admin edits one non-login attribute of a share of the active users, after the import completed", async () => {
-    const h = await harness({ simulate: { adminEditShare: 0.25, seed: "edit" } })
+    const h = await simHarness({ simulate: { adminEditShare: 0.25, seed: "edit" } })
     await importAll(h, people(40))
     const edited = h.emu.simulations().filter((s) => s.kind === "adminEdit")
     expect(edited.length).toBeGreaterThan(3)
@@ -109,7 +113,7 @@ describe("simulate: admin edits and a second writer after each import", () => {
   })
 
   it("a second writer changes attributes and swaps a member in a share of the groups", async () => {
-    const h = await harness({ simulate: { secondWriterShare: 1, seed: "w" } })
+    const h = await simHarness({ simulate: { secondWriterShare: 1, seed: "w" } })
     await importAll(h, people(8), ["G1", "G2"])
     const byGroup = (g: string) => h.emu.directory.members(g)
     for (const g of ["G1", "G2"]) {
@@ -122,7 +126,7 @@ describe("simulate: admin edits and a second writer after each import", () => {
   })
 
   it("on demand: simulate.adminEdit and simulate.secondWriter act now and are logged", async () => {
-    const h = await harness()
+    const h = await simHarness()
     await importAll(h, people(10), ["G1"])
     expect(h.emu.simulations()).toEqual([])
     expect(h.emu.simulate.adminEdit(1).length).toBe(10)
