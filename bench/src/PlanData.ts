@@ -3,7 +3,7 @@
  * fresh child process (plan-child.ts), and the median.
  */
 import { spawnSync } from "node:child_process"
-import { createWriteStream, existsSync, renameSync } from "node:fs"
+import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import Database from "better-sqlite3"
@@ -21,8 +21,21 @@ export const writeCsv = async (dataDir: string, n: number) => {
   log(`generating ${file}`)
   const tmp = `${file}.tmp`
   const out = createWriteStream(tmp)
-  const write = (s: string) =>
-    out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()))
+  // a stream that fails (no such directory, disk full) never drains: fail the write instead of waiting forever
+  let failed: Error | undefined
+  const failure = new Promise<never>((_, reject) =>
+    out.once("error", (e) => {
+      failed = e
+      reject(e)
+    })
+  )
+  failure.catch(() => {})
+  const write = (s: string): Promise<void> =>
+    failed !== undefined
+      ? Promise.reject(failed)
+      : out.write(s)
+        ? Promise.resolve()
+        : Promise.race([new Promise<void>((r) => out.once("drain", () => r())), failure])
   await write(csvHeader())
   let buffer = ""
   for (const e of employees(n)) {
@@ -33,7 +46,7 @@ export const writeCsv = async (dataDir: string, n: number) => {
     }
   }
   await write(buffer)
-  await new Promise<void>((r) => out.end(() => r()))
+  await Promise.race([new Promise<void>((r) => out.end(() => r())), failure])
   renameSync(tmp, file)
 }
 
@@ -100,6 +113,7 @@ export const prepareData = async (
   state = true,
   pgUrl?: string
 ): Promise<void> => {
+  mkdirSync(dataDir, { recursive: true })
   await writeCsv(dataDir, n)
   if (sqlite) writeSqlite(dataDir, n)
   if (pgUrl !== undefined) await (await import("./PlanPostgres.ts")).writePostgres(pgUrl, n, log)

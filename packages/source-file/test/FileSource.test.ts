@@ -235,7 +235,7 @@ describe("a file that changes while it is read", () => {
           expect(error.reason).toBe("NotReady")
           expect(error.retryable).toBe(true)
           expect(error.message).toBe(
-            `growing-${thread}.csv changed while it was read (size ${before.size} → ${after.size} bytes, modified ${before.mtime.toISOString()} → ${after.mtime.toISOString()}): it is still being written. The rows read are discarded and the file is read again; if it keeps changing, run again once the export is complete — and have the exporter write to a temporary name and rename it when done, so a half-written file is never read`
+            `growing-${thread}.csv changed while it was read (size ${before.size} → ${after.size} bytes, modified ${new Date(before.mtimeMs).toISOString()} → ${new Date(after.mtimeMs).toISOString()}): it is still being written. The rows read are discarded and the file is read again; if it keeps changing, run again once the export is complete — and have the exporter write to a temporary name and rename it when done, so a half-written file is never read`
           )
           // once the writer is done, the next read is the whole file
           const rows = yield* readAll({ path: `growing-${thread}.csv` })
