@@ -10,49 +10,10 @@ import * as Runtime from "../Runtime.ts"
 import { globalOptions, runCommand, writeFileFrom, writeJsonFile } from "../internal/Context.ts"
 import { linesToChunks } from "../internal/Output.ts"
 import { describe } from "../internal/Help.ts"
+import { entriesCsvLines, sortedMemberships } from "../internal/StateExport.ts"
 import * as StateRebuild from "./StateRebuild.ts"
 
-type Entry = StateStore.StateEntry
-
-const csvCell = (v: string | null | undefined): string => {
-  const s = v ?? ""
-  // Cells starting with a formula character are prefixed so spreadsheets do not evaluate them.
-  const guarded = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded
-}
-
-/** Users (or groups) as CSV lines: externalId, status, firstSeen, lastSeen, location, then every profile attribute. */
-export function* entriesCsvLines(entries: ReadonlyArray<Entry>): Generator<string, void, undefined> {
-  const attributeSet = new Set<string>()
-  for (const e of entries) for (const k of Object.keys(e.profile)) attributeSet.add(k)
-  const attributes = [...attributeSet].sort()
-  yield ["externalId", "status", "firstSeen", "lastSeen", "location", ...attributes].map(csvCell).join(",")
-  for (const e of entries)
-    yield [
-      e.externalId,
-      e.status,
-      e.firstSeen,
-      e.lastSeen,
-      e.location ?? "",
-      ...attributes.map((a) => e.profile[a] ?? "")
-    ]
-      .map(csvCell)
-      .join(",")
-}
-
-/** The CSV as one string (tests, small states); the CLI writes `entriesCsvLines`. */
-export const entriesCsv = (entries: ReadonlyArray<Entry>): string =>
-  `${[...entriesCsvLines(entries)].join("\n")}\n`
-
-/** group → sorted member ids, as a plain object for JSON (a getter per group: no copy of every list up front). */
-const sortedMemberships = (
-  memberships: ReadonlyMap<string, ReadonlySet<string>>
-): Record<string, ReadonlyArray<string>> => {
-  const out: Record<string, ReadonlyArray<string>> = {}
-  for (const [g, m] of memberships)
-    Object.defineProperty(out, g, { enumerable: true, get: () => [...m].sort() })
-  return out
-}
+export { entriesCsv, entriesCsvLines } from "../internal/StateExport.ts"
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n))
 

@@ -81,6 +81,8 @@ export interface PipelineOptions {
   readonly csv: string
   readonly state: { readonly type: "postgres"; readonly schema: string } | { readonly type: "sqlite"; readonly path: string }
   readonly groups?: boolean
+  /** `false`: no read-back after an apply (`verify.after: never`), for tests about scheduling rather than results. */
+  readonly verify?: boolean
 }
 
 /** A pipeline config (core's schema); the Okta token and the database URL come from the environment. */
@@ -120,7 +122,7 @@ ${
       department: {}
 safeguards:
   users: { maxDeactivationPercent: 100, minRecordsPercent: 0 }
-state:
+${o.verify === false ? "verify: { after: never }\n" : ""}state:
 ${o.state.type === "postgres" ? `  type: postgres\n  url: \${PG_URL}\n  schema: ${o.state.schema}` : `  type: sqlite\n  path: ${o.state.path}`}
 `
 

@@ -11,8 +11,8 @@
  * (and nothing of it would be re-sent or deactivated); the probe costs at most seven reads and runs only when
  * the state holds nothing and the plan creates something.
  */
-import { Effect, Option } from "effect"
-import { type OktaApiError, StateError } from "../domain/Errors.ts"
+import { Duration, Effect, Option } from "effect"
+import { OktaApiError, StateError } from "../domain/Errors.ts"
 import { OktaClient } from "../okta/OktaClient.ts"
 import type { Plan, UserChange } from "../plan/Plan.ts"
 import { StateStore } from "../state/StateStore.ts"
@@ -67,6 +67,9 @@ export const probe = (plan: Plan): Effect.Effect<ProbeResult, OktaApiError, Okta
     return { checked: [...users, ...groups], found }
   })
 
+/** How long a plan (which only warns when Okta cannot be read) waits for the probe's reads, retries included. */
+const PLAN_PROBE_PATIENCE = Duration.seconds(10)
+
 /**
  * Stop a plan that would run on a lost state: while a `state rebuild` is unfinished, and when the state is empty
  * but Okta already holds some of the records the plan would create (unless `initial`: the caller says this really
@@ -88,10 +91,22 @@ export const guard = (
         })
       )
     if (options.initial || !isFirstRun(plan)) return
+    const warnOnly = options.unreachable === "warn"
     const probed = yield* probe(plan).pipe(
+      // a plan does not wait out the client's whole retry budget for a check it only warns about
+      warnOnly
+        ? Effect.timeoutFail({
+            duration: PLAN_PROBE_PATIENCE,
+            onTimeout: () =>
+              new OktaApiError({
+                reason: "Timeout",
+                message: `Okta did not answer within ${Duration.format(PLAN_PROBE_PATIENCE)}`
+              })
+          })
+        : (self) => self,
       Effect.map(Option.some),
       Effect.catchTag("OktaApiError", (e) =>
-        options.unreachable === "warn"
+        warnOnly
           ? Effect.logWarning(
               `Could not check Okta for a lost state (${e.message}); this plan went on without it. An apply checks again and refuses if Okta cannot be read (--initial skips the check).`
             ).pipe(Effect.as(Option.none<{ checked: ReadonlyArray<string>; found: ReadonlyArray<string> }>()))
