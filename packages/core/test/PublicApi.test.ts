@@ -139,7 +139,7 @@ const publicNames = {
   Drift: ["check", "fix", "found", "scopes"],
   Refresh: ["commit", "membersCorrection", "observedProfile", "refreshPlan", "toChanges"],
   Sample: ["all", "describe", "fromSize", "parse", "pick", "sizeOf"],
-  Reader: ["headroomWait", "make"],
+  Reader: ["headroomWait", "make", "start"],
   ReadBack: ["counter", "silent"],
   Probe: ["guard", "isFirstRun", "probe", "spread"],
   StateRebuild: ["desiredPlan", "rebuildState"],

@@ -170,21 +170,14 @@ export const check = (
     const members = sampled.some((t) => t.kind === "membership")
       ? yield* store.memberships
       : new Map<string, ReadonlySet<string>>()
-    const reader = yield* Reader.make(
+    const { reader, tick } = yield* Reader.start(
       client,
       {
         rateLimitShare: options.rateLimitShare,
         ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {})
       },
-      (millis) => onEvent({ _tag: "ReadBackPaused", task: "drift", millis })
+      { task: "drift", what: "records in state", total: sampled.length, onEvent }
     )
-    yield* onEvent({
-      _tag: "ReadBackStarted",
-      task: "drift",
-      what: "records in state",
-      total: sampled.length
-    })
-    const progress = yield* Progress.counter("drift", sampled.length, onEvent)
     const ran = yield* runAll(
       sampled,
       (t): Effect.Effect<DriftRecord | null | undefined, OktaApiError> => {
@@ -197,7 +190,7 @@ export const check = (
           entityDrift(t.kind, t.externalId, stored, r)
         )
       },
-      { concurrency: options.concurrency, tick: progress.tick }
+      { concurrency: options.concurrency, tick }
     )
     const usage = yield* reader.usage
     const records = ran.results.filter((r): r is DriftRecord => r !== undefined && r !== null)

@@ -15,6 +15,7 @@
 import { Clock, Effect, Ref } from "effect"
 import type { OktaApiError } from "../domain/Errors.ts"
 import type { IdentitySourceGroup, IdentitySourceUser, OktaClientService } from "../okta/OktaClient.ts"
+import * as Progress from "./Progress.ts"
 
 export type ReadResult<A> =
   | { readonly _tag: "Found"; readonly value: A }
@@ -154,4 +155,26 @@ export const make = (
       members,
       usage: Effect.map(Ref.get(usage), ({ pausedUntil: _, ...u }) => u)
     }
+  })
+
+/**
+ * The start every read-back shares (verify, refresh, drift): a reader whose pauses are reported for `task`, the
+ * `ReadBackStarted` event for `total` records of `what`, and the progress counter.
+ */
+export const start = (
+  client: OktaClientService,
+  limits: ReadLimits,
+  report: {
+    readonly task: Progress.Task
+    readonly what: string
+    readonly total: number
+    readonly onEvent: Progress.OnEvent
+  }
+): Effect.Effect<{ readonly reader: Reader; readonly tick: Effect.Effect<void> }> =>
+  Effect.gen(function* () {
+    const { task, what, total, onEvent } = report
+    const reader = yield* make(client, limits, (millis) => onEvent({ _tag: "ReadBackPaused", task, millis }))
+    yield* onEvent({ _tag: "ReadBackStarted", task, what, total })
+    const progress = yield* Progress.counter(task, total, onEvent)
+    return { reader, tick: progress.tick }
   })

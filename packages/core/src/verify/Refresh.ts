@@ -200,16 +200,11 @@ export const refreshPlan = (
     const members = targets.some((t) => t.kind === "membership")
       ? yield* store.memberships
       : new Map<string, ReadonlySet<string>>()
-    const reader = yield* Reader.make(client, { rateLimitShare: options.rateLimitShare }, (millis) =>
-      onEvent({ _tag: "ReadBackPaused", task: "refresh", millis })
+    const { reader, tick } = yield* Reader.start(
+      client,
+      { rateLimitShare: options.rateLimitShare },
+      { task: "refresh", what: "records the plan touches", total: targets.length, onEvent }
     )
-    yield* onEvent({
-      _tag: "ReadBackStarted",
-      task: "refresh",
-      what: "records the plan touches",
-      total: targets.length
-    })
-    const progress = yield* Progress.counter("refresh", targets.length, onEvent)
     const ran = yield* runAll(
       targets,
       (t): Effect.Effect<Correction | undefined, OktaApiError> =>
@@ -226,7 +221,7 @@ export const refreshPlan = (
                   (t.kind === "user" ? stored.user : stored.group).get(t.change.externalId)?.profile
                 )
             ),
-      { concurrency: options.concurrency, tick: progress.tick }
+      { concurrency: options.concurrency, tick }
     )
     if (ran.error !== undefined) return yield* Effect.fail(ran.error)
     const corrections = ran.results.filter((c): c is Correction => c !== undefined)

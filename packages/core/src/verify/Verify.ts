@@ -284,24 +284,17 @@ export const verifyTargets = (
     const client = yield* OktaClient
     const onEvent = options.onEvent ?? Progress.silent
     const sampled = Sample.pick(targets, keyOf, options.sample, options.seed)
-    const reader = yield* Reader.make(
+    const { reader, tick } = yield* Reader.start(
       client,
       {
         rateLimitShare: options.rateLimitShare,
         ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {})
       },
-      (millis) => onEvent({ _tag: "ReadBackPaused", task: "verify", millis })
+      { task: "verify", what: "changed records", total: sampled.length, onEvent }
     )
-    yield* onEvent({
-      _tag: "ReadBackStarted",
-      task: "verify",
-      what: "changed records",
-      total: sampled.length
-    })
-    const progress = yield* Progress.counter("verify", sampled.length, onEvent)
     const ran = yield* runAll(sampled, (t) => check(reader, t), {
       concurrency: options.concurrency,
-      tick: progress.tick
+      tick
     })
     const usage = yield* reader.usage
     const failures = ran.results.flatMap((r) => (r?._tag === "Failed" ? [r.record] : []))
